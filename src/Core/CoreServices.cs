@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WikiSessions.Core.Admin;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Sessions;
+
+namespace WikiSessions.Core;
+
+public static class CoreServices
+{
+    /// <summary>
+    /// Registers the store and the session engine. <c>Database:Provider</c> is <c>Sqlite</c> (default: a file in
+    /// <paramref name="dataFolder"/>) or <c>SqlServer</c> (needs <c>ConnectionStrings:Sessions</c>).
+    /// </summary>
+    public static IServiceCollection AddCore(this IServiceCollection services, IConfiguration configuration, string dataFolder)
+    {
+        services.AddOptions<SessionOptions>().BindConfiguration("Sessions").ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<StoreHealth>();
+        services.AddSingleton<IInterceptor>(sp => sp.GetRequiredService<StoreHealth>());
+
+        var provider = configuration["Database:Provider"] ?? "Sqlite";
+        var connectionString = configuration.GetConnectionString("Sessions");
+        if (provider.Equals("SqlServer", StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw new InvalidOperationException("Database:Provider is SqlServer but ConnectionStrings:Sessions is not set; set it to the SQL Server connection string.");
+            services.AddDbContextFactory<SqlServerSessionsDb>((sp, o) => o.UseSqlServer(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+            services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqlServerSessionsDb>>();
+        }
+        else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                Directory.CreateDirectory(dataFolder);
+                connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataFolder, "wikisessions.db") }.ToString();
+            }
+            services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+            services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
+        }
+        else
+        {
+            throw new InvalidOperationException($"Database:Provider is '{provider}'; use Sqlite or SqlServer.");
+        }
+
+        services.AddSingleton<SessionProvider, CookieSessionProvider>();
+        services.AddSingleton<SessionProvider, BotPasswordSessionProvider>();
+        services.AddSingleton<SessionProvider, OAuthSessionProvider>();
+        services.AddSingleton<FarmDirectory>();
+        services.AddSingleton<SessionFeed>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton<LogoutService>();
+        services.AddSingleton<AdminService>();
+        services.AddSingleton<SessionQueries>();
+        services.AddSingleton<SessionSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());
+        return services;
+    }
+
+    /// <summary>Hands out the provider's derived context as the common <see cref="SessionsDb"/>.</summary>
+    private sealed class DerivedFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<SessionsDb> where T : SessionsDb
+    {
+        public SessionsDb CreateDbContext() => inner.CreateDbContext();
+    }
+}

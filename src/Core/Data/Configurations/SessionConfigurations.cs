@@ -1,0 +1,126 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using WikiSessions.Core.Domain;
+
+namespace WikiSessions.Core.Data.Configurations;
+
+public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
+{
+    public void Configure(EntityTypeBuilder<Session> b)
+    {
+        b.Property(s => s.IdHash).HasMaxLength(64);
+        b.Property(s => s.Handle).HasMaxLength(16);
+        b.Property(s => s.Ip).HasMaxLength(45);
+        b.Property(s => s.IpKey).HasMaxLength(33);
+        b.Property(s => s.UserAgent).HasMaxLength(512);
+        b.Property(s => s.Metadata).HasMaxLength(4000);
+        b.Property(s => s.UserToken).HasMaxLength(64);
+        b.Property(s => s.CookiesSet).HasMaxLength(512);
+        b.Property(s => s.EndedBy).HasMaxLength(85);
+        b.Property(s => s.ResurrectionOfTraceId).HasMaxLength(32);
+        b.Property(s => s.DataVersion).IsConcurrencyToken();
+        b.HasOne(s => s.Wiki).WithMany().HasForeignKey(s => s.WikiId);
+        b.HasOne(s => s.User).WithMany().HasForeignKey(s => s.UserId);
+        b.HasOne(s => s.CentralSession).WithMany().HasForeignKey(s => s.CentralSessionId).OnDelete(DeleteBehavior.SetNull);
+        b.HasOne<LogoutTrace>().WithMany().HasForeignKey(s => s.ResurrectionOfTraceId).OnDelete(DeleteBehavior.SetNull);
+
+        b.HasIndex(s => s.IdHash).IsUnique();
+        b.HasIndex(s => s.Handle).IsUnique();
+        // Active sessions per wiki (overview, explorer) and the sweeper's idle pass.
+        b.HasIndex(s => new { s.WikiId, s.EndedAt, s.ExpiresAt });
+        b.HasIndex(s => new { s.EndedAt, s.ExpiresAt });
+        // A user's sessions across the farm, newest first (user page, history, invalidation).
+        b.HasIndex(s => new { s.UserId, s.CreatedAt });
+        b.HasIndex(s => s.Ip);
+        b.HasIndex(s => s.IpKey);
+        b.HasIndex(s => s.CentralSessionId);
+        b.HasIndex(s => s.OAuthGrantId);
+        b.HasIndex(s => s.BotPasswordId);
+        b.HasIndex(s => s.Epoch);
+        b.HasIndex(s => s.CreatedAt);
+    }
+}
+
+public sealed class CentralSessionConfiguration : IEntityTypeConfiguration<CentralSession>
+{
+    public void Configure(EntityTypeBuilder<CentralSession> b)
+    {
+        b.Property(s => s.IdHash).HasMaxLength(64);
+        b.Property(s => s.Handle).HasMaxLength(16);
+        b.Property(s => s.Ip).HasMaxLength(45);
+        b.Property(s => s.UserAgent).HasMaxLength(512);
+        b.Property(s => s.UserToken).HasMaxLength(64);
+        b.Property(s => s.Version).IsConcurrencyToken();
+        b.HasOne<GlobalUser>().WithMany().HasForeignKey(s => s.UserId);
+        b.HasIndex(s => s.IdHash).IsUnique();
+        b.HasIndex(s => s.Handle).IsUnique();
+        b.HasIndex(s => new { s.UserId, s.EndedAt });
+        b.HasIndex(s => new { s.EndedAt, s.ExpiresAt });
+    }
+}
+
+public sealed class SessionEventConfiguration : IEntityTypeConfiguration<SessionEvent>
+{
+    public void Configure(EntityTypeBuilder<SessionEvent> b)
+    {
+        b.Property(e => e.Detail).HasMaxLength(SessionEvent.MaxDetail);
+        b.Property(e => e.SessionHandle).HasMaxLength(16);
+        b.HasIndex(e => e.At);
+        b.HasIndex(e => new { e.SessionId, e.At });
+        b.HasIndex(e => new { e.WikiId, e.At });
+        b.HasIndex(e => new { e.UserId, e.At });
+    }
+}
+
+public sealed class MetadataDiffConfiguration : IEntityTypeConfiguration<MetadataDiff>
+{
+    public void Configure(EntityTypeBuilder<MetadataDiff> b)
+    {
+        b.Property(d => d.Saved).HasMaxLength(4000);
+        b.Property(d => d.Provided).HasMaxLength(4000);
+        b.Property(d => d.ConflictingKeys).HasMaxLength(512);
+        b.HasOne<Session>().WithMany().HasForeignKey(d => d.SessionId).OnDelete(DeleteBehavior.Cascade);
+        b.HasIndex(d => new { d.SessionId, d.At });
+    }
+}
+
+public sealed class LogoutTraceConfiguration : IEntityTypeConfiguration<LogoutTrace>
+{
+    public void Configure(EntityTypeBuilder<LogoutTrace> b)
+    {
+        b.Property(t => t.Id).HasMaxLength(32);
+        b.Property(t => t.Ip).HasMaxLength(45);
+        b.Property(t => t.UserAgent).HasMaxLength(512);
+        b.HasMany(t => t.Steps).WithOne().HasForeignKey(s => s.TraceId).OnDelete(DeleteBehavior.Cascade);
+        b.HasOne<Wiki>().WithMany().HasForeignKey(t => t.StartedOnWikiId);
+        b.HasIndex(t => t.StartedAt);
+        // The resurrection check: the latest logouts of one user.
+        b.HasIndex(t => new { t.UserId, t.FinishedAt });
+    }
+}
+
+public sealed class LogoutTraceStepConfiguration : IEntityTypeConfiguration<LogoutTraceStep>
+{
+    public void Configure(EntityTypeBuilder<LogoutTraceStep> b)
+    {
+        b.Property(s => s.TraceId).HasMaxLength(32);
+        b.Property(s => s.CookiesCleared).HasMaxLength(512);
+        b.Property(s => s.Outcome).HasMaxLength(200);
+        b.HasOne<Wiki>().WithMany().HasForeignKey(s => s.WikiId);
+        b.HasIndex(s => new { s.TraceId, s.Order });
+    }
+}
+
+public sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
+    {
+        b.Property(a => a.Actor).HasMaxLength(85);
+        b.Property(a => a.Action).HasMaxLength(64);
+        b.Property(a => a.Reason).HasMaxLength(1000);
+        b.Property(a => a.Target).HasMaxLength(128);
+        b.Property(a => a.Detail).HasMaxLength(2000);
+        b.HasIndex(a => a.At);
+        b.HasIndex(a => a.Target);
+    }
+}

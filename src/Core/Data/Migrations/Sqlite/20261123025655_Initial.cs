@@ -1,0 +1,676 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WikiSessions.Core.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "Audit",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 85, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    Target = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    SessionsEnded = table.Column<int>(type: "INTEGER", nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Audit", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Events",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    WikiId = table.Column<int>(type: "INTEGER", nullable: true),
+                    SessionId = table.Column<long>(type: "INTEGER", nullable: true),
+                    SessionHandle = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    UserId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Events", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Farm",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    Epoch = table.Column<long>(type: "INTEGER", nullable: false),
+                    EpochChangedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Secret = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Farm", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OAuthConsumers",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Grants = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OAuthConsumers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Staff",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 85, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    IsDemo = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Staff", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Users",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 85, nullable: false),
+                    Token = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Prevented = table.Column<bool>(type: "INTEGER", nullable: false),
+                    PreventedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Users", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Wikis",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    DbName = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Host = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Group = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    IsCentral = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Weight = table.Column<int>(type: "INTEGER", nullable: false),
+                    ApiKeyHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Wikis", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "BotPasswords",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<int>(type: "INTEGER", nullable: false),
+                    AppId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Grants = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BotPasswords", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_BotPasswords_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CentralSessions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    IdHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Handle = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    UserId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastActivityAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Remember = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Ip = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
+                    UserAgent = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    UserToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Epoch = table.Column<long>(type: "INTEGER", nullable: false),
+                    EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    EndReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CentralSessions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_CentralSessions_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "OAuthGrants",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<int>(type: "INTEGER", nullable: false),
+                    ConsumerId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Grants = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OAuthGrants", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_OAuthGrants_OAuthConsumers_ConsumerId",
+                        column: x => x.ConsumerId,
+                        principalTable: "OAuthConsumers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_OAuthGrants_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Attachments",
+                columns: table => new
+                {
+                    UserId = table.Column<int>(type: "INTEGER", nullable: false),
+                    WikiId = table.Column<int>(type: "INTEGER", nullable: false),
+                    AttachedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Attachments", x => new { x.UserId, x.WikiId });
+                    table.ForeignKey(
+                        name: "FK_Attachments_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_Attachments_Wikis_WikiId",
+                        column: x => x.WikiId,
+                        principalTable: "Wikis",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LogoutTraces",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    UserId = table.Column<int>(type: "INTEGER", nullable: true),
+                    StartedOnWikiId = table.Column<int>(type: "INTEGER", nullable: false),
+                    Scope = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CentralSessionSurvived = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Ip = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
+                    UserAgent = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LogoutTraces", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_LogoutTraces_Wikis_StartedOnWikiId",
+                        column: x => x.StartedOnWikiId,
+                        principalTable: "Wikis",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ProviderSettings",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    WikiId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Priority = table.Column<int>(type: "INTEGER", nullable: false),
+                    PersistsSessionId = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CanChangeUser = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ProviderSettings", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ProviderSettings_Wikis_WikiId",
+                        column: x => x.WikiId,
+                        principalTable: "Wikis",
+                        principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LogoutTraceSteps",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    TraceId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Order = table.Column<int>(type: "INTEGER", nullable: false),
+                    WikiId = table.Column<int>(type: "INTEGER", nullable: false),
+                    SessionsFound = table.Column<int>(type: "INTEGER", nullable: false),
+                    SessionsEnded = table.Column<int>(type: "INTEGER", nullable: false),
+                    CookiesCleared = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    Outcome = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    DurationMs = table.Column<double>(type: "REAL", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LogoutTraceSteps", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_LogoutTraceSteps_LogoutTraces_TraceId",
+                        column: x => x.TraceId,
+                        principalTable: "LogoutTraces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_LogoutTraceSteps_Wikis_WikiId",
+                        column: x => x.WikiId,
+                        principalTable: "Wikis",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Sessions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    IdHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Handle = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    WikiId = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<int>(type: "INTEGER", nullable: true),
+                    Provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Origin = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CentralSessionId = table.Column<long>(type: "INTEGER", nullable: true),
+                    BotPasswordId = table.Column<int>(type: "INTEGER", nullable: true),
+                    OAuthGrantId = table.Column<int>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastActivityAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Remember = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Ip = table.Column<string>(type: "TEXT", maxLength: 45, nullable: true),
+                    IpKey = table.Column<string>(type: "TEXT", maxLength: 33, nullable: true),
+                    UserAgent = table.Column<string>(type: "TEXT", maxLength: 512, nullable: true),
+                    Metadata = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    Data = table.Column<string>(type: "TEXT", nullable: false),
+                    DataVersion = table.Column<int>(type: "INTEGER", nullable: false),
+                    UserToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Epoch = table.Column<long>(type: "INTEGER", nullable: false),
+                    CookiesSet = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    EndReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    EndedBy = table.Column<string>(type: "TEXT", maxLength: 85, nullable: true),
+                    ResurrectionOfTraceId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Sessions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Sessions_CentralSessions_CentralSessionId",
+                        column: x => x.CentralSessionId,
+                        principalTable: "CentralSessions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_Sessions_LogoutTraces_ResurrectionOfTraceId",
+                        column: x => x.ResurrectionOfTraceId,
+                        principalTable: "LogoutTraces",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_Sessions_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id");
+                    table.ForeignKey(
+                        name: "FK_Sessions_Wikis_WikiId",
+                        column: x => x.WikiId,
+                        principalTable: "Wikis",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MetadataDiffs",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SessionId = table.Column<long>(type: "INTEGER", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Saved = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    Provided = table.Column<string>(type: "TEXT", maxLength: 4000, nullable: false),
+                    ConflictingKeys = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetadataDiffs", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_MetadataDiffs_Sessions_SessionId",
+                        column: x => x.SessionId,
+                        principalTable: "Sessions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Attachments_WikiId",
+                table: "Attachments",
+                column: "WikiId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Audit_At",
+                table: "Audit",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Audit_Target",
+                table: "Audit",
+                column: "Target");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_BotPasswords_UserId_AppId",
+                table: "BotPasswords",
+                columns: new[] { "UserId", "AppId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_EndedAt_ExpiresAt",
+                table: "CentralSessions",
+                columns: new[] { "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_Handle",
+                table: "CentralSessions",
+                column: "Handle",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_IdHash",
+                table: "CentralSessions",
+                column: "IdHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_UserId_EndedAt",
+                table: "CentralSessions",
+                columns: new[] { "UserId", "EndedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Events_At",
+                table: "Events",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Events_SessionId_At",
+                table: "Events",
+                columns: new[] { "SessionId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Events_UserId_At",
+                table: "Events",
+                columns: new[] { "UserId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Events_WikiId_At",
+                table: "Events",
+                columns: new[] { "WikiId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LogoutTraces_StartedAt",
+                table: "LogoutTraces",
+                column: "StartedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LogoutTraces_StartedOnWikiId",
+                table: "LogoutTraces",
+                column: "StartedOnWikiId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LogoutTraces_UserId_FinishedAt",
+                table: "LogoutTraces",
+                columns: new[] { "UserId", "FinishedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LogoutTraceSteps_TraceId_Order",
+                table: "LogoutTraceSteps",
+                columns: new[] { "TraceId", "Order" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LogoutTraceSteps_WikiId",
+                table: "LogoutTraceSteps",
+                column: "WikiId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MetadataDiffs_SessionId_At",
+                table: "MetadataDiffs",
+                columns: new[] { "SessionId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OAuthConsumers_Name",
+                table: "OAuthConsumers",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OAuthGrants_ConsumerId",
+                table: "OAuthGrants",
+                column: "ConsumerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OAuthGrants_UserId_ConsumerId",
+                table: "OAuthGrants",
+                columns: new[] { "UserId", "ConsumerId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ProviderSettings_WikiId_Provider",
+                table: "ProviderSettings",
+                columns: new[] { "WikiId", "Provider" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_BotPasswordId",
+                table: "Sessions",
+                column: "BotPasswordId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_CentralSessionId",
+                table: "Sessions",
+                column: "CentralSessionId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_CreatedAt",
+                table: "Sessions",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_EndedAt_ExpiresAt",
+                table: "Sessions",
+                columns: new[] { "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_Epoch",
+                table: "Sessions",
+                column: "Epoch");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_Handle",
+                table: "Sessions",
+                column: "Handle",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_IdHash",
+                table: "Sessions",
+                column: "IdHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_Ip",
+                table: "Sessions",
+                column: "Ip");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_IpKey",
+                table: "Sessions",
+                column: "IpKey");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_OAuthGrantId",
+                table: "Sessions",
+                column: "OAuthGrantId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_ResurrectionOfTraceId",
+                table: "Sessions",
+                column: "ResurrectionOfTraceId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_UserId_CreatedAt",
+                table: "Sessions",
+                columns: new[] { "UserId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_WikiId_EndedAt_ExpiresAt",
+                table: "Sessions",
+                columns: new[] { "WikiId", "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Staff_Name",
+                table: "Staff",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Staff_TokenHash",
+                table: "Staff",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Users_Name",
+                table: "Users",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Wikis_DbName",
+                table: "Wikis",
+                column: "DbName",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Wikis_Group",
+                table: "Wikis",
+                column: "Group");
+
+            // The audit log is append-only, in the store itself and not only in the context.
+            migrationBuilder.Sql("CREATE TRIGGER Audit_no_update BEFORE UPDATE ON Audit BEGIN SELECT RAISE(ABORT, 'The audit log is append-only'); END;");
+            migrationBuilder.Sql("CREATE TRIGGER Audit_no_delete BEFORE DELETE ON Audit BEGIN SELECT RAISE(ABORT, 'The audit log is append-only'); END;");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "Attachments");
+
+            migrationBuilder.DropTable(
+                name: "Audit");
+
+            migrationBuilder.DropTable(
+                name: "BotPasswords");
+
+            migrationBuilder.DropTable(
+                name: "Events");
+
+            migrationBuilder.DropTable(
+                name: "Farm");
+
+            migrationBuilder.DropTable(
+                name: "LogoutTraceSteps");
+
+            migrationBuilder.DropTable(
+                name: "MetadataDiffs");
+
+            migrationBuilder.DropTable(
+                name: "OAuthGrants");
+
+            migrationBuilder.DropTable(
+                name: "ProviderSettings");
+
+            migrationBuilder.DropTable(
+                name: "Staff");
+
+            migrationBuilder.DropTable(
+                name: "Sessions");
+
+            migrationBuilder.DropTable(
+                name: "OAuthConsumers");
+
+            migrationBuilder.DropTable(
+                name: "CentralSessions");
+
+            migrationBuilder.DropTable(
+                name: "LogoutTraces");
+
+            migrationBuilder.DropTable(
+                name: "Users");
+
+            migrationBuilder.DropTable(
+                name: "Wikis");
+        }
+    }
+}

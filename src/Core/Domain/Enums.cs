@@ -1,0 +1,71 @@
+namespace WikiSessions.Core.Domain;
+
+/// <summary>Deployment group: a change reaches group0 (test wikis) first, then group1, then group2.</summary>
+public enum DeploymentGroup { Group0, Group1, Group2 }
+
+public enum WikiStatus { Open, Closed, Private }
+
+/// <summary>The session providers the farm runs.</summary>
+public enum ProviderKind { Cookie, BotPassword, OAuth }
+
+public enum StaffRole { Steward, Developer, Support }
+
+/// <summary>How a session came to be.</summary>
+public enum SessionOrigin { Login, AutoLogin, RememberMe, OAuthRequest }
+
+/// <summary>Why a session ended. Shown to support staff in plain words by <see cref="EndReasons.Describe"/>.</summary>
+public enum EndReason
+{
+    LoggedOut,
+    LoggedOutElsewhere,
+    Idle,
+    Revoked,
+    UserInvalidated,
+    Prevented,
+    MetadataConflict,
+    GrantRevoked,
+    EveryoneInvalidated,
+}
+
+public enum SessionEventKind
+{
+    Created,
+    AutoLogin,
+    Ended,
+    MetadataRejected,
+    Refused,
+    LogoutTraceFinished,
+    Resurrection,
+    AdminAction,
+    StoreFailure,
+}
+
+public enum LogoutScope { Global, Local }
+
+public enum LogoutOutcome { Complete, Partial, NothingToDo }
+
+public static class EndReasons
+{
+    /// <summary>The reason a session ended, in words a support agent can read out to a user.</summary>
+    public static string Describe(EndReason reason) => reason switch
+    {
+        EndReason.LoggedOut => "The user logged out on this wiki.",
+        EndReason.LoggedOutElsewhere => "The user logged out on another wiki; the logout ended this session too.",
+        EndReason.Idle => "Expired after a period of inactivity.",
+        EndReason.Revoked => "Revoked by a steward.",
+        EndReason.UserInvalidated => "All of the user's sessions were invalidated (user token reset).",
+        EndReason.Prevented => "The user was prevented from having sessions.",
+        EndReason.MetadataConflict => "Rejected: the request did not match the session's saved provider metadata.",
+        EndReason.GrantRevoked => "Its bot password or OAuth grant was revoked or deleted.",
+        EndReason.EveryoneInvalidated => "Every session in the farm was invalidated after an incident.",
+        _ => reason.ToString(),
+    };
+
+    /// <summary>Wire form of an outcome as the API contract spells it.</summary>
+    public static string Wire(this LogoutOutcome outcome) => outcome switch
+    {
+        LogoutOutcome.Complete => "complete",
+        LogoutOutcome.Partial => "partial",
+        _ => "nothing-to-do",
+    };
+}

@@ -1,0 +1,67 @@
+namespace WikiSessions.Core.Domain;
+
+/// <summary>A session of one wiki and one browser, bot or app. Its ID is never stored, only its hash.</summary>
+public class Session
+{
+    public long Id { get; set; }
+    /// <summary>SHA-256 of the session ID (hex).</summary>
+    public required string IdHash { get; set; }
+    /// <summary>Non-secret name of the session for staff, logs and the hub.</summary>
+    public required string Handle { get; set; }
+    public int WikiId { get; set; }
+    public Wiki? Wiki { get; set; }
+    public int? UserId { get; set; }
+    public GlobalUser? User { get; set; }
+    public ProviderKind Provider { get; set; }
+    public SessionOrigin Origin { get; set; }
+    public long? CentralSessionId { get; set; }
+    public CentralSession? CentralSession { get; set; }
+    public int? BotPasswordId { get; set; }
+    public int? OAuthGrantId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastActivityAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public bool Remember { get; set; }
+    public string? Ip { get; set; }
+    /// <summary>The IP as sortable hex (see <see cref="Sessions.IpKeys"/>), so CIDR filters are index range scans.</summary>
+    public string? IpKey { get; set; }
+    public string? UserAgent { get; set; }
+    /// <summary>Provider metadata saved with the session, as a JSON object of strings.</summary>
+    public string Metadata { get; set; } = "{}";
+    /// <summary>The session's data, a JSON object written by the wiki.</summary>
+    public string Data { get; set; } = "{}";
+    /// <summary>Bumped on every data write; a write names the version it read.</summary>
+    public int DataVersion { get; set; } = 1;
+    /// <summary>The user token when the session was made; a reset token ends the session.</summary>
+    public string? UserToken { get; set; }
+    /// <summary>The farm epoch when the session was made.</summary>
+    public long Epoch { get; set; }
+    /// <summary>Names of the cookies the session set, comma-separated.</summary>
+    public string CookiesSet { get; set; } = "";
+    public DateTimeOffset? EndedAt { get; set; }
+    public EndReason? EndReason { get; set; }
+    public string? EndedBy { get; set; }
+    /// <summary>Set when an auto-login followed a logout of the same user and browser.</summary>
+    public string? ResurrectionOfTraceId { get; set; }
+}
+
+/// <summary>The single-sign-on session on the central login wiki.</summary>
+public class CentralSession
+{
+    public long Id { get; set; }
+    public required string IdHash { get; set; }
+    public required string Handle { get; set; }
+    public int UserId { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastActivityAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public bool Remember { get; set; }
+    public string? Ip { get; set; }
+    public string? UserAgent { get; set; }
+    public string? UserToken { get; set; }
+    public long Epoch { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public EndReason? EndReason { get; set; }
+    /// <summary>Optimistic concurrency: a logout and an auto-login racing on it cannot both win.</summary>
+    public int Version { get; set; }
+}

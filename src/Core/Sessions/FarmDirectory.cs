@@ -1,0 +1,62 @@
+using System.Collections.Frozen;
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+
+namespace WikiSessions.Core.Sessions;
+
+/// <summary>
+/// The farm's wikis and provider settings, read once and kept in memory: they change with a deployment,
+/// not per request, and every request needs them.
+/// </summary>
+public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory)
+{
+    private sealed record Snapshot(
+        FrozenDictionary<string, Wiki> ByName,
+        FrozenDictionary<int, Wiki> ById,
+        IReadOnlyList<ProviderSetting> Settings);
+
+    private Snapshot? _snapshot;
+
+    /// <summary>Forget the cached farm, after wikis or provider settings changed.</summary>
+    public void Reload() => _snapshot = null;
+
+    public async Task<Wiki?> FindAsync(string dbName, CancellationToken cancellationToken) =>
+        (await GetAsync(cancellationToken)).ByName.GetValueOrDefault(dbName);
+
+    public async Task<Wiki> GetAsync(int wikiId, CancellationToken cancellationToken) =>
+        (await GetAsync(cancellationToken)).ById[wikiId];
+
+    public async Task<IReadOnlyCollection<Wiki>> AllAsync(CancellationToken cancellationToken) =>
+        (await GetAsync(cancellationToken)).ById.Values;
+
+    public async Task<Wiki> CentralAsync(CancellationToken cancellationToken) =>
+        (await GetAsync(cancellationToken)).ById.Values.FirstOrDefault(w => w.IsCentral)
+        ?? throw new SessionException(Failure.Misconfigured, "The farm has no central login wiki; mark one wiki as central.");
+
+    /// <summary>The effective setting of each provider on a wiki: the wiki's own row, else the farm default.</summary>
+    public async Task<IReadOnlyDictionary<ProviderKind, ProviderSetting>> SettingsAsync(int wikiId, CancellationToken cancellationToken)
+    {
+        var settings = (await GetAsync(cancellationToken)).Settings;
+        return Enum.GetValues<ProviderKind>().ToDictionary(
+            kind => kind,
+            kind => settings.FirstOrDefault(s => s.WikiId == wikiId && s.Provider == kind)
+                ?? settings.FirstOrDefault(s => s.WikiId == null && s.Provider == kind)
+                ?? new ProviderSetting { Provider = kind, Enabled = false });
+    }
+
+    private async Task<Snapshot> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_snapshot is { } cached) return cached;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var wikis = await db.Wikis.AsNoTracking().ToListAsync(cancellationToken);
+        var settings = await db.ProviderSettings.AsNoTracking().ToListAsync(cancellationToken);
+        var snapshot = new Snapshot(
+            wikis.ToFrozenDictionary(w => w.DbName, StringComparer.Ordinal),
+            wikis.ToFrozenDictionary(w => w.Id),
+            settings);
+        // Cache only a populated farm, so a start before seeding does not pin an empty one.
+        if (wikis.Count > 0) _snapshot = snapshot;
+        return snapshot;
+    }
+}

@@ -1,0 +1,149 @@
+using System.Data.Common;
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+
+namespace WikiSessions.Core.Sessions;
+
+/// <summary>
+/// Logout and its propagation: the local session, the central session, and every session linked to it on
+/// every wiki, each wiki's step written to a trace. The whole fan-out commits or nothing does.
+/// </summary>
+public sealed class LogoutService(
+    IDbContextFactory<SessionsDb> dbFactory,
+    FarmDirectory farm,
+    IEnumerable<SessionProvider> providers,
+    SessionFeed feed,
+    StoreHealth storeHealth,
+    TimeProvider time,
+    ILogger<LogoutService> logger)
+{
+    public async Task<LogoutResult> LogoutAsync(LogoutRequest request, CancellationToken cancellationToken = default)
+    {
+        var wiki = await farm.FindAsync(request.Wiki, cancellationToken)
+            ?? throw new SessionException(Failure.NotFound, $"There is no wiki named '{request.Wiki}' in the farm.");
+        try
+        {
+            return await LogoutCoreAsync(wiki, request, cancellationToken);
+        }
+        catch (DbException ex)
+        {
+            storeHealth.CountFailure(wiki.DbName);
+            logger.LogError(ex, "Session store failure during logout on {Wiki}", wiki.DbName);
+            throw new SessionException(Failure.Unavailable, "The session store is unavailable, so the logout could not be carried out. Nothing was changed; retry in a moment.", ex);
+        }
+    }
+
+    private async Task<LogoutResult> LogoutCoreAsync(Wiki wiki, LogoutRequest request, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var now = time.GetUtcNow();
+        var cookies = CookieRules.Usable(request.Cookies);
+        var centralCookies = CookieRules.Usable(request.CentralCookies);
+        var centralWiki = await farm.CentralAsync(cancellationToken);
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // The local session: whichever provider's cookie the request carried.
+        var hashes = providers.Select(p => p.Claim(wiki, cookies, null)?.SessionId).OfType<string>().Select(Secrets.Sha256).ToList();
+        var local = hashes.Count == 0 ? null : await db.Sessions.AsNoTracking()
+            .FirstOrDefaultAsync(s => hashes.Contains(s.IdHash) && s.WikiId == wiki.Id, cancellationToken);
+
+        CentralSession? central = null;
+        if (local?.CentralSessionId is { } linkedId)
+            central = await db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == linkedId, cancellationToken);
+        else if (centralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) && Secrets.IsSessionId(centralId))
+        {
+            var hash = Secrets.Sha256(centralId.ToLowerInvariant());
+            central = await db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
+        }
+
+        var trace = new LogoutTrace
+        {
+            Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            UserId = local?.UserId ?? central?.UserId,
+            StartedOnWikiId = wiki.Id,
+            Scope = request.Scope,
+            StartedAt = now,
+            Ip = request.Client.Ip,
+            UserAgent = request.Client.UserAgent,
+        };
+
+        var localClears = providers.SelectMany(p => p.Unpersist(wiki, cookies, request.Client)).ToList();
+        var setCookies = new List<SetCookie>(localClears);
+        var stepStart = time.GetTimestamp();
+        var localEnded = local is null ? 0 : await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == local.Id), EndReason.LoggedOut, null, now, cancellationToken);
+        AddStep(trace, wiki.Id, local is null ? 0 : 1, localEnded, localClears.Select(c => c.Name),
+            local is null ? "no session on this wiki" : localEnded == 1 ? "ended" : "already ended", now, stepStart);
+
+        var centralAlive = central is not null && central.EndedAt is null;
+        var endedElsewhere = new List<string>();
+        if (request.Scope == LogoutScope.Global && central is not null)
+        {
+            var linked = await db.Sessions.AsNoTracking()
+                .Where(s => s.CentralSessionId == central.Id && s.EndedAt == null && s.WikiId != wiki.Id)
+                .GroupBy(s => s.WikiId)
+                .Select(g => new { WikiId = g.Key, Count = g.Count() })
+                .ToListAsync(cancellationToken);
+            foreach (var group in linked.OrderBy(g => g.WikiId))
+            {
+                stepStart = time.GetTimestamp();
+                var ended = await SessionRecords.EndAsync(
+                    db.Sessions.Where(s => s.CentralSessionId == central.Id && s.WikiId == group.WikiId), EndReason.LoggedOutElsewhere, null, now, cancellationToken);
+                var other = await farm.GetAsync(group.WikiId, cancellationToken);
+                endedElsewhere.Add(other.DbName);
+                // Other hosts' cookies cannot be cleared from this response; they are cleared on the next visit,
+                // when the ended session no longer resolves.
+                AddStep(trace, group.WikiId, group.Count, ended, [], ended == group.Count ? "ended" : "partly ended (others ended concurrently)", now, stepStart);
+            }
+
+            stepStart = time.GetTimestamp();
+            var centralEnded = await SessionRecords.EndAsync(db.CentralSessions.Where(s => s.Id == central.Id), EndReason.LoggedOut, now, cancellationToken);
+            var centralClears = CookieRules.Clear(centralWiki.Host, CookieRules.CentralNames, centralCookies, request.Client).ToList();
+            setCookies.AddRange(centralClears);
+            centralAlive = false;
+            AddStep(trace, centralWiki.Id, 1, centralEnded, centralClears.Select(c => c.Name),
+                centralEnded == 1 ? "central session ended" : "central session had already ended", now, stepStart);
+        }
+        else if (central is not null)
+        {
+            AddStep(trace, centralWiki.Id, 1, 0, [],
+                centralAlive ? "central session left alive (local logout): auto-login can log the user back in" : "central session had already ended",
+                now, time.GetTimestamp());
+        }
+
+        trace.CentralSessionSurvived = centralAlive;
+        trace.Outcome = local is null && central is null ? LogoutOutcome.NothingToDo
+            : centralAlive ? LogoutOutcome.Partial
+            : LogoutOutcome.Complete;
+        trace.FinishedAt = now + time.GetElapsedTime(started);
+        db.LogoutTraces.Add(trace);
+        db.Events.Add(SessionRecords.Event(SessionEventKind.LogoutTraceFinished, now, wiki.Id, local, trace.UserId,
+            $"{request.Scope} logout {trace.Outcome.Wire()}: {trace.Steps.Sum(s => s.SessionsEnded)} sessions ended on {trace.Steps.Count(s => s.SessionsEnded > 0)} wikis"));
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        var userName = trace.UserId is { } uid ? await db.Users.Where(u => u.Id == uid).Select(u => u.Name).FirstOrDefaultAsync(cancellationToken) : null;
+        logger.LogInformation("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, userName, wiki.DbName, request.Scope, trace.Outcome);
+        feed.Publish(new SessionNotice(SessionEventKind.LogoutTraceFinished, now, wiki.DbName, local?.Handle, userName, local?.Provider,
+            $"{request.Scope} logout: {trace.Outcome.Wire()}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
+        return new LogoutResult(trace.Id, trace.Outcome, setCookies);
+    }
+
+    private void AddStep(LogoutTrace trace, int wikiId, int found, int ended, IEnumerable<string> cleared, string outcome, DateTimeOffset at, long startedTimestamp) =>
+        trace.Steps.Add(new LogoutTraceStep
+        {
+            TraceId = trace.Id,
+            Order = trace.Steps.Count,
+            WikiId = wikiId,
+            SessionsFound = found,
+            SessionsEnded = ended,
+            CookiesCleared = string.Join(",", cleared),
+            Outcome = outcome,
+            At = at,
+            DurationMs = time.GetElapsedTime(startedTimestamp).TotalMilliseconds,
+        });
+}

@@ -1,0 +1,21 @@
+namespace WikiSessions.Core.Sessions;
+
+/// <summary>Session settings, bound from the <c>Sessions</c> configuration section.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>A session ends after this much inactivity.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    /// <summary>How long "remember me" keeps a user logged in.</summary>
+    public TimeSpan RememberDuration { get; set; } = TimeSpan.FromDays(30);
+    /// <summary>Resolving writes the last-activity time at most this often, so reads do not write.</summary>
+    public TimeSpan ActivityWriteInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Ended sessions, traces and events are kept this long for diagnosis, then swept.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>An auto-login this soon after a logout of the same user and browser is a resurrection.</summary>
+    public TimeSpan ResurrectionWindow { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Rows the sweeper touches per statement, so a sweep never holds the store for long.</summary>
+    public int SweepBatchSize { get; set; } = 2000;
+    /// <summary>Largest session data a wiki may store, in characters of JSON.</summary>
+    public int MaxDataLength { get; set; } = 64 * 1024;
+}

@@ -1,0 +1,89 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+
+namespace WikiSessions.Core.Sessions;
+
+/// <summary>What one sweep did.</summary>
+public sealed record SweepResult(int EndedIdle, int EndedByEpoch, int DeletedSessions, int DeletedCentralSessions, int DeletedTraces, int DeletedEvents)
+{
+    public int Total => EndedIdle + EndedByEpoch + DeletedSessions + DeletedCentralSessions + DeletedTraces + DeletedEvents;
+}
+
+/// <summary>
+/// Keeps the store bounded: records the end of idle and invalidated sessions, then deletes what ended
+/// longer ago than the retention period, in batches so no statement holds the store for long.
+/// </summary>
+public sealed class SessionSweeper(
+    IDbContextFactory<SessionsDb> dbFactory,
+    IOptions<SessionOptions> options,
+    TimeProvider time,
+    ILogger<SessionSweeper> logger) : BackgroundService
+{
+    /// <summary>At most this many batches of each kind per pass; the rest waits for the next pass.</summary>
+    private const int MaxBatchesPerPass = 50;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        do
+        {
+            try
+            {
+                var result = await SweepOnceAsync(stoppingToken);
+                if (result.Total > 0) logger.LogInformation("Sweep: {@Sweep}", result);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "A sweep failed; the next one runs in {Interval}", options.Value.SweepInterval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task<SweepResult> SweepOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var batch = options.Value.SweepBatchSize;
+        var now = time.GetUtcNow();
+        var cutoff = now - options.Value.Retention;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+
+        var idle = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).OrderBy(s => s.Id).Take(batch)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken), batch);
+        var byEpoch = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).OrderBy(s => s.Id).Take(batch)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch);
+        await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).OrderBy(s => s.Id).Take(batch)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch);
+
+        var diffs = await InBatchesAsync(() => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).OrderBy(d => d.Id).Take(batch)
+            .ExecuteDeleteAsync(cancellationToken), batch);
+        var sessions = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt < cutoff).OrderBy(s => s.Id).Take(batch)
+            .ExecuteDeleteAsync(cancellationToken), batch);
+        var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)).OrderBy(s => s.Id).Take(batch)
+            .ExecuteDeleteAsync(cancellationToken), batch);
+        await InBatchesAsync(() => db.LogoutTraceSteps.Where(t => db.LogoutTraces.Any(l => l.Id == t.TraceId && l.FinishedAt < cutoff) ).OrderBy(t => t.Id).Take(batch)
+            .ExecuteDeleteAsync(cancellationToken), batch);
+        var traces = await InBatchesAsync(() => db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id)).OrderBy(t => t.Id).Take(batch)
+            .ExecuteDeleteAsync(cancellationToken), batch);
+        var events = await InBatchesAsync(() => db.Events.Where(e => e.At < cutoff).OrderBy(e => e.Id).Take(batch)
+            .ExecuteDeleteAsync(cancellationToken), batch);
+        _ = diffs;
+        return new SweepResult(idle, byEpoch, sessions, centrals, traces, events);
+    }
+
+    private static async Task<int> InBatchesAsync(Func<Task<int>> batchOnce, int batchSize)
+    {
+        var total = 0;
+        for (var i = 0; i < MaxBatchesPerPass; i++)
+        {
+            var done = await batchOnce();
+            total += done;
+            if (done < batchSize) break;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Seeding;
+
+namespace WikiSessions.Dashboard;
+
+/// <summary>Command-line verbs: <c>dotnet run --project src/Dashboard -- VERB ...</c>.</summary>
+public static class Commands
+{
+    /// <returns>True when <paramref name="args"/> named a command, which has run; the app then exits instead of serving.</returns>
+    public static async Task<bool> TryRunAsync(WebApplication app, string[] args)
+    {
+        switch (args)
+        {
+            case ["rotate-credentials", var path]:
+                var fresh = await DemoCredentialGuard.RotateAsync(app.Services.GetRequiredService<IDbContextFactory<SessionsDb>>());
+                await File.WriteAllTextAsync(path, JsonSerializer.Serialize(fresh, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                Console.WriteLine($"New wiki keys and staff credentials written to {path} (readable by you only). Keep it out of the repository.");
+                return true;
+            case ["rotate-credentials"]:
+                Console.Error.WriteLine($"Usage: {DemoCredentialGuard.RotateCommand}");
+                Environment.ExitCode = 2;
+                return true;
+            default:
+                return false;
+        }
+    }
+}

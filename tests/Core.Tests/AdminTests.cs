@@ -1,0 +1,191 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using WikiSessions.Core.Admin;
+
+namespace WikiSessions.Core.Tests;
+
+public sealed class AdminTests
+{
+    [Fact]
+    public async Task Invalidating_a_user_ends_their_sessions_on_every_wiki_and_provider()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var browser = await farm.LoginAsync();
+        var central = TestFarm.CookiesFor(browser.SetCookies, TestFarm.CentralHost);
+        var de = await farm.ResolveAsync("dewiki", new Dictionary<string, string>(), central);
+        var bot = await farm.LoginAsync(wiki: "commonswiki", provider: ProviderKind.BotPassword);
+        var tool = await farm.LoginAsync(wiki: "wikidatawiki", provider: ProviderKind.OAuth);
+        var bob = await farm.LoginAsync(TestFarm.Bob);
+
+        var ended = await farm.Admin.InvalidateUserAsync(TestFarm.Steward, TestFarm.Alice, "Password leaked on IRC");
+
+        Assert.Equal(4, ended);
+        Assert.Null((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(browser.SetCookies, "en.wikipedia.org"), central)).Session);
+        Assert.Null((await farm.ResolveAsync("dewiki", TestFarm.CookiesFor(de.SetCookies, "de.wikipedia.org"), central)).Session);
+        Assert.Null((await farm.ResolveAsync("commonswiki", TestFarm.CookiesFor(bot.SetCookies, "commons.wikimedia.org"))).Session);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(bob.SetCookies, "en.wikipedia.org"))).Session);
+        // The OAuth grant survives a token reset, but the tool's next request gets a new session, not the old one.
+        var toolAgain = await farm.ResolveAsync("wikidatawiki", new Dictionary<string, string>(), authorization: tool.Authorization);
+        Assert.NotEqual(tool.Session.Id, toolAgain.Session?.Id);
+        await using var db = farm.Db();
+        Assert.Equal(4, await db.Sessions.CountAsync(s => s.EndReason == EndReason.UserInvalidated && s.EndedBy == "steward"));
+        var audit = Assert.Single((await farm.Queries.AuditAsync()).Items);
+        Assert.Equal(("steward", "invalidate-user", TestFarm.Alice, "Password leaked on IRC", 4), (audit.Actor, audit.Action, audit.Target, audit.Reason, audit.SessionsEnded));
+    }
+
+    [Fact]
+    public async Task A_prevented_user_cannot_get_a_session_through_any_provider()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        var browser = await farm.LoginAsync(remember: true);
+
+        await farm.Admin.PreventUserAsync(TestFarm.Steward, TestFarm.Alice, "Compromised account used for vandalism");
+
+        foreach (var provider in Enum.GetValues<ProviderKind>())
+        {
+            var refused = await Assert.ThrowsAsync<SessionException>(() => farm.LoginAsync(provider: provider));
+            Assert.Equal(Failure.Forbidden, refused.Failure);
+        }
+        Assert.Null((await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), authorization: tool.Authorization)).Session);
+        var rememberOnly = TestFarm.CookiesFor(browser.SetCookies, "en.wikipedia.org");
+        rememberOnly.Remove("enwiki_session");
+        Assert.Null((await farm.ResolveAsync("enwiki", rememberOnly)).Session);
+        var detail = await farm.Queries.UserAsync(TestFarm.Alice);
+        Assert.True(detail.Prevented);
+        Assert.All(detail.BotPasswords, p => Assert.NotNull(p.RevokedAt));
+        Assert.All(detail.OAuthGrants, g => Assert.NotNull(g.RevokedAt));
+        Assert.Empty(detail.ActiveSessions);
+        var again = await Assert.ThrowsAsync<SessionException>(() => farm.Admin.PreventUserAsync(TestFarm.Steward, TestFarm.Alice, "again"));
+        Assert.Equal(Failure.Conflict, again.Failure);
+    }
+
+    [Fact]
+    public async Task Invalidating_everyone_ends_every_session_and_central_session()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var alice = await farm.LoginAsync();
+        var bob = await farm.LoginAsync(TestFarm.Bob, wiki: "dewiki");
+
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Session cookies leaked by a caching proxy");
+
+        Assert.Null((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(alice.SetCookies, "en.wikipedia.org"))).Session);
+        var bobAfter = await farm.ResolveAsync("dewiki", TestFarm.CookiesFor(bob.SetCookies, "de.wikipedia.org"), TestFarm.CookiesFor(bob.SetCookies, TestFarm.CentralHost));
+        Assert.Null(bobAfter.Session);
+        Assert.False(bobAfter.AutoLogin);
+        Assert.Contains("incident", bobAfter.Reason);
+        Assert.All(await farm.Queries.WikisAsync(), w => Assert.Equal(0, w.ActiveSessions));
+        // New logins work straight away.
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor((await farm.LoginAsync()).SetCookies, "en.wikipedia.org"))).Session);
+    }
+
+    [Fact]
+    public async Task Invalidating_everyone_runs_the_same_statements_for_a_thousand_and_a_hundred_thousand_sessions()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var measured = new List<(int Reads, int Writes)>();
+        foreach (var (offset, count) in new[] { (0, 1_000), (1_000, 99_000) })
+        {
+            farm.Time.Advance(TimeSpan.FromSeconds(1));
+            await InsertSessionsAsync(farm, offset, count);
+            Assert.Equal(count, (await farm.Queries.FarmBlastRadiusAsync()).ActiveSessions);
+            farm.Commands.Reset();
+
+            await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Incident T124440");
+
+            measured.Add((farm.Commands.Reads, farm.Commands.Writes));
+            Assert.Equal(0, (await farm.Queries.FarmBlastRadiusAsync()).ActiveSessions);
+        }
+
+        Assert.Equal(measured[0], measured[1]);
+        // The farm row, the audit entry and its event: nothing per session.
+        Assert.InRange(measured[1].Writes, 1, 3);
+    }
+
+    [Fact]
+    public async Task Only_stewards_with_a_reason_may_act_and_a_refused_action_changes_nothing()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync();
+
+        var developer = await Assert.ThrowsAsync<SessionException>(() =>
+            farm.Admin.InvalidateUserAsync(new StaffActor("dev", StaffRole.Developer), TestFarm.Alice, "curious"));
+        var noReason = await Assert.ThrowsAsync<SessionException>(() => farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "   "));
+        var unknown = await Assert.ThrowsAsync<SessionException>(() => farm.Admin.RevokeSessionAsync(TestFarm.Steward, "0000000000000000", "gone"));
+
+        Assert.Equal(Failure.Forbidden, developer.Failure);
+        Assert.Equal(Failure.Invalid, noReason.Failure);
+        Assert.Equal(Failure.NotFound, unknown.Failure);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"))).Session);
+        Assert.Empty((await farm.Queries.AuditAsync()).Items);
+    }
+
+    [Fact]
+    public async Task Revoking_a_session_ends_only_that_session_and_records_who_and_why()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync();
+        var other = await farm.LoginAsync(wiki: "dewiki");
+        var handle = (await farm.Queries.UserAsync(TestFarm.Alice)).ActiveSessions.Single(s => s.Wiki == "enwiki").Handle;
+        var notices = new List<SessionNotice>();
+        using var _ = farm.Feed.Subscribe(notices.Add);
+
+        await farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, "User asked on VRT ticket 2026112310000123");
+
+        Assert.Null((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"))).Session);
+        Assert.NotNull((await farm.ResolveAsync("dewiki", TestFarm.CookiesFor(other.SetCookies, "de.wikipedia.org"))).Session);
+        var history = await farm.Queries.HistoryAsync(TestFarm.Alice);
+        var revoked = history.Items.Single(s => s.Handle == handle);
+        Assert.Equal(("Revoked", "steward"), (revoked.EndReason, revoked.EndedBy));
+        Assert.Contains(notices, n => n.Kind == SessionEventKind.AdminAction && n.SessionHandle == handle);
+        Assert.Equal(Failure.Conflict, (await Assert.ThrowsAsync<SessionException>(() => farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, "twice"))).Failure);
+    }
+
+    [Fact]
+    public async Task The_audit_log_cannot_be_edited_or_deleted()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Drill");
+        await using var db = farm.Db();
+        var entry = await db.Audit.SingleAsync();
+
+        entry.Reason = "nothing happened";
+        Assert.Throws<InvalidOperationException>(() => db.SaveChanges());
+        db.ChangeTracker.Clear();
+        db.Audit.Remove(await db.Audit.SingleAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => db.SaveChangesAsync());
+        await Assert.ThrowsAsync<SqliteException>(() => db.Audit.ExecuteDeleteAsync());
+    }
+
+    /// <summary>Inserts sessions in bulk with plain SQL: the engine's own login path is not what is measured.</summary>
+    internal static async Task InsertSessionsAsync(TestFarm farm, int offset, int count)
+    {
+        await using var db = farm.Db();
+        await db.Database.OpenConnectionAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var connection = (SqliteConnection)db.Database.GetDbConnection();
+        await using var command = connection.CreateCommand();
+        command.Transaction = (SqliteTransaction)tx.GetDbTransaction();
+        command.CommandText = """
+            INSERT INTO Sessions (IdHash, Handle, WikiId, UserId, Provider, Origin, CreatedAt, LastActivityAt, ExpiresAt, Remember,
+                Metadata, Data, DataVersion, Epoch, CookiesSet, UserToken)
+            VALUES ($hash, $handle, $wiki, $user, 'Cookie', 'Login', $now, $now, $expires, 0, '{}', '{}', 1, (SELECT Epoch FROM Farm), '', NULL)
+            """;
+        var hash = command.Parameters.Add("$hash", SqliteType.Text);
+        var handle = command.Parameters.Add("$handle", SqliteType.Text);
+        var wiki = command.Parameters.Add("$wiki", SqliteType.Integer);
+        var user = command.Parameters.Add("$user", SqliteType.Integer);
+        command.Parameters.AddWithValue("$now", farm.Time.GetUtcNow().UtcTicks);
+        command.Parameters.AddWithValue("$expires", farm.Time.GetUtcNow().AddMinutes(30).UtcTicks);
+        for (var i = offset; i < offset + count; i++)
+        {
+            hash.Value = $"{i:x64}";
+            handle.Value = $"{i:x16}";
+            wiki.Value = 1 + i % 1000;
+            user.Value = 10 + i % 2500;
+            await command.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace WikiSessions.Core.Tests;
+
+public sealed class LogoutTests
+{
+    private static async Task<(LoginResult Login, Dictionary<string, Dictionary<string, string>> Jar)> WanderAsync(TestFarm farm, params string[] wikis)
+    {
+        var login = await farm.LoginAsync();
+        var jar = new Dictionary<string, Dictionary<string, string>>
+        {
+            ["en.wikipedia.org"] = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"),
+            [TestFarm.CentralHost] = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost),
+        };
+        foreach (var wiki in wikis)
+        {
+            var visit = await farm.ResolveAsync(wiki, new Dictionary<string, string>(), jar[TestFarm.CentralHost]);
+            Assert.True(visit.AutoLogin);
+            jar[visit.SetCookies[0].Host] = TestFarm.CookiesFor(visit.SetCookies, visit.SetCookies[0].Host);
+        }
+        return (login, jar);
+    }
+
+    [Fact]
+    public async Task Global_logout_ends_the_central_session_and_every_linked_session_on_every_wiki()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var (login, jar) = await WanderAsync(farm, "dewiki", "commonswiki", "wikidatawiki");
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
+        var trace = await farm.Queries.TraceAsync(logout.TraceId);
+        Assert.False(trace.CentralSessionSurvived);
+        Assert.Equal(new[] { "commonswiki", "dewiki", "enwiki", "loginwiki", "wikidatawiki" }, trace.Steps.Select(s => s.Wiki).Order());
+        Assert.All(trace.Steps, s => Assert.Equal(1, s.SessionsEnded));
+        Assert.Equal(["enwikiUserID", "enwikiUserName", "enwiki_session"], trace.Steps.Single(s => s.Wiki == "enwiki").CookiesCleared.Order(StringComparer.Ordinal));
+        Assert.Contains(logout.SetCookies, c => c.Host == TestFarm.CentralHost && c.Name == CookieRules.CentralSession && c.Value == "");
+
+        foreach (var (wiki, host) in new[] { ("dewiki", "de.wikipedia.org"), ("commonswiki", "commons.wikimedia.org"), ("enwiki", "en.wikipedia.org") })
+        {
+            var after = await farm.ResolveAsync(wiki, jar[host], jar[TestFarm.CentralHost]);
+            Assert.Null(after.Session);
+            Assert.False(after.AutoLogin);
+        }
+        await using var db = farm.Db();
+        Assert.Equal(3, await db.Sessions.CountAsync(s => s.EndReason == EndReason.LoggedOutElsewhere));
+        Assert.Equal(EndReason.LoggedOut, (await db.Sessions.SingleAsync(s => s.IdHash == Secrets.Sha256(login.Session.Id))).EndReason);
+    }
+
+    [Fact]
+    public async Task Local_logout_leaves_the_central_session_and_the_next_auto_login_is_flagged_as_a_resurrection()
+    {
+        // T124409: "Logging out immediately logs you back in".
+        await using var farm = await TestFarm.StartAsync();
+        var (_, jar) = await WanderAsync(farm, "dewiki");
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Local, TestFarm.Browser));
+        Assert.Equal(LogoutOutcome.Partial, logout.Outcome);
+        Assert.DoesNotContain(logout.SetCookies, c => c.Host == TestFarm.CentralHost);
+
+        farm.Time.Advance(TimeSpan.FromSeconds(5));
+        var back = await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), jar[TestFarm.CentralHost]);
+
+        Assert.True(back.AutoLogin);
+        var trace = await farm.Queries.TraceAsync(logout.TraceId);
+        Assert.True(trace.CentralSessionSurvived);
+        Assert.Contains(trace.Steps, s => s.Wiki == "loginwiki" && s.Outcome.Contains("left alive"));
+        var resurrection = Assert.Single(trace.Resurrections);
+        Assert.Equal("enwiki", resurrection.Wiki);
+        var detail = await farm.Queries.SessionAsync(resurrection.SessionHandle);
+        Assert.Equal(logout.TraceId, detail.Session.ResurrectionOfTraceId);
+    }
+
+    [Fact]
+    public async Task An_auto_login_long_after_a_logout_or_from_another_browser_is_not_a_resurrection()
+    {
+        await using var farm = await TestFarm.StartAsync(o => o.ResurrectionWindow = TimeSpan.FromMinutes(2));
+        var (_, jar) = await WanderAsync(farm);
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Local, TestFarm.Browser));
+
+        var otherBrowser = await farm.ResolveAsync("dewiki", new Dictionary<string, string>(), jar[TestFarm.CentralHost], client: TestFarm.Browser with { UserAgent = "curl/8" });
+        farm.Time.Advance(TimeSpan.FromMinutes(3));
+        var later = await farm.ResolveAsync("frwiki", new Dictionary<string, string>(), jar[TestFarm.CentralHost]);
+
+        Assert.True(otherBrowser.AutoLogin);
+        Assert.True(later.AutoLogin);
+        Assert.Empty((await farm.Queries.TraceAsync(logout.TraceId)).Resurrections);
+    }
+
+    [Fact]
+    public async Task Logout_clears_exactly_the_cookies_the_request_carried()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync(remember: true);
+        var cookies = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
+        cookies.Remove("enwikiUserName");
+        cookies["enwikiToken"] = "deleted";
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", cookies, null, LogoutScope.Global, TestFarm.Browser with { Secure = false }));
+
+        var cleared = logout.SetCookies.Where(c => c.Host == "en.wikipedia.org").ToList();
+        Assert.Equal(["enwikiUserID", "enwiki_session"], cleared.Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.All(cleared, c => { Assert.Equal("", c.Value); Assert.True(c.ExpiresAt < farm.Time.GetUtcNow()); Assert.False(c.Secure); });
+        Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
+    }
+
+    [Fact]
+    public async Task Logout_without_a_session_has_nothing_to_do_and_still_writes_a_trace()
+    {
+        await using var farm = await TestFarm.StartAsync();
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", new Dictionary<string, string>(), null, LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal(LogoutOutcome.NothingToDo, logout.Outcome);
+        Assert.Empty(logout.SetCookies);
+        Assert.Equal("nothing-to-do", (await farm.Queries.TraceAsync(logout.TraceId)).Outcome);
+    }
+}

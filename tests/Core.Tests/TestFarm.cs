@@ -1,0 +1,172 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using WikiSessions.Core.Admin;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Seeding;
+using WikiSessions.Core.Sessions;
+
+namespace WikiSessions.Core.Tests;
+
+/// <summary>
+/// A real SQLite file holding the whole seeded farm, one per test. The farm is migrated and seeded once
+/// into a template file, and each test gets its own copy of that file.
+/// </summary>
+public sealed class TestFarm : IAsyncDisposable
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+    public static readonly ClientInfo Browser = new("198.51.100.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Secure: true);
+    public static string SeedFolder { get; } = SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory);
+
+    private static readonly Lazy<Task<string>> Template = new(CreateTemplateAsync);
+
+    private readonly string _path;
+
+    public FakeTimeProvider Time { get; }
+    public ServiceProvider Services { get; }
+    public CommandCounter Commands { get; } = new();
+    public LogCapture Logs { get; } = new();
+
+    private TestFarm(string path, Action<SessionOptions>? configure)
+    {
+        _path = path;
+        Time = new FakeTimeProvider(Start);
+        Services = BuildServices(path, Time, configure, Commands, Logs);
+    }
+
+    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null)
+    {
+        var template = await Template.Value;
+        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-test-{Guid.NewGuid():N}.db");
+        File.Copy(template, path);
+        return new TestFarm(path, configure);
+    }
+
+    public SessionService Sessions => Services.GetRequiredService<SessionService>();
+    public LogoutService Logouts => Services.GetRequiredService<LogoutService>();
+    public AdminService Admin => Services.GetRequiredService<AdminService>();
+    public SessionQueries Queries => Services.GetRequiredService<SessionQueries>();
+    public StoreHealth Store => Services.GetRequiredService<StoreHealth>();
+    public SessionFeed Feed => Services.GetRequiredService<SessionFeed>();
+    public SessionSweeper Sweeper => Services.GetRequiredService<SessionSweeper>();
+    public SessionsDb Db() => Services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContext();
+
+    public static readonly StaffActor Steward = new("steward", StaffRole.Steward);
+
+    /// <summary>A user with no sessions and nothing revoked: the sandbox users, attached to every open wiki.</summary>
+    public const string Alice = "Sandbox Alice";
+    public const string Bob = "Sandbox Bob";
+    public const string Carol = "Sandbox Carol";
+
+    public Task<LoginResult> LoginAsync(string user = Alice, string wiki = "enwiki", ProviderKind provider = ProviderKind.Cookie,
+        bool remember = false, ClientInfo? client = null, IReadOnlyDictionary<string, string>? centralCookies = null) =>
+        Sessions.LoginAsync(new LoginRequest(wiki, user, provider, remember,
+            provider == ProviderKind.BotPassword ? "sandboxbot" : null,
+            provider == ProviderKind.OAuth ? "SandboxTool" : null,
+            client ?? Browser, CentralCookies: centralCookies));
+
+    public Task<ResolveResult> ResolveAsync(string wiki, IReadOnlyDictionary<string, string> cookies,
+        IReadOnlyDictionary<string, string>? centralCookies = null, string? authorization = null, ClientInfo? client = null) =>
+        Sessions.ResolveAsync(new ResolveRequest(wiki, cookies, centralCookies, authorization, client ?? Browser));
+
+    /// <summary>The cookies of a login's response for one host, as a browser would send them back.</summary>
+    public static Dictionary<string, string> CookiesFor(IEnumerable<SetCookie> setCookies, string host) =>
+        setCookies.Where(c => c.Host == host && c.Value != "").ToDictionary(c => c.Name, c => c.Value);
+
+    public const string CentralHost = "login.wikimedia.org";
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            File.Delete(_path + suffix);
+    }
+
+    private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure, CommandCounter? counter, ILoggerProvider? logs)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Sessions"] = $"Data Source={path}",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging(b => { if (logs is not null) b.AddProvider(logs); });
+        services.AddSingleton(time);
+        if (counter is not null) services.AddSingleton<IInterceptor>(counter);
+        services.AddCore(configuration, Path.GetTempPath());
+        if (configure is not null) services.PostConfigure(configure);
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task<string> CreateTemplateAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-template-{Guid.NewGuid():N}.db");
+        await using (var services = BuildServices(path, new FakeTimeProvider(Start), null, null, null))
+        {
+            await StoreSetup.MigrateAndSeedAsync(services.GetRequiredService<IDbContextFactory<SessionsDb>>(), SeedFolder,
+                TimeProvider.System, NullLogger.Instance);
+            await using var db = services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContext();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        SqliteConnection.ClearAllPools();
+        return path;
+    }
+}
+
+/// <summary>Counts the statements the store runs, split into reads and writes.</summary>
+public sealed class CommandCounter : DbCommandInterceptor
+{
+    private int _reads;
+    private int _writes;
+    public int Reads => _reads;
+    public int Writes => _writes;
+    public int Total => _reads + _writes;
+    public void Reset() { _reads = 0; _writes = 0; }
+
+    private void Count(DbCommand command)
+    {
+        var sql = command.CommandText.TrimStart();
+        if (sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) || sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase))
+            Interlocked.Increment(ref _reads);
+        else
+            Interlocked.Increment(ref _writes);
+    }
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    { Count(command); return result; }
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    { Count(command); return ValueTask.FromResult(result); }
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    { Count(command); return result; }
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    { Count(command); return ValueTask.FromResult(result); }
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    { Count(command); return result; }
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    { Count(command); return ValueTask.FromResult(result); }
+}
+
+/// <summary>Keeps every formatted log message, to check what the logs may never contain.</summary>
+public sealed class LogCapture : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+    public IReadOnlyCollection<string> Messages => _messages;
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+    public void Dispose() { }
+
+    private sealed class Logger(LogCapture owner) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner._messages.Enqueue(formatter(state, exception) + " " + exception);
+    }
+}

@@ -1,0 +1,2 @@
+global using WikiSessions.Core.Domain;
+global using WikiSessions.Core.Sessions;

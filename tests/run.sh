@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Restores, builds and runs every test project of the solution, then prints "N passed, N failed"
+# as its last line, counted from the TRX result files the test runs wrote.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+results=tests/results
+rm -rf "$results"
+
+dotnet tool restore >/dev/null &&
+  dotnet restore Dashboard.sln &&
+  dotnet build Dashboard.sln --no-restore
+build=$?
+
+status=$build
+if [ "$build" -eq 0 ]; then
+  dotnet test Dashboard.sln --no-build --logger trx --results-directory "$results" --blame-hang-timeout 10m --blame-hang-dump-type none
+  status=$?
+fi
+
+passed=0
+failed=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+trx_count=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+if [ "$trx_count" -eq 0 ]; then
+  echo "No test results were written (the build or the test host failed; see above)."
+  [ "$status" -eq 0 ] && status=1
+fi
+[ "$failed" -gt 0 ] && [ "$status" -eq 0 ] && status=1
+echo "$passed passed, $failed failed"
+exit "$status"
