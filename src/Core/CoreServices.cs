@@ -56,6 +56,7 @@ public static class CoreServices
         services.AddSingleton<LogoutService>();
         services.AddSingleton<AdminService>();
         services.AddSingleton<SessionQueries>();
+        services.AddSingleton<StaffDirectory>();
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());
         return services;

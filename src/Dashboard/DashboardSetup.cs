@@ -1,8 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Serilog;
+using Serilog.Events;
 using WikiSessions.Core;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Seeding;
+using WikiSessions.Dashboard.Api;
+using WikiSessions.Dashboard.Auth;
+using WikiSessions.Dashboard.Components;
+using WikiSessions.Dashboard.Farm;
+using WikiSessions.Dashboard.Hubs;
 
 namespace WikiSessions.Dashboard;
 
@@ -20,6 +26,12 @@ public static class DashboardSetup
         var dataFolder = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Database:DataFolder"] ?? "App_Data");
         builder.Services.AddCore(builder.Configuration, dataFolder);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.Services.AddStaffAndWikiAuth();
+        builder.Services.AddAntiforgery();
+        builder.Services.AddApi();
+        builder.Services.AddLiveHub(builder.Configuration);
+        builder.Services.AddDemoFarm(builder.Configuration);
+        builder.Services.AddDashboardUi();
         return builder;
     }
 
@@ -41,9 +53,24 @@ public static class DashboardSetup
 
     public static WebApplication UseDashboard(this WebApplication app)
     {
-        app.UseSerilogRequestLogging();
+        // Log the route pattern, never the raw path: a session ID in a URL is a credential.
+        app.UseSerilogRequestLogging(o => o.GetMessageTemplateProperties = (http, path, elapsed, status) =>
+        [
+            new("RequestMethod", new ScalarValue(http.Request.Method)),
+            new("RequestPath", new ScalarValue((http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)")),
+            new("StatusCode", new ScalarValue(status)),
+            new("Elapsed", new ScalarValue(elapsed)),
+        ]);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");
+        app.MapApi();
+        app.MapLiveHub();
+        app.MapDashboardUi();
         return app;
     }
 }

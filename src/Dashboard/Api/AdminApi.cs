@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using WikiSessions.Core.Admin;
+using WikiSessions.Dashboard.Auth;
+
+namespace WikiSessions.Dashboard.Api;
+
+public sealed record ReasonBody(string? Reason);
+public sealed record ActionResponse(int SessionsEnded);
+
+/// <summary>The routes staff and their scripts call. Sessions are named by handle, never by ID.</summary>
+public static class AdminApi
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/v1/admin").WithTags("Staff").AddEndpointFilter(WikiApi.EngineRefusals);
+
+        var read = admin.MapGroup("").RequireAuthorization(Schemes.AnyStaff);
+        read.MapGet("/wikis", (SessionQueries q, CancellationToken ct) => q.WikisAsync(ct)).WithSummary("Active sessions per wiki and provider.");
+        read.MapGet("/users", (string? prefix, SessionQueries q, CancellationToken ct) => q.SuggestUsersAsync(prefix ?? "", 10, ct)).WithSummary("User names starting with a prefix.");
+        read.MapGet("/users/{user}", (string user, SessionQueries q, CancellationToken ct) => q.UserAsync(user, ct)).WithSummary("The user, attached wikis, grants and active sessions.");
+        read.MapGet("/users/{user}/history", (string user, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
+            q.HistoryAsync(user, page ?? 1, pageSize ?? 100, ct)).WithSummary("Every session of the user, newest first, with how it ended.");
+        read.MapGet("/users/{user}/blast-radius", (string user, SessionQueries q, CancellationToken ct) => q.UserBlastRadiusAsync(user, ct))
+            .WithSummary("What invalidating or preventing the user would end.");
+        read.MapGet("/sessions", Sessions).WithSummary("A page of sessions by wiki, user, provider, IP prefix or CIDR, active or ended.");
+        read.MapGet("/sessions.csv", Export).WithSummary("Every session of the filter as CSV.");
+        read.MapGet("/sessions/{handle}", (string handle, SessionQueries q, CancellationToken ct) => q.SessionAsync(handle, ct))
+            .WithSummary("A session with its events, provider and metadata diffs.");
+
+        var diagnose = admin.MapGroup("").RequireAuthorization(Schemes.DeveloperOrSteward);
+        diagnose.MapGet("/logout-traces", (string? user, bool? resurrected, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
+            q.TracesAsync(user, resurrected ?? false, page ?? 1, pageSize ?? 50, ct)).WithSummary("Logout traces, newest first.");
+        diagnose.MapGet("/logout-traces/{traceId}", (string traceId, SessionQueries q, CancellationToken ct) => q.TraceAsync(traceId, ct))
+            .WithSummary("One logout's step per wiki, and the resurrections that followed it.");
+        diagnose.MapGet("/sessions/{handle}/metadata-diffs", (string handle, SessionQueries q, CancellationToken ct) => q.MetadataDiffsAsync(handle, ct))
+            .WithSummary("Saved and provided metadata of each load that conflicted.");
+        diagnose.MapGet("/audit", (int? page, int? pageSize, SessionQueries q, CancellationToken ct) => q.AuditAsync(page ?? 1, pageSize ?? 50, ct))
+            .WithSummary("Every staff action, newest first.");
+
+        var act = admin.MapGroup("").RequireAuthorization(Schemes.Steward);
+        act.MapPost("/sessions/{handle}/revoke", async (string handle, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(new ActionResponse(await a.RevokeSessionAsync(user.Actor(), handle, body.Reason ?? "", ct)))).WithSummary("End one session now.");
+        act.MapPost("/users/{name}/invalidate", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(new ActionResponse(await a.InvalidateUserAsync(user.Actor(), name, body.Reason ?? "", ct)))).WithSummary("Reset the user token: every session of the user ends.");
+        act.MapPost("/users/{name}/prevent", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(new ActionResponse(await a.PreventUserAsync(user.Actor(), name, body.Reason ?? "", ct)))).WithSummary("Irreversible: end every session, revoke grants, allow no new session.");
+        act.MapPost("/invalidate-all", async (ReasonBody body, ClaimsPrincipal user, AdminService a, SessionQueries q, CancellationToken ct) =>
+        {
+            var before = await q.FarmBlastRadiusAsync(ct);
+            await a.InvalidateEveryoneAsync(user.Actor(), body.Reason ?? "", ct);
+            return TypedResults.Ok(new ActionResponse(before.ActiveSessions));
+        }).WithSummary("After an incident: end every session in the farm, in one statement.");
+        return app;
+    }
+
+    private static Task<Paged<AdminSession>> Sessions(
+        string? wiki, string? user, string? provider, string? ip, bool? active, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
+        q.SessionsAsync(new SessionFilter(wiki, user, provider, ip, active), page ?? 1, pageSize ?? 50, ct);
+
+    private static async Task Export(
+        string? wiki, string? user, string? provider, string? ip, bool? active, HttpContext http, SessionQueries q, CancellationToken ct)
+    {
+        var filter = new SessionFilter(wiki, user, provider, ip, active);
+        // Validate the filter before the first byte goes out, so a bad filter is still a clean 4xx.
+        await q.SessionsAsync(filter, 1, 1, ct);
+        http.Response.ContentType = "text/csv; charset=utf-8";
+        http.Response.Headers.ContentDisposition = "attachment; filename=sessions.csv";
+        await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false));
+        await writer.WriteLineAsync("handle,wiki,user,provider,origin,createdAt,lastActivityAt,expiresAt,endedAt,endReason,ip,userAgent");
+        await foreach (var s in q.ExportAsync(filter, ct))
+        {
+            await writer.WriteLineAsync(string.Join(",", s.Handle, s.Wiki, Csv(s.User), s.Provider, s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
+                Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason ?? "", Csv(s.Ip), Csv(s.UserAgent)));
+        }
+    }
+
+    private static string Time(DateTimeOffset t) => t.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>Quotes a CSV field, and defuses values a spreadsheet would run as a formula.</summary>
+    internal static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return "";
+        if (value[0] is '=' or '+' or '-' or '@') value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
+}
