@@ -1,0 +1,53 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using WikiSessions.Core.Seeding;
+
+namespace WikiSessions.Dashboard.Tests;
+
+/// <summary>
+/// The real app on a temporary SQLite file, seeded from seed-data/, with the demo farm off so tests own
+/// their traffic. Share one per test class; each test uses its own users or wikis.
+/// </summary>
+public class AppFactory : WebApplicationFactory<Program>
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"wikisessions-app-{Guid.NewGuid():N}.db");
+
+    public static DemoCredentials Credentials { get; } = DemoCredentials.Read(SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory));
+
+    /// <summary>Extra configuration for a derived factory.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:Sessions", $"Data Source={_path}");
+        builder.UseSetting("DemoFarm:Enabled", "false");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    /// <summary>A client authenticated as a wiki server with that wiki's key.</summary>
+    public HttpClient Wiki(string wiki) => WithBearer(Credentials.WikiKeys[wiki]);
+
+    /// <summary>A client authenticated with the API token of the seeded staff account of a role.</summary>
+    public HttpClient Staff(string role) => WithBearer(Credentials.Staff.Single(s => s.Role == role).Token);
+
+    public HttpClient WithBearer(string token)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_path + suffix);
+        GC.SuppressFinalize(this);
+    }
+}
