@@ -39,7 +39,7 @@ public static class CoreServices
                 Directory.CreateDirectory(dataFolder);
                 connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataFolder, "wikisessions.db") }.ToString();
             }
-            services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => o.UseSqlite(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+            services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => o.UseSqlite(connectionString).AddInterceptors([.. sp.GetServices<IInterceptor>(), new SqlitePragmas()]));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
         }
         else
