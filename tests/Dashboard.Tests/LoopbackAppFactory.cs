@@ -1,7 +1,7 @@
-using System.Net.Http.Headers;
 using System.Net;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace WikiSessions.Dashboard.Tests;

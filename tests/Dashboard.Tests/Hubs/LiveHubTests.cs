@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
 using System.Net;
-using System.Text.Json.Serialization;
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using WikiSessions.Core.Admin;
