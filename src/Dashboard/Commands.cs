@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Seeding;
+using WikiSessions.Dashboard.Farm;
 
 namespace WikiSessions.Dashboard;
 
@@ -21,6 +22,13 @@ public static class Commands
                 return true;
             case ["rotate-credentials"]:
                 Console.Error.WriteLine($"Usage: {DemoCredentialGuard.RotateCommand}");
+                Environment.ExitCode = 2;
+                return true;
+            case ["replay", var scenario]:
+                Environment.ExitCode = await ReplayCommand.RunAsync(app, scenario);
+                return true;
+            case ["replay"]:
+                Console.Error.WriteLine($"Usage: dotnet run --project src/Dashboard -- replay <{string.Join("|", app.Services.GetRequiredService<ReplayRunner>().Scenarios)}>");
                 Environment.ExitCode = 2;
                 return true;
             default:

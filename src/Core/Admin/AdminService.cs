@@ -115,9 +115,18 @@ public sealed class AdminService(
         logger.LogWarning("{Actor} did {Action} on {Target} ({SessionsEnded} sessions ended) because {Reason}",
             actor.Name, outcome.Action, outcome.Target, outcome.SessionsEnded, reason);
         feed.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, outcome.Action == "revoke-session" ? outcome.Target : null,
-            outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", Wikis: outcome.Wikis));
+            outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", EndReason: EndReasonOf(outcome.Action), Wikis: outcome.Wikis));
         return outcome.SessionsEnded;
     }
+
+    /// <summary>Why the action's sessions ended, so listeners (the live hub's wiki notices) need not parse the detail.</summary>
+    private static EndReason EndReasonOf(string action) => action switch
+    {
+        "revoke-session" => EndReason.Revoked,
+        "invalidate-user" => EndReason.UserInvalidated,
+        "prevent-user" => EndReason.Prevented,
+        _ => EndReason.EveryoneInvalidated,
+    };
 
     private static async Task<GlobalUser> FindUserAsync(SessionsDb db, string userName, CancellationToken cancellationToken) =>
         await db.Users.FirstOrDefaultAsync(u => u.Name == userName, cancellationToken)

@@ -47,8 +47,14 @@ public sealed class BearerHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
-        var token = header["Bearer ".Length..].Trim();
+        string token;
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            token = header["Bearer ".Length..].Trim();
+        // Browsers cannot set headers on a WebSocket: SignalR clients send the token as access_token, on /hubs only.
+        else if (header.Length == 0 && Request.Path.StartsWithSegments("/hubs") && Request.Query["access_token"].ToString() is { Length: > 0 } queryToken)
+            token = queryToken.Trim();
+        else
+            return AuthenticateResult.NoResult();
         if (token.Length is 0 or > 256) return AuthenticateResult.Fail("Malformed bearer token.");
 
         if (Scheme.Name == Schemes.WikiKey)

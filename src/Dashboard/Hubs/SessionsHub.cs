@@ -1,0 +1,33 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.SignalR;
+using WikiSessions.Dashboard.Auth;
+
+namespace WikiSessions.Dashboard.Hubs;
+
+/// <summary>
+/// The live feed. Clients only listen: staff get <see cref="NoticeBatch"/>es as <c>notices</c>, wiki servers get
+/// their own wiki's <see cref="InvalidationBatch"/>es as <c>invalidations</c>. The policy on the route refuses
+/// anyone else before the hub runs.
+/// </summary>
+public sealed class SessionsHub : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.User ?? new ClaimsPrincipal();
+        if (user.FindFirstValue(Schemes.WikiClaim) is { } wiki)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.WikiGroup(wiki));
+            await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.AllWikisGroup);
+        }
+        else if (user.IsInRole("steward") || user.IsInRole("developer") || user.IsInRole("support"))
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.StaffGroup);
+        }
+        else
+        {
+            Context.Abort();
+            return;
+        }
+        await base.OnConnectedAsync();
+    }
+}
