@@ -63,6 +63,26 @@ public class LiveHubTests(LoopbackAppFactory app) : IClassFixture<LoopbackAppFac
     }
 
     [Fact]
+    public async Task Every_wiki_connection_hears_that_everyone_was_invalidated()
+    {
+        var heard = new ConcurrentDictionary<string, WikiInvalidation>();
+        foreach (var wiki in new[] { "enwiki", "abwiki" })
+        {
+            var connection = await ConnectAsync(LoopbackAppFactory.WikiKey(wiki));
+            connection.On<InvalidationBatch>(LiveFeed.WikiMethod, batch =>
+            {
+                foreach (var i in batch.Invalidations.Where(i => i.FarmWide)) heard.TryAdd(wiki, i);
+            });
+        }
+
+        var steward = app.Loopback(LoopbackAppFactory.StaffToken("steward"));
+        (await steward.PostAsJsonAsync("/api/v1/admin/invalidate-all", new { reason = "hub test: incident" })).EnsureSuccessStatusCode();
+
+        await WaitForAsync(() => heard.Count == 2 ? heard : null);
+        Assert.All(heard.Values, i => Assert.Equal(EndReason.EveryoneInvalidated, i.Reason));
+    }
+
+    [Fact]
     public async Task A_burst_of_ten_thousand_notices_arrives_in_a_few_dozen_messages()
     {
         var marker = $"burst-{Guid.NewGuid():N}";
