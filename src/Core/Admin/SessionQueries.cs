@@ -335,4 +335,11 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
     }
 
     private static string Wire(DeploymentGroup group) => group.ToString().ToLowerInvariant();
+
+    /// <summary>Names and roles of the staff accounts (never their secrets), for the login page's demo hint.</summary>
+    public async Task<IReadOnlyList<StaffActor>> StaffAccountsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Staff.OrderBy(s => s.Role).ThenBy(s => s.Name).Select(s => new StaffActor(s.Name, s.Role)).ToListAsync(cancellationToken);
+    }
 }

@@ -1,8 +1,69 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MudBlazor;
+using MudBlazor.Services;
+using WikiSessions.Core.Admin;
+using WikiSessions.Dashboard.Auth;
+using WikiSessions.Dashboard.Components.Replays;
+using WikiSessions.Dashboard.Components.Shared;
+
 namespace WikiSessions.Dashboard.Components;
 
 public static class UiSetup
 {
-    public static IServiceCollection AddDashboardUi(this IServiceCollection services) => services;
+    public static IServiceCollection AddDashboardUi(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            o.SnackbarConfiguration.VisibleStateDuration = 8000;
+        });
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<AuthenticationStateProvider, StaffRevalidatingStateProvider>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, PageChallengeHandler>();
+        services.TryAddSingleton<IReplayRunner, NoReplayRunner>();
+        return services;
+    }
 
-    public static IEndpointRouteBuilder MapDashboardUi(this IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder MapDashboardUi(this IEndpointRouteBuilder app)
+    {
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+        var account = app.MapGroup("/account").ExcludeFromDescription();
+        account.MapPost("/login", LoginAsync);
+        account.MapPost("/logout", async (HttpContext http) =>
+        {
+            await http.SignOutAsync(Schemes.StaffCookie);
+            return TypedResults.LocalRedirect("/login");
+        });
+        return app;
+    }
+
+    private static async Task<IResult> LoginAsync(
+        [FromForm] string? name, [FromForm] string? password, [FromForm] string? returnUrl,
+        HttpContext http, StaffDirectory staff, ILoggerFactory loggers)
+    {
+        var local = IsLocal(returnUrl) ? returnUrl! : "/";
+        var actor = string.IsNullOrWhiteSpace(name) || string.IsNullOrEmpty(password)
+            ? null
+            : await staff.VerifyPasswordAsync(name.Trim(), password, http.RequestAborted);
+        var logger = loggers.CreateLogger("WikiSessions.Dashboard.Login");
+        if (actor is null)
+        {
+            logger.LogWarning("Failed dashboard login for {StaffName}", name);
+            return TypedResults.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(local)}");
+        }
+        await http.SignInAsync(Schemes.StaffCookie, Schemes.Principal(actor, Schemes.StaffCookie));
+        logger.LogInformation("{StaffName} logged in to the dashboard as {Role}", actor.Name, actor.Role);
+        return TypedResults.LocalRedirect(local);
+    }
+
+    /// <summary>Only a path on this site: "//host" and "/\host" are other sites to a browser.</summary>
+    internal static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
 }

@@ -1,0 +1,152 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using WikiSessions.Core.Admin;
+using WikiSessions.Dashboard.Auth;
+using WikiSessions.Dashboard.Components.Shared;
+
+namespace WikiSessions.Dashboard.Components.Actions;
+
+public enum AdminActionKind { RevokeSession, InvalidateUser, PreventUser, InvalidateEveryone }
+
+/// <summary>
+/// One steward action: shows its blast radius first, asks for a reason (and for prevent and invalidate-everyone
+/// a typed confirmation), runs it, then checks that nothing it ended still resolves.
+/// </summary>
+public partial class ActionDialog
+{
+    public const string EveryoneWord = "everyone";
+
+    [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
+    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+    [Inject] private SessionQueries Queries { get; set; } = default!;
+    [Inject] private AdminService Admin { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    /// <summary>Which action.</summary>
+    [Parameter, EditorRequired] public AdminActionKind Kind { get; set; }
+
+    /// <summary>The user, for user actions; for a revoke, the session's user if any.</summary>
+    [Parameter] public string? User { get; set; }
+
+    /// <summary>The session's handle, for a revoke.</summary>
+    [Parameter] public string? Handle { get; set; }
+
+    private string? _radius;
+    private string? _reason;
+    private string? _confirm;
+    private bool _running;
+    private string? _result;
+    private string? _check;
+    private bool _checkPassed;
+
+    private string Title => Kind switch
+    {
+        AdminActionKind.RevokeSession => $"Revoke session {Handle}",
+        AdminActionKind.InvalidateUser => $"Invalidate every session of {User}",
+        AdminActionKind.PreventUser => $"Prevent {User} from having sessions",
+        _ => "Invalidate every session in the farm",
+    };
+
+    private string Verb => Kind switch
+    {
+        AdminActionKind.RevokeSession => "Revoke",
+        AdminActionKind.InvalidateUser => "Invalidate",
+        AdminActionKind.PreventUser => "Prevent",
+        _ => "Invalidate everyone",
+    };
+
+    private string? ConfirmWord => Kind switch { AdminActionKind.PreventUser => User, AdminActionKind.InvalidateEveryone => EveryoneWord, _ => null };
+
+    private bool CanRun => !_running && _radius is not null && !string.IsNullOrWhiteSpace(_reason)
+        && (ConfirmWord is null || string.Equals(_confirm?.Trim(), ConfirmWord, StringComparison.Ordinal));
+
+    protected override async Task OnInitializedAsync()
+    {
+        try
+        {
+            _radius = Kind switch
+            {
+                AdminActionKind.RevokeSession => Describe((await Queries.SessionAsync(Handle!)).Session),
+                AdminActionKind.InvalidateEveryone => Describe(await Queries.FarmBlastRadiusAsync()),
+                _ => Describe(await Queries.UserBlastRadiusAsync(User!)),
+            };
+        }
+        catch (Exception ex)
+        {
+            Snackbar.Problem(ex);
+            Dialog.Cancel();
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        if (!CanRun) return;
+        _running = true;
+        try
+        {
+            var actor = (await AuthenticationState).User.Actor();
+            var reason = _reason!.Trim();
+            var ended = Kind switch
+            {
+                AdminActionKind.RevokeSession => await Admin.RevokeSessionAsync(actor, Handle!, reason),
+                AdminActionKind.InvalidateUser => await Admin.InvalidateUserAsync(actor, User!, reason),
+                AdminActionKind.PreventUser => await Admin.PreventUserAsync(actor, User!, reason),
+                _ => await InvalidateEveryoneAsync(actor, reason),
+            };
+            _result = $"Done: {ended:N0} session{(ended == 1 ? "" : "s")} ended. The action is in the audit log.";
+            StateHasChanged();
+            (_checkPassed, _check) = await CheckAsync();
+        }
+        catch (Exception ex)
+        {
+            Snackbar.Problem(ex);
+        }
+        finally
+        {
+            _running = false;
+        }
+    }
+
+    private async Task<int> InvalidateEveryoneAsync(StaffActor actor, string reason)
+    {
+        var before = await Queries.FarmBlastRadiusAsync();
+        await Admin.InvalidateEveryoneAsync(actor, reason);
+        return before.ActiveSessions;
+    }
+
+    private async Task<(bool, string)> CheckAsync()
+    {
+        switch (Kind)
+        {
+            case AdminActionKind.InvalidateEveryone:
+                var left = (await Queries.FarmBlastRadiusAsync()).ActiveSessions;
+                return (left == 0, left == 0 ? "Checked: no session resolves anywhere in the farm." : $"{left:N0} sessions still count as active; look at the sessions explorer.");
+            case AdminActionKind.RevokeSession when User is null:
+                var ended = (await Queries.SessionAsync(Handle!)).Session.EndedAt is not null;
+                return (ended, ended ? $"Checked: session {Handle} no longer resolves." : $"Session {Handle} still counts as active.");
+            case AdminActionKind.RevokeSession:
+                var session = (await Queries.SessionAsync(Handle!)).Session;
+                var others = (await Queries.UserAsync(User!)).ActiveSessions.Count;
+                return (session.EndedAt is not null, session.EndedAt is null
+                    ? $"Session {Handle} still counts as active."
+                    : $"Checked: session {Handle} no longer resolves. {User} still has {others} other active session{(others == 1 ? "" : "s")}.");
+            default:
+                var active = (await Queries.UserAsync(User!)).ActiveSessions;
+                return (active.Count == 0, active.Count == 0
+                    ? $"Checked: nothing of {User} still resolves on any wiki."
+                    : $"{active.Count} sessions of {User} still resolve, on {string.Join(", ", active.Select(s => s.Wiki).Distinct())}.");
+        }
+    }
+
+    private static string Describe(AdminSession s) =>
+        $"1 {s.Provider} session on {s.Wiki} of {s.User ?? "an anonymous user"}, last active {s.LastActivityAt:yyyy-MM-dd HH:mm} UTC, from {s.Ip ?? "an unknown address"}.";
+
+    private static string Describe(BlastRadius r) =>
+        $"{r.ActiveSessions:N0} active sessions on {r.Wikis:N0} wikis, {r.CentralSessions:N0} central sessions"
+        + (r.BotPasswords + r.OAuthGrants > 0 ? $", {r.BotPasswords} bot passwords and {r.OAuthGrants} OAuth grants" : "") + ".";
+
+    private void Cancel() => Dialog.Cancel();
+
+    private void Close() => Dialog.Close(DialogResult.Ok(true));
+}

@@ -1,0 +1,133 @@
+using Bunit;
+using MudBlazor;
+using WikiSessions.Core.Admin;
+using WikiSessions.Dashboard.Components.Actions;
+using WikiSessions.Dashboard.Components.Pages.Actions;
+using WikiSessions.Dashboard.Components.Pages.Users;
+
+namespace WikiSessions.Dashboard.Tests.Components;
+
+public class ActionDialogTests : ComponentTest
+{
+    [Fact]
+    public async Task Revoke_shows_the_session_first_needs_a_reason_then_shows_the_result_and_the_check()
+    {
+        await LoginAsync(Alice, "enwiki");
+        var handle = await HandleOfAsync(Alice);
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var page = Ctx.Render<UserPage>(p => p.Add(u => u.Name, Alice));
+        page.WaitForAssertion(() => page.Find(".revoke-session"));
+
+        var click = page.Find(".revoke-session").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("1 cookie session on enwiki of Sandbox Alice", dialogs.Find("#blast-radius").TextContent));
+        Assert.True(dialogs.Find("#action-run").HasAttribute("disabled"));
+
+        dialogs.Find("textarea#action-reason").Input("Reported stolen laptop");
+        dialogs.WaitForAssertion(() => Assert.False(dialogs.Find("#action-run").HasAttribute("disabled")));
+        await dialogs.Find("#action-run").ClickAsync(new());
+
+        dialogs.WaitForAssertion(() => Assert.Contains("1 session ended", dialogs.Find("#action-result").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains($"session {handle} no longer resolves", dialogs.Find("#action-check").TextContent));
+        await dialogs.Find("#action-close").ClickAsync(new());
+        await click;
+
+        Assert.Empty((await Queries.UserAsync(Alice)).ActiveSessions);
+        var audit = Assert.Single((await Queries.AuditAsync()).Items);
+        Assert.Equal("Reported stolen laptop", audit.Reason);
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll(".session-list tbody tr")));
+    }
+
+    [Fact]
+    public async Task Prevent_shows_the_blast_radius_and_runs_only_once_the_user_name_is_typed_again()
+    {
+        await LoginAsync(Bob, "enwiki");
+        await LoginAsync(Bob, "frwiki");
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var page = Ctx.Render<UserPage>(p => p.Add(u => u.Name, Bob));
+        page.WaitForAssertion(() => page.Find("#prevent-user"));
+
+        var click = page.Find("#prevent-user").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("2 active sessions on 2 wikis", dialogs.Find("#blast-radius").TextContent));
+        Assert.Contains("bot passwords", dialogs.Find("#blast-radius").TextContent);
+        Assert.Contains("cannot be undone", dialogs.Find("#blast-radius").TextContent);
+
+        dialogs.Find("textarea#action-reason").Input("Compromised account");
+        dialogs.Find("input#action-confirm").Input("Sandbox Bo");
+        dialogs.WaitForAssertion(() => Assert.True(dialogs.Find("#action-run").HasAttribute("disabled")));
+        dialogs.Find("input#action-confirm").Input(Bob);
+        dialogs.WaitForAssertion(() => Assert.False(dialogs.Find("#action-run").HasAttribute("disabled")));
+        await dialogs.Find("#action-run").ClickAsync(new());
+
+        dialogs.WaitForAssertion(() => Assert.Contains("2 sessions ended", dialogs.Find("#action-result").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains($"nothing of {Bob} still resolves on any wiki", dialogs.Find("#action-check").TextContent));
+        await dialogs.Find("#action-close").ClickAsync(new());
+        await click;
+        Assert.True((await Queries.UserAsync(Bob)).Prevented);
+        page.WaitForAssertion(() => page.Find("#user-prevented"));
+    }
+
+    [Fact]
+    public async Task Invalidate_user_ends_every_session_and_checks_nothing_resolves()
+    {
+        await LoginAsync(Carol, "enwiki");
+        await LoginAsync(Carol, "dewiki");
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        var page = Ctx.Render<ActionsPage>();
+        page.Find("input#actions-user").Input(Carol);
+
+        var click = page.Find("#actions-invalidate").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("2 active sessions", dialogs.Find("#blast-radius").TextContent));
+        Assert.Empty(dialogs.FindAll("#action-confirm"));
+        dialogs.Find("textarea#action-reason").Input("User asked");
+        await dialogs.Find("#action-run").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains($"nothing of {Carol} still resolves", dialogs.Find("#action-check").TextContent));
+        await dialogs.Find("#action-close").ClickAsync(new());
+        await click;
+    }
+
+    [Fact]
+    public async Task Invalidate_everyone_needs_the_word_shown_and_ends_every_session_of_the_farm()
+    {
+        await LoginAsync(Alice, "enwiki");
+        await LoginAsync(Bob, "dewiki");
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        var page = Ctx.Render<ActionsPage>();
+
+        var click = page.Find("#actions-everyone").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("2 active sessions on 2 wikis", dialogs.Find("#blast-radius").TextContent));
+        dialogs.Find("textarea#action-reason").Input("Incident 42");
+        Assert.True(dialogs.Find("#action-run").HasAttribute("disabled"));
+        dialogs.Find("input#action-confirm").Input(ActionDialog.EveryoneWord);
+        dialogs.WaitForAssertion(() => Assert.False(dialogs.Find("#action-run").HasAttribute("disabled")));
+        await dialogs.Find("#action-run").ClickAsync(new());
+
+        dialogs.WaitForAssertion(() => Assert.Contains("2 sessions ended", dialogs.Find("#action-result").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains("no session resolves anywhere", dialogs.Find("#action-check").TextContent));
+        await dialogs.Find("#action-close").ClickAsync(new());
+        await click;
+        Assert.Equal(0, (await Queries.FarmBlastRadiusAsync()).ActiveSessions);
+    }
+
+    [Fact]
+    public async Task A_refused_action_is_explained_in_a_snackbar_and_the_dialog_stays_open()
+    {
+        await LoginAsync(Alice, "enwiki");
+        var handle = await HandleOfAsync(Alice);
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        var snackbars = Ctx.Render<MudSnackbarProvider>();
+        var service = Ctx.Services.GetService(typeof(IDialogService)) as IDialogService;
+        var opened = service!.ShowActionAsync(AdminActionKind.RevokeSession, Alice, handle);
+        dialogs.WaitForAssertion(() => dialogs.Find("#blast-radius"));
+        await Admin.RevokeSessionAsync(new StaffActor("other-steward", Core.Domain.StaffRole.Steward), handle, "first"); // someone else was faster
+
+        dialogs.Find("textarea#action-reason").Input("second");
+        await dialogs.Find("#action-run").ClickAsync(new());
+
+        snackbars.WaitForAssertion(() => Assert.Contains("already ended", snackbars.Markup));
+        Assert.NotEmpty(dialogs.FindAll("#action-run"));
+        await dialogs.Find("#action-cancel").ClickAsync(new());
+        Assert.False(await opened);
+    }
+}

@@ -1,0 +1,135 @@
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using MudBlazor.Services;
+using WikiSessions.Core;
+using WikiSessions.Core.Admin;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Seeding;
+using WikiSessions.Core.Sessions;
+using WikiSessions.Dashboard.Auth;
+
+namespace WikiSessions.Dashboard.Tests.Components;
+
+/// <summary>
+/// A bUnit context with MudBlazor and the real engine on its own copy of the seeded farm (a SQLite file).
+/// The farm is seeded once per run into a template file that each test copies.
+/// </summary>
+public abstract class ComponentTest : IAsyncLifetime
+{
+    public const string Alice = "Sandbox Alice";
+    public const string Bob = "Sandbox Bob";
+    public const string Carol = "Sandbox Carol";
+    public const string CentralHost = "login.wikimedia.org";
+    public static readonly ClientInfo Browser = new("198.51.100.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Secure: true);
+
+    private static readonly Lazy<Task<string>> Template = new(CreateTemplateAsync);
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"wikisessions-ui-{Guid.NewGuid():N}.db");
+
+    protected BunitContext Ctx { get; } = new();
+    protected FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    protected BunitAuthorizationContext Auth { get; private set; } = default!;
+
+    protected SessionService Sessions => Ctx.Services.GetRequiredService<SessionService>();
+    protected LogoutService Logouts => Ctx.Services.GetRequiredService<LogoutService>();
+    protected SessionQueries Queries => Ctx.Services.GetRequiredService<SessionQueries>();
+    protected AdminService Admin => Ctx.Services.GetRequiredService<AdminService>();
+    protected SessionFeed Feed => Ctx.Services.GetRequiredService<SessionFeed>();
+
+    public async Task InitializeAsync()
+    {
+        File.Copy(await Template.Value, _path);
+        Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        Ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = o.SnackbarConfiguration.HideTransitionDuration = 0);
+        Ctx.Services.AddSingleton<TimeProvider>(Time);
+        Ctx.Services.AddSingleton<IWebHostEnvironment>(new TestEnvironment());
+        Ctx.Services.AddLogging();
+        var configuration = Configuration(_path);
+        Ctx.Services.AddSingleton(configuration);
+        Ctx.Services.AddCore(configuration, Path.GetTempPath());
+        Auth = Ctx.AddAuthorization();
+        SignIn("steward");
+    }
+
+    /// <summary>Signs the test in as staff of a role, with the policies that role satisfies in the app.</summary>
+    protected void SignIn(string role)
+    {
+        Auth.SetAuthorized(role == "steward" ? "steward" : $"{role}-staff");
+        Auth.SetRoles(role);
+        Auth.SetPolicies(role switch
+        {
+            "steward" => [Schemes.AnyStaff, Schemes.DeveloperOrSteward, Schemes.Steward],
+            "developer" => [Schemes.AnyStaff, Schemes.DeveloperOrSteward],
+            _ => [Schemes.AnyStaff],
+        });
+    }
+
+    protected Task<LoginResult> LoginAsync(string user = Alice, string wiki = "enwiki", IReadOnlyDictionary<string, string>? centralCookies = null) =>
+        Sessions.LoginAsync(new LoginRequest(wiki, user, ProviderKind.Cookie, false, null, null, Browser, CentralCookies: centralCookies));
+
+    protected Task<ResolveResult> ResolveAsync(string wiki, IReadOnlyDictionary<string, string> cookies, IReadOnlyDictionary<string, string>? centralCookies = null) =>
+        Sessions.ResolveAsync(new ResolveRequest(wiki, cookies, centralCookies, null, Browser));
+
+    /// <summary>The cookies of a response for one host, as a browser would send them back.</summary>
+    protected static Dictionary<string, string> CookiesFor(IEnumerable<SetCookie> setCookies, string host) =>
+        setCookies.Where(c => c.Host == host && c.Value != "").ToDictionary(c => c.Name, c => c.Value);
+
+    protected async Task<string> HandleOfAsync(string user) => (await Queries.UserAsync(user)).ActiveSessions.Single().Handle;
+
+    /// <summary>Logs in on enwiki, logs out with local scope (the broken integration), and lets auto-login bring the user back.</summary>
+    protected async Task<string> ResurrectionAsync(string user)
+    {
+        var login = await LoginAsync(user);
+        var logout = await Logouts.LogoutAsync(new LogoutRequest("enwiki", CookiesFor(login.SetCookies, "en.wikipedia.org"),
+            CookiesFor(login.SetCookies, CentralHost), LogoutScope.Local, Browser));
+        Time.Advance(TimeSpan.FromSeconds(5));
+        var back = await ResolveAsync("enwiki", new Dictionary<string, string>(), CookiesFor(login.SetCookies, CentralHost));
+        Assert.True(back.AutoLogin);
+        return logout.TraceId;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Ctx.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_path + suffix);
+    }
+
+    private static IConfiguration Configuration(string path) => new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Sessions"] = $"Data Source={path}" }).Build();
+
+    private static async Task<string> CreateTemplateAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-ui-template-{Guid.NewGuid():N}.db");
+        var services = new ServiceCollection().AddLogging();
+        services.AddCore(Configuration(path), Path.GetTempPath());
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var factory = provider.GetRequiredService<IDbContextFactory<SessionsDb>>();
+            await StoreSetup.MigrateAndSeedAsync(factory, SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory), TimeProvider.System, NullLogger.Instance);
+            await using var db = await factory.CreateDbContextAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        SqliteConnection.ClearAllPools();
+        return path;
+    }
+
+    private sealed class TestEnvironment : IWebHostEnvironment
+    {
+        public string WebRootPath { get; set; } = "";
+        public IFileProvider WebRootFileProvider { get; set; } = new NullFileProvider();
+        public string ApplicationName { get; set; } = "WikiSessions.Dashboard";
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+        public string ContentRootPath { get; set; } = "";
+        public string EnvironmentName { get; set; } = Environments.Development;
+    }
+}

@@ -1,0 +1,79 @@
+using Bunit;
+using MudBlazor;
+using WikiSessions.Dashboard.Components.Pages.Users;
+
+namespace WikiSessions.Dashboard.Tests.Components;
+
+public class UserPageTests : ComponentTest
+{
+    private IRenderedComponent<UserPage> RenderUser(string? name)
+    {
+        Ctx.Render<MudPopoverProvider>();
+        return Ctx.Render<UserPage>(p => p.Add(u => u.Name, name));
+    }
+
+    [Fact]
+    public async Task Shows_the_account_its_grants_active_sessions_and_history_with_end_reasons_in_plain_words()
+    {
+        await LoginAsync(Alice, "enwiki");
+        await LoginAsync(Alice, "dewiki");
+        await Admin.RevokeSessionAsync(new("steward", Core.Domain.StaffRole.Steward), await FirstHandleAsync("dewiki"), "test");
+
+        var cut = RenderUser(Alice);
+
+        cut.WaitForAssertion(() => Assert.Equal(Alice, cut.Find("#user-name").TextContent));
+        Assert.Contains("sandboxbot", cut.Find("#bot-passwords").TextContent);
+        Assert.NotEmpty(cut.FindAll("#oauth-grants tbody tr"));
+        Assert.Single(cut.FindAll(".session-list tbody tr"));
+        Assert.Contains("enwiki", cut.Find(".session-list").TextContent);
+        Assert.Contains("Revoked by a steward.", cut.Find(".user-timeline").TextContent);
+        Assert.Contains("attached to", cut.Markup);
+    }
+
+    [Fact]
+    public async Task Stewards_see_the_action_buttons()
+    {
+        await LoginAsync(Bob);
+        var cut = RenderUser(Bob);
+        cut.WaitForAssertion(() => cut.Find("#invalidate-user"));
+        Assert.NotEmpty(cut.FindAll("#prevent-user"));
+        Assert.NotEmpty(cut.FindAll(".revoke-session"));
+        Assert.Empty(cut.FindAll("#read-only"));
+    }
+
+    [Theory]
+    [InlineData("support")]
+    [InlineData("developer")]
+    public async Task Other_staff_see_no_action_buttons_and_are_told_why(string role)
+    {
+        SignIn(role);
+        await LoginAsync(Bob);
+        var cut = RenderUser(Bob);
+        cut.WaitForAssertion(() => Assert.Contains("only stewards", cut.Find("#read-only").TextContent));
+        Assert.Empty(cut.FindAll("#invalidate-user"));
+        Assert.Empty(cut.FindAll("#prevent-user"));
+        Assert.Empty(cut.FindAll(".revoke-session"));
+        Assert.Empty(cut.FindAll("button:contains('Revoke')"));
+    }
+
+    [Fact]
+    public void An_unknown_user_is_named_as_such()
+    {
+        var cut = RenderUser("Nobody At All");
+        cut.WaitForAssertion(() => Assert.Contains("no global user named", cut.Find("#user-missing").TextContent));
+    }
+
+    [Fact]
+    public void Search_suggests_user_names_as_they_are_typed()
+    {
+        var popover = Ctx.Render<MudPopoverProvider>();
+        var cut = Ctx.Render<UserPage>();
+        cut.Find("input#user-search").Input("Sandbox");
+        Time.Advance(TimeSpan.FromSeconds(1)); // MudBlazor debounces on the TimeProvider
+        popover.WaitForAssertion(() => Assert.Contains(Alice, popover.Find(".mud-popover-open").TextContent));
+        Assert.Contains(Carol, popover.Find(".mud-popover-open").TextContent);
+    }
+
+    private async Task<string> FirstHandleAsync(string wiki) =>
+        (await Queries.UserAsync(Alice)).ActiveSessions.First(s => s.Wiki == wiki).Handle;
+}
