@@ -38,6 +38,8 @@ public enum SessionEventKind
     Resurrection,
     AdminAction,
     StoreFailure,
+    /// <summary>A demo-farm replay finished; published to the live feed only.</summary>
+    ReplayFinished,
 }
 
 public enum LogoutScope { Global, Local }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using WikiSessions.Core.Seeding;
+using WikiSessions.Dashboard.Components.Replays;
 
 namespace WikiSessions.Dashboard.Farm;
 
@@ -13,6 +14,7 @@ public static class FarmSetup
             configuration["Seed:Folder"], sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath, AppContext.BaseDirectory)));
         services.AddSingleton<LoopbackAddress>();
         services.AddSingleton<ReplayRunner>();
+        services.AddSingleton<IReplayRunner>(sp => sp.GetRequiredService<ReplayRunner>());
         services.AddSingleton<DemoFarm>();
         services.AddHostedService(sp => sp.GetRequiredService<DemoFarm>());
         return services;

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Sessions;
+using WikiSessions.Core.Domain;
 using WikiSessions.Dashboard.Api;
+using WikiSessions.Dashboard.Components.Replays;
 
 namespace WikiSessions.Dashboard.Farm;
 
@@ -55,8 +57,9 @@ public sealed partial class ReplayRunner(
     StoreHealth storeHealth,
     SessionQueries queries,
     IOptions<ReplayOptions> options,
+    SessionFeed feed,
     TimeProvider time,
-    ILogger<ReplayRunner> logger)
+    ILogger<ReplayRunner> logger) : IReplayRunner
 {
     public const string LogoutLogsBackIn = "logout-logs-back-in";
     public const string DeletedCookies = "deleted-cookies";
@@ -114,6 +117,33 @@ public sealed partial class ReplayRunner(
         {
             _oneAtATime.Release();
         }
+    }
+
+    /// <summary>
+    /// Starts a replay for the dashboard and returns at once; its traffic shows in the live feed as it happens,
+    /// and its verdict arrives there as a <see cref="SessionEventKind.ReplayFinished"/> notice.
+    /// </summary>
+    public Task StartAsync(string scenario, CancellationToken cancellationToken)
+    {
+        if (!Scenarios.Contains(scenario))
+            throw new ArgumentException($"There is no replay named '{scenario}'.", nameof(scenario));
+        if (_oneAtATime.CurrentCount == 0)
+            throw new InvalidOperationException("Another replay is still running; start this one when it has finished.");
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var result = await RunAsync(scenario, CancellationToken.None);
+                feed.Publish(new SessionNotice(SessionEventKind.ReplayFinished, time.GetUtcNow(), null, null, null, null,
+                    $"Replay {scenario} {(result.AsExpected ? "behaved as expected" : "did NOT behave as expected")}: {result.Summary}"));
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Replay {Scenario} failed", scenario);
+                feed.Publish(new SessionNotice(SessionEventKind.ReplayFinished, time.GetUtcNow(), null, null, null, null, $"Replay {scenario} failed: {ex.Message}"));
+            }
+        }, CancellationToken.None);
+        return Task.CompletedTask;
     }
 
     /// <summary>The state of one replay: its API client, and what it did and saw so far.</summary>
