@@ -13,7 +13,8 @@ build=$?
 
 status=$build
 if [ "$build" -eq 0 ]; then
-  dotnet test Dashboard.sln --no-build --logger trx --results-directory "$results" --blame-hang-timeout 10m --blame-hang-dump-type none
+  # One test project at a time: the browser tests need the cores the in-process tests would take.
+  dotnet test Dashboard.sln --no-build -m:1 --logger trx --results-directory "$results" --blame-hang-timeout 10m --blame-hang-dump-type none
   status=$?
 fi
 
