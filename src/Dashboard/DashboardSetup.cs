@@ -48,19 +48,29 @@ public static class DashboardSetup
         if (await Commands.TryRunAsync(app, args)) return false;
         if (app.Environment.IsProduction())
             await DemoCredentialGuard.RefuseDemoCredentialsAsync(dbFactory, seedFolder);
+        else
+            app.Lifetime.ApplicationStarted.Register(() => SayHowToLogIn(app, seedFolder));
         return true;
     }
 
     public static WebApplication UseDashboard(this WebApplication app)
     {
         // Log the route pattern, never the raw path: a session ID in a URL is a credential.
-        app.UseSerilogRequestLogging(o => o.GetMessageTemplateProperties = (http, path, elapsed, status) =>
-        [
-            new("RequestMethod", new ScalarValue(http.Request.Method)),
-            new("RequestPath", new ScalarValue((http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)")),
-            new("StatusCode", new ScalarValue(status)),
-            new("Elapsed", new ScalarValue(elapsed)),
-        ]);
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.GetMessageTemplateProperties = (http, path, elapsed, status) =>
+            [
+                new("RequestMethod", new ScalarValue(http.Request.Method)),
+                new("RequestPath", new ScalarValue((http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)")),
+                new("StatusCode", new ScalarValue(status)),
+                new("Elapsed", new ScalarValue(elapsed)),
+            ];
+            // Every wiki request passes here: routine successes are Debug, so the log stays bounded under farm traffic.
+            o.GetLevel = (http, elapsed, ex) =>
+                ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : http.Response.StatusCode >= 400 || elapsed > 1000 ? LogEventLevel.Information
+                : LogEventLevel.Debug;
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -72,5 +82,14 @@ public static class DashboardSetup
         app.MapLiveHub();
         app.MapDashboardUi();
         return app;
+    }
+
+    /// <summary>The default run prints where to log in and with which demo accounts (their passwords are public, in the repository).</summary>
+    private static void SayHowToLogIn(WebApplication app, string seedFolder)
+    {
+        var staff = DemoCredentials.Read(seedFolder).Staff;
+        var address = app.Urls.FirstOrDefault() ?? "http://localhost:5080";
+        app.Logger.LogInformation("Dashboard at {Address}/login. Demo staff accounts: {Accounts} (from seed-data/demo-credentials.json)",
+            address.TrimEnd('/'), string.Join(", ", staff.Select(s => $"{s.Name} / {s.Password} ({s.Role})")));
     }
 }

@@ -127,7 +127,7 @@ public sealed class LogoutService(
         await tx.CommitAsync(cancellationToken);
 
         var userName = trace.UserId is { } uid ? await db.Users.Where(u => u.Id == uid).Select(u => u.Name).FirstOrDefaultAsync(cancellationToken) : null;
-        logger.LogInformation("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, userName, wiki.DbName, request.Scope, trace.Outcome);
+        logger.LogDebug("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, userName, wiki.DbName, request.Scope, trace.Outcome);
         feed.Publish(new SessionNotice(SessionEventKind.LogoutTraceFinished, now, wiki.DbName, local?.Handle, userName, local?.Provider,
             $"{request.Scope} logout: {trace.Outcome.Wire()}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
         return new LogoutResult(trace.Id, trace.Outcome, setCookies);

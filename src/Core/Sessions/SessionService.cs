@@ -94,7 +94,7 @@ public sealed class SessionService(
             await db.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
 
-            logger.LogInformation("Login of {User} on {Wiki} through {Provider} made session {SessionHandle}", user.Name, wiki.DbName, request.Provider, session.Handle);
+            logger.LogDebug("Login of {User} on {Wiki} through {Provider} made session {SessionHandle}", user.Name, wiki.DbName, request.Provider, session.Handle);
             Publish(SessionEventKind.Created, now, wiki, session, user, "Logged in");
             return new LoginResult(View(session, wiki, user, sessionId, centralId), centralId, cookies, authorization);
         });
