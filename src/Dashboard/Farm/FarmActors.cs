@@ -63,6 +63,14 @@ public sealed class FarmActors(FarmApi api, Func<CancellationToken, ValueTask> p
         var browser = NewBrowser(Pick(DesktopAgents), secure: Random.Shared.Next(100) < 97);
         await Step("login", user.Home, w => browser.LoginAsync(w, user.Name, "cookie", cancellationToken, remember: Random.Shared.Next(100) < 20), cancellationToken);
         var visited = new List<string> { user.Home };
+        if (Random.Shared.Next(100) < 3)
+        {
+            // A shared computer (T124224): another account's user cookie is left in the jar. The next request is not a
+            // valid continuation of the session: the provider metadata conflicts and the session is rejected.
+            var other = Farm.RandomUser();
+            browser.Jar.Put(browser.Host(user.Home), $"{user.Home}UserName", other.Name, secure: browser.Client.Secure);
+            await Step("visit", user.Home, w => browser.VisitAsync(w, cancellationToken), cancellationToken);
+        }
         for (var pages = Random.Shared.Next(3, 12); pages > 0; pages--)
         {
             var wiki = Random.Shared.Next(100) < 85 ? Farm.RandomWikiOf(user) : Farm.RandomWiki().DbName;
