@@ -26,7 +26,7 @@ public static class DashboardSetup
         var dataFolder = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Database:DataFolder"] ?? "App_Data");
         builder.Services.AddCore(builder.Configuration, dataFolder);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
-        builder.Services.AddStaffAndWikiAuth();
+        builder.Services.AddStaffAndWikiAuth(builder.Configuration);
         builder.Services.AddAntiforgery();
         builder.Services.AddApi();
         builder.Services.AddLiveHub(builder.Configuration);

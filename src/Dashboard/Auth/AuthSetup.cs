@@ -5,9 +5,11 @@ namespace WikiSessions.Dashboard.Auth;
 
 public static class AuthSetup
 {
-    public static IServiceCollection AddStaffAndWikiAuth(this IServiceCollection services)
+    public static IServiceCollection AddStaffAndWikiAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddAuthentication(Schemes.StaffCookie)
+        var authentication = services.AddAuthentication(Schemes.StaffCookie);
+        if (OpenIdStaffLogin.IsConfigured(configuration)) authentication.AddOpenIdStaffLogin(configuration);
+        authentication
             .AddCookie(Schemes.StaffCookie, o =>
             {
                 o.LoginPath = "/login";

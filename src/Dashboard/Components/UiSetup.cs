@@ -36,6 +36,9 @@ public static class UiSetup
 
         var account = app.MapGroup("/account").ExcludeFromDescription();
         account.MapPost("/login", LoginAsync);
+        // With an OpenID Connect provider configured, the login page offers it; the provider signs into the staff cookie.
+        account.MapGet("/login/external", (string? returnUrl) => TypedResults.Challenge(
+            new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [OpenIdStaffLogin.Scheme]));
         account.MapPost("/logout", async (HttpContext http) =>
         {
             await http.SignOutAsync(Schemes.StaffCookie);

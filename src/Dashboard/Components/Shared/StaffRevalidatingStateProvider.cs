@@ -19,6 +19,8 @@ public sealed class StaffRevalidatingStateProvider(ILoggerFactory loggerFactory,
     {
         var user = authenticationState.User;
         if (user.Identity is not { IsAuthenticated: true, Name: { } name }) return true;
+        // The organisation's identity provider vouched for this login; there is no local account to re-check.
+        if (user.HasClaim(c => c.Type == OpenIdStaffLogin.ProviderClaim)) return true;
         var role = await staff.CurrentRoleAsync(name, cancellationToken);
         return role is { } r && Schemes.RoleName(r) == user.FindFirstValue(ClaimTypes.Role);
     }
