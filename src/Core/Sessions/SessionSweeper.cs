@@ -23,6 +23,8 @@ public sealed class SessionSweeper(
     TimeProvider time,
     ILogger<SessionSweeper> logger) : BackgroundService
 {
+    // Batches take any N matching rows, unordered: with no ORDER BY the store stops at the Nth match on an index
+    // instead of sorting every candidate (300 ms a batch against a million rows with it).
     /// <summary>At most this many batches of each kind per pass; the rest waits for the next pass.</summary>
     private const int MaxBatchesPerPass = 50;
 
@@ -52,24 +54,24 @@ public sealed class SessionSweeper(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
 
-        var idle = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).OrderBy(s => s.Id).Take(batch)
+        var idle = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken), batch);
-        var byEpoch = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).OrderBy(s => s.Id).Take(batch)
+        var byEpoch = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch);
-        await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).OrderBy(s => s.Id).Take(batch)
+        await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch);
 
-        var diffs = await InBatchesAsync(() => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).OrderBy(d => d.Id).Take(batch)
+        var diffs = await InBatchesAsync(() => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        var sessions = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt < cutoff).OrderBy(s => s.Id).Take(batch)
+        var sessions = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)).OrderBy(s => s.Id).Take(batch)
+        var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        await InBatchesAsync(() => db.LogoutTraceSteps.Where(t => db.LogoutTraces.Any(l => l.Id == t.TraceId && l.FinishedAt < cutoff) ).OrderBy(t => t.Id).Take(batch)
+        await InBatchesAsync(() => db.LogoutTraceSteps.Where(t => db.LogoutTraces.Any(l => l.Id == t.TraceId && l.FinishedAt < cutoff) ).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        var traces = await InBatchesAsync(() => db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id)).OrderBy(t => t.Id).Take(batch)
+        var traces = await InBatchesAsync(() => db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        var events = await InBatchesAsync(() => db.Events.Where(e => e.At < cutoff).OrderBy(e => e.Id).Take(batch)
+        var events = await InBatchesAsync(() => db.Events.Where(e => e.At < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
         _ = diffs;
         return new SweepResult(idle, byEpoch, sessions, centrals, traces, events);
