@@ -29,7 +29,7 @@ public static class CoreServices
         {
             if (string.IsNullOrWhiteSpace(connectionString))
                 throw new InvalidOperationException("Database:Provider is SqlServer but ConnectionStrings:Sessions is not set; set it to the SQL Server connection string.");
-            services.AddDbContextFactory<SqlServerSessionsDb>((sp, o) => o.UseSqlServer(connectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+            services.AddDbContextFactory<SqlServerSessionsDb>((sp, o) => Common(o.UseSqlServer(connectionString), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqlServerSessionsDb>>();
         }
         else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
@@ -39,7 +39,7 @@ public static class CoreServices
                 Directory.CreateDirectory(dataFolder);
                 connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataFolder, "wikisessions.db") }.ToString();
             }
-            services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => o.UseSqlite(connectionString).AddInterceptors([.. sp.GetServices<IInterceptor>(), new SqlitePragmas()]));
+            services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => Common(o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
         }
         else
@@ -61,6 +61,11 @@ public static class CoreServices
         services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());
         return services;
     }
+
+    private static void Common(DbContextOptionsBuilder options, IServiceProvider services) =>
+        options.AddInterceptors(services.GetServices<IInterceptor>())
+            // The sweeper's batches take any N matching rows on purpose (see SessionSweeper).
+            .ConfigureWarnings(w => w.Ignore(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
 
     /// <summary>Hands out the provider's derived context as the common <see cref="SessionsDb"/>.</summary>
     private sealed class DerivedFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<SessionsDb> where T : SessionsDb
