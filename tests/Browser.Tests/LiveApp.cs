@@ -17,7 +17,7 @@ namespace WikiSessions.Browser.Tests;
 /// The real app on Kestrel at 127.0.0.1 (a free port) on a temporary SQLite file, the demo farm off, and
 /// Debian's Chromium driven by Playwright. One per test collection; each test opens its own browser context.
 /// </summary>
-public sealed class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
+public class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"wikisessions-browser-{Guid.NewGuid():N}.db");
     private IPlaywright? _playwright;
@@ -28,11 +28,15 @@ public sealed class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
     public string BaseUrl { get; private set; } = "";
     public IBrowser Browser { get; private set; } = default!;
 
+    /// <summary>Requests per second of the demo farm; 0 keeps it off so tests own their traffic.</summary>
+    protected virtual int DemoFarmRate => 0;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Sessions", $"Data Source={_path}");
-        builder.UseSetting("DemoFarm:Enabled", "false");
+        builder.UseSetting("DemoFarm:Enabled", DemoFarmRate > 0 ? "true" : "false");
+        builder.UseSetting("DemoFarm:RequestsPerSecond", DemoFarmRate.ToString());
     }
 
     public async Task InitializeAsync()
