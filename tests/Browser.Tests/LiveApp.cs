@@ -36,7 +36,7 @@ public class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Sessions", $"Data Source={_path}");
         builder.UseSetting("DemoFarm:Enabled", DemoFarmRate > 0 ? "true" : "false");
-        builder.UseSetting("DemoFarm:RequestsPerSecond", DemoFarmRate.ToString());
+        if (DemoFarmRate > 0) builder.UseSetting("DemoFarm:RequestsPerSecond", DemoFarmRate.ToString());
     }
 
     public async Task InitializeAsync()
