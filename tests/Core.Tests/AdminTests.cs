@@ -54,6 +54,8 @@ public sealed class AdminTests
         Assert.Null((await farm.ResolveAsync("enwiki", rememberOnly)).Session);
         var detail = await farm.Queries.UserAsync(TestFarm.Alice);
         Assert.True(detail.Prevented);
+        Assert.Equal(3, detail.RefusedLogins.Count);
+        Assert.All(detail.RefusedLogins, r => Assert.Contains("prevented", r.Detail));
         Assert.All(detail.BotPasswords, p => Assert.NotNull(p.RevokedAt));
         Assert.All(detail.OAuthGrants, g => Assert.NotNull(g.RevokedAt));
         Assert.Empty(detail.ActiveSessions);

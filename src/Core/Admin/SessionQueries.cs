@@ -21,7 +21,11 @@ public sealed record OAuthGrantView(string Consumer, string Grants, DateTimeOffs
 
 public sealed record UserDetail(
     string Name, bool Prevented, DateTimeOffset? PreventedAt, IReadOnlyList<string> AttachedWikis,
-    IReadOnlyList<BotPasswordView> BotPasswords, IReadOnlyList<OAuthGrantView> OAuthGrants, IReadOnlyList<AdminSession> ActiveSessions);
+    IReadOnlyList<BotPasswordView> BotPasswords, IReadOnlyList<OAuthGrantView> OAuthGrants, IReadOnlyList<AdminSession> ActiveSessions)
+{
+    /// <summary>The user's latest refused logins (prevented, revoked bot password or grant, closed wiki), newest first.</summary>
+    public IReadOnlyList<EventView> RefusedLogins { get; init; } = [];
+}
 
 /// <summary>What an action on a user would end, shown before a steward confirms it.</summary>
 public sealed record BlastRadius(int ActiveSessions, int Wikis, int CentralSessions, int BotPasswords, int OAuthGrants);
@@ -73,8 +77,13 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
             .Select(g => new OAuthGrantView(g.Consumer!.Name, g.Grants, g.CreatedAt, g.RevokedAt)).ToListAsync(cancellationToken);
         var active = await (await ActiveAsync(db, cancellationToken)).Where(s => s.UserId == user.Id && s.UserToken == user.Token)
             .OrderByDescending(s => s.LastActivityAt).Take(MaxPageSize).ToListAsync(cancellationToken);
+        var refusals = await db.Events.Where(e => e.UserId == user.Id && e.Kind == SessionEventKind.Refused)
+            .OrderByDescending(e => e.At).Take(20).ToListAsync(cancellationToken);
+        var refused = new List<EventView>();
+        foreach (var e in refusals)
+            refused.Add(new EventView(e.At, e.Kind.ToString(), e.WikiId is { } w ? (await farm.GetAsync(w, cancellationToken)).DbName : null, null, e.Detail));
         return new UserDetail(user.Name, user.Prevented, user.PreventedAt, attached.Order(StringComparer.Ordinal).ToList(), bots, grants,
-            await ViewsAsync(db, active, cancellationToken));
+            await ViewsAsync(db, active, cancellationToken)) { RefusedLogins = refused };
     }
 
     /// <summary>Every session of the user, newest first, each with how and why it ended.</summary>

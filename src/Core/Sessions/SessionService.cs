@@ -26,7 +26,42 @@ public sealed class SessionService(
     private readonly IReadOnlyList<SessionProvider> _providers = providers.ToList();
 
     /// <summary>The wiki has authenticated the user: make the local session, and for cookie logins the central one.</summary>
-    public Task<LoginResult> LoginAsync(LoginRequest request, CancellationToken cancellationToken = default) =>
+    public async Task<LoginResult> LoginAsync(LoginRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await LoginCoreAsync(request, cancellationToken);
+        }
+        catch (SessionException ex) when (ex.Failure == Failure.Forbidden)
+        {
+            await RecordRefusalAsync(request, ex.Message, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A refused login (prevented user, revoked bot password, closed wiki) is what support staff look for when
+    /// "the app won't log me in": it is kept as an event of the user and the wiki, never as a session.
+    /// </summary>
+    private async Task RecordRefusalAsync(LoginRequest request, string why, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var wiki = await farm.FindAsync(request.Wiki, cancellationToken);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var userId = await db.Users.Where(u => u.Name == request.User).Select(u => (int?)u.Id).FirstOrDefaultAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            db.Events.Add(SessionRecords.Event(SessionEventKind.Refused, now, wiki?.Id, null, userId, $"Login through {Wire(request.Provider)} refused: {why}"));
+            await db.SaveChangesAsync(cancellationToken);
+            feed.Publish(new SessionNotice(SessionEventKind.Refused, now, request.Wiki, null, request.User, request.Provider, why));
+        }
+        catch (DbException ex)
+        {
+            logger.LogWarning(ex, "Could not record a refused login on {Wiki}", request.Wiki);
+        }
+    }
+
+    private Task<LoginResult> LoginCoreAsync(LoginRequest request, CancellationToken cancellationToken) =>
         GuardStoreAsync(request.Wiki, async () =>
         {
             var wiki = await RequireWikiAsync(request.Wiki, cancellationToken);

@@ -1,5 +1,6 @@
 using Bunit;
 using MudBlazor;
+using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Components.Pages.Users;
 
 namespace WikiSessions.Dashboard.Tests.Components;
@@ -28,6 +29,18 @@ public class UserPageTests : ComponentTest
         Assert.Contains("enwiki", cut.Find(".session-list").TextContent);
         Assert.Contains("Revoked by a steward.", cut.Find(".user-timeline").TextContent);
         Assert.Contains("attached to", cut.Markup);
+    }
+
+    [Fact]
+    public async Task Refused_logins_say_why_the_user_cannot_get_in()
+    {
+        await Assert.ThrowsAsync<SessionException>(() =>
+            Sessions.LoginAsync(new LoginRequest("enwiki", Carol, Core.Domain.ProviderKind.BotPassword, false, "no-such-bot", null, Browser)));
+
+        var cut = RenderUser(Carol);
+
+        cut.WaitForAssertion(() => Assert.Contains("Carol@no-such-bot is not a bot password", cut.Find("#refused-logins").TextContent));
+        Assert.Contains("enwiki", cut.Find("#refused-logins").TextContent);
     }
 
     [Fact]
