@@ -44,6 +44,20 @@ public class UserPageTests : ComponentTest
     }
 
     [Fact]
+    public async Task A_long_history_loads_older_sessions_on_demand()
+    {
+        for (var i = 0; i < 103; i++) await LoginAsync(Carol, "frwiki");
+
+        var cut = RenderUser(Carol);
+
+        cut.WaitForAssertion(() => Assert.Contains("3 more", cut.Find("#history-older").TextContent));
+        Assert.Equal(100, cut.FindAll(".user-timeline a.mono").Count);
+        await cut.Find("#history-older").ClickAsync(new());
+        cut.WaitForAssertion(() => Assert.Equal(103, cut.FindAll(".user-timeline a.mono").Count));
+        Assert.Empty(cut.FindAll("#history-older"));
+    }
+
+    [Fact]
     public async Task Stewards_see_the_action_buttons()
     {
         await LoginAsync(Bob);

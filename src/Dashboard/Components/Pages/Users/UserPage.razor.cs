@@ -22,6 +22,22 @@ public partial class UserPage
     private UserDetail? _user;
     private IReadOnlyList<AdminSession> _history = [];
     private int _historyTotal;
+    private int _historyPages;
+    private const int HistoryPage = 100;
+
+    /// <summary>The next page of the history, appended: a long-lived account can have thousands of sessions.</summary>
+    private async Task LoadOlderAsync()
+    {
+        try
+        {
+            var older = await Queries.HistoryAsync(Name!, _historyPages + 1, HistoryPage);
+            (_history, _historyPages) = ([.. _history, .. older.Items], _historyPages + 1);
+        }
+        catch (Exception ex)
+        {
+            Snackbar.Problem(ex);
+        }
+    }
 
     protected override Task OnParametersSetAsync() => LoadAsync();
 
@@ -33,8 +49,8 @@ public partial class UserPage
         try
         {
             _user = await Queries.UserAsync(Name);
-            var history = await Queries.HistoryAsync(Name, 1, 100);
-            (_history, _historyTotal) = (history.Items, history.Total);
+            var history = await Queries.HistoryAsync(Name, 1, HistoryPage);
+            (_history, _historyTotal, _historyPages) = (history.Items, history.Total, 1);
         }
         catch (SessionException ex) when (ex.Failure == Failure.NotFound)
         {
