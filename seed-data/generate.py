@@ -3,8 +3,8 @@
 
 Usage: python3 seed-data/generate.py [--farm PATH]
 
-The farm list is read from --farm, else /work/shared/farm/wikis.tsv if it exists, else from the
-seed-data/wikis.tsv written by an earlier run. Everything except the secrets is derived from a
+The farm list (the operator's export: dbname, host, deployment_group, status) is read from --farm,
+else from the seed-data/wikis.tsv written by an earlier run. Everything except the secrets is derived from a
 fixed random seed, so reruns give identical files. The secrets (wiki keys, staff passwords and
 tokens) come from `secrets`; when demo-credentials.json already exists they are read back from it,
 so a rerun keeps them.
@@ -21,7 +21,6 @@ import unicodedata
 
 SEED = 20260821
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_FARM = "/work/shared/farm/wikis.tsv"
 
 USER_COUNT = 3000           # rows of users.tsv, the sandbox users included
 OAUTH_GRANT_COUNT = 600     # rows of oauth-grants.tsv, the sandbox users included
@@ -520,8 +519,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--farm", help="farm list (dbname, host, deployment_group, status)")
     args = ap.parse_args()
-    farm = args.farm or (DEFAULT_FARM if os.path.exists(DEFAULT_FARM)
-                         else os.path.join(HERE, "wikis.tsv"))
+    farm = args.farm or os.path.join(HERE, "wikis.tsv")
     wikis = read_farm(farm)
 
     rng = random.Random(SEED)
