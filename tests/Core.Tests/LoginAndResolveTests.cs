@@ -183,28 +183,6 @@ public sealed class LoginAndResolveTests
     }
 
     [Fact]
-    public async Task The_central_remember_me_token_restores_a_central_session_until_the_user_token_is_reset()
-    {
-        await using var farm = await TestFarm.StartAsync();
-        var login = await farm.LoginAsync(remember: true);
-        var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
-        Assert.Contains(CookieRules.CentralToken, central.Keys);
-        central.Remove(CookieRules.CentralSession);
-
-        var visit = await farm.ResolveAsync("dewiki", new Dictionary<string, string>(), central);
-
-        Assert.True(visit.AutoLogin);
-        var restored = Assert.Single(visit.SetCookies, c => c.Host == TestFarm.CentralHost);
-        Assert.Equal(CookieRules.CentralSession, restored.Name);
-        Assert.NotEqual(login.CentralSessionId, restored.Value);
-
-        await farm.Admin.InvalidateUserAsync(TestFarm.Steward, TestFarm.Alice, "Token cookie copied from a shared computer");
-        var refused = await farm.ResolveAsync("frwiki", new Dictionary<string, string>(), central);
-        Assert.Null(refused.Session);
-        Assert.False(refused.AutoLogin);
-    }
-
-    [Fact]
     public async Task Unknown_wikis_and_users_are_refused_with_a_clear_title()
     {
         await using var farm = await TestFarm.StartAsync();

@@ -346,11 +346,19 @@ public sealed class SessionService(
     private async Task<ResolveResult?> TryAutoLoginAsync(ResolveContext c, CancellationToken cancellationToken)
     {
         var centralCookies = CookieRules.Usable(c.Request.CentralCookies);
-        if (c.Request.CentralCookies is null || c.Wiki.Status == WikiStatus.Closed) return null;
-        var restoredCookies = new List<SetCookie>();
-        if ((await LiveCentralAsync(c, centralCookies, cancellationToken) ?? await RestoreCentralAsync(c, centralCookies, restoredCookies, cancellationToken))
-            is not var (central, user))
+        if (!centralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) || !Secrets.IsSessionId(centralId))
             return null;
+        var hash = Secrets.Sha256(centralId.ToLowerInvariant());
+        var central = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
+        if (central is null) return null;
+        var user = await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == central.UserId, cancellationToken);
+        if (SessionRecords.Invalidity(central, user, c.State.Epoch, c.Now) is { } reason)
+        {
+            if (central.EndedAt is null)
+                await SessionRecords.EndAsync(c.Db.CentralSessions.Where(s => s.Id == central.Id), reason, c.Now, cancellationToken);
+            return null;
+        }
+        if (c.Wiki.Status == WikiStatus.Closed) return null;
         if (c.Wiki.Status == WikiStatus.Private && !await c.Db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == c.Wiki.Id, cancellationToken))
             return null;
 
@@ -361,7 +369,6 @@ public sealed class SessionService(
         session.Metadata = Metadata.Write(CookieSessionProvider.SavedMetadata(user, central: true));
         var sessionId = Secrets.NewSessionId();
         var cookies = ProviderFor(ProviderKind.Cookie).Persist(c.Wiki, session, sessionId, user, c.Request.Client, c.State.Secret).ToList();
-        cookies.AddRange(restoredCookies);
 
         // A logout of this user and browser shortly before means the logout did not hold: flag it.
         var since = c.Now - _options.ResurrectionWindow;
@@ -392,48 +399,6 @@ public sealed class SessionService(
             Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, user, "Logged straight back in after a logout", traceId: failedLogout);
         }
         return new ResolveResult(View(session, c.Wiki, user, sessionId, null), true, cookies, null);
-    }
-
-    /// <summary>The live central session the central cookies name, with its user; a dead one is ended on the way.</summary>
-    private static async Task<(CentralSession Central, GlobalUser User)?> LiveCentralAsync(
-        ResolveContext c, IReadOnlyDictionary<string, string> centralCookies, CancellationToken cancellationToken)
-    {
-        if (!centralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) || !Secrets.IsSessionId(centralId))
-            return null;
-        var hash = Secrets.Sha256(centralId.ToLowerInvariant());
-        var central = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
-        if (central is null) return null;
-        var user = await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == central.UserId, cancellationToken);
-        if (SessionRecords.Invalidity(central, user, c.State.Epoch, c.Now) is not { } reason) return (central, user);
-        if (central.EndedAt is null)
-            await SessionRecords.EndAsync(c.Db.CentralSessions.Where(s => s.Id == central.Id), reason, c.Now, cancellationToken);
-        return null;
-    }
-
-    /// <summary>
-    /// CentralAuth's "remember me": with no live central session, the central user and token cookies make a new one
-    /// while the token matches the user's, so resetting the user token also ends these.
-    /// </summary>
-    private async Task<(CentralSession Central, GlobalUser User)?> RestoreCentralAsync(
-        ResolveContext c, IReadOnlyDictionary<string, string> centralCookies, List<SetCookie> cookies, CancellationToken cancellationToken)
-    {
-        if (!centralCookies.TryGetValue(CookieRules.CentralUser, out var name) || !centralCookies.TryGetValue(CookieRules.CentralToken, out var token))
-            return null;
-        var centralWiki = await farm.CentralAsync(cancellationToken);
-        var user = await c.Db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
-        if (user is null || user.Prevented || !Secrets.FixedTimeEquals(token, CookieSessionProvider.RememberToken(user, centralWiki)))
-            return null;
-        var id = Secrets.NewSessionId();
-        var central = new CentralSession
-        {
-            IdHash = Secrets.Sha256(id), Handle = Secrets.Handle(c.State.Secret, id), UserId = user.Id,
-            CreatedAt = c.Now, LastActivityAt = c.Now, ExpiresAt = c.Now + Lifetime(true), Remember = true,
-            Ip = c.Request.Client.Ip, UserAgent = c.Request.Client.UserAgent, UserToken = user.Token, Epoch = c.State.Epoch,
-        };
-        c.Db.CentralSessions.Add(central);
-        await c.Db.SaveChangesAsync(cancellationToken);
-        cookies.Add(CookieRules.Set(centralWiki.Host, CookieRules.CentralSession, id, central.ExpiresAt, c.Request.Client));
-        return (central, user);
     }
 
     /// <summary>The cookie provider's "remember me": the user and token cookies alone make a new session while the token matches.</summary>
