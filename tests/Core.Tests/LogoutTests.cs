@@ -89,6 +89,22 @@ public sealed class LogoutTests
     }
 
     [Fact]
+    public async Task A_browser_that_ignores_the_deletion_of_its_token_cookie_is_flagged_when_it_gets_back_in()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync(remember: true);
+        var kept = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", kept, TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+        Assert.Contains(logout.SetCookies, c => c.Name == "enwikiToken" && c.Value == "");
+
+        kept.Remove("enwiki_session");
+        var back = await farm.ResolveAsync("enwiki", kept);
+
+        Assert.Equal(TestFarm.Alice, back.Session?.User);
+        Assert.Equal("enwiki", Assert.Single((await farm.Queries.TraceAsync(logout.TraceId)).Resurrections).Wiki);
+    }
+
+    [Fact]
     public async Task Logout_clears_exactly_the_cookies_the_request_carried()
     {
         await using var farm = await TestFarm.StartAsync();

@@ -6,6 +6,7 @@ public static class CookieRules
     /// <summary>Cookies on the central login wiki's host.</summary>
     public const string CentralSession = "centralauth_Session";
     public const string CentralUser = "centralauth_User";
+    /// <summary>Not set by this service; cleared on logout when a browser still carries one from an older login system.</summary>
     public const string CentralToken = "centralauth_Token";
     public static readonly IReadOnlyList<string> CentralNames = [CentralSession, CentralUser, CentralToken];
 

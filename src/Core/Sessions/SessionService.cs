@@ -370,13 +370,7 @@ public sealed class SessionService(
         var sessionId = Secrets.NewSessionId();
         var cookies = ProviderFor(ProviderKind.Cookie).Persist(c.Wiki, session, sessionId, user, c.Request.Client, c.State.Secret).ToList();
 
-        // A logout of this user and browser shortly before means the logout did not hold: flag it.
-        var since = c.Now - _options.ResurrectionWindow;
-        var failedLogout = await c.Db.LogoutTraces.AsNoTracking()
-            .Where(t => t.UserId == user.Id && t.FinishedAt >= since && t.Ip == c.Request.Client.Ip && t.UserAgent == c.Request.Client.UserAgent)
-            .OrderByDescending(t => t.FinishedAt)
-            .Select(t => t.Id)
-            .FirstOrDefaultAsync(cancellationToken);
+        var failedLogout = await FailedLogoutAsync(c, user.Id, cancellationToken);
         session.ResurrectionOfTraceId = failedLogout;
 
         await InsertAsync(c.Db, session, sessionId, c.State.Secret, cookies, cancellationToken);
@@ -393,12 +387,26 @@ public sealed class SessionService(
         await tx.CommitAsync(cancellationToken);
 
         Publish(SessionEventKind.AutoLogin, c.Now, c.Wiki, session, user, "Auto-login from the central session");
-        if (failedLogout is not null)
-        {
-            logger.LogWarning("Resurrection: {User} was auto-logged in on {Wiki} after logout trace {TraceId}", user.Name, c.Wiki.DbName, failedLogout);
-            Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, user, "Logged straight back in after a logout", traceId: failedLogout);
-        }
+        if (failedLogout is not null) PublishResurrection(c, session, user, failedLogout);
         return new ResolveResult(View(session, c.Wiki, user, sessionId, null), true, cookies, null);
+    }
+
+    /// <summary>The logout of this user and browser shortly before, if any: a session made now means that logout did not hold.</summary>
+    private async Task<string?> FailedLogoutAsync(ResolveContext c, int userId, CancellationToken cancellationToken)
+    {
+        var since = c.Now - _options.ResurrectionWindow;
+        return await c.Db.LogoutTraces.AsNoTracking()
+            .Where(t => t.UserId == userId && t.FinishedAt >= since && t.Ip == c.Request.Client.Ip && t.UserAgent == c.Request.Client.UserAgent)
+            .OrderByDescending(t => t.FinishedAt)
+            .Select(t => t.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
+
+    private void PublishResurrection(ResolveContext c, Session session, GlobalUser user, string traceId)
+    {
+        logger.LogWarning("Resurrection: {User} got session {SessionHandle} on {Wiki} ({Origin}) after logout trace {TraceId}",
+            user.Name, session.Handle, c.Wiki.DbName, session.Origin, traceId);
+        Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, user, "Logged straight back in after a logout", traceId: traceId);
     }
 
     /// <summary>The cookie provider's "remember me": the user and token cookies alone make a new session while the token matches.</summary>
@@ -412,10 +420,15 @@ public sealed class SessionService(
         session.Metadata = Metadata.Write(CookieSessionProvider.SavedMetadata(user, central: false));
         var sessionId = Secrets.NewSessionId();
         var cookies = ProviderFor(ProviderKind.Cookie).Persist(c.Wiki, session, sessionId, user, c.Request.Client, c.State.Secret).ToList();
+        // A browser that kept the token cookie after logging out (it ignored the deletion) is back in: flag it too.
+        session.ResurrectionOfTraceId = await FailedLogoutAsync(c, user.Id, cancellationToken);
         await InsertAsync(c.Db, session, sessionId, c.State.Secret, cookies, cancellationToken);
         c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Created, c.Now, c.Wiki.Id, session, user.Id, "Restored from the remember-me token"));
+        if (session.ResurrectionOfTraceId is { } traceId)
+            c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Resurrection, c.Now, c.Wiki.Id, session, user.Id, $"Remember-me restore after logout {traceId}"));
         await c.Db.SaveChangesAsync(cancellationToken);
         Publish(SessionEventKind.Created, c.Now, c.Wiki, session, user, "Restored from the remember-me token");
+        if (session.ResurrectionOfTraceId is { } failed) PublishResurrection(c, session, user, failed);
         return new ResolveResult(View(session, c.Wiki, user, sessionId, null), false, cookies, null);
     }
 
@@ -473,8 +486,6 @@ public sealed class SessionService(
             CookieRules.Set(centralWiki.Host, CookieRules.CentralSession, id, expires, request.Client),
             CookieRules.Set(centralWiki.Host, CookieRules.CentralUser, user.Name, expires, request.Client),
         };
-        if (request.Remember)
-            cookies.Add(CookieRules.Set(centralWiki.Host, CookieRules.CentralToken, CookieSessionProvider.RememberToken(user, centralWiki), expires, request.Client));
         return (central, id, cookies);
     }
 
