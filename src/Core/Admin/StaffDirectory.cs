@@ -31,9 +31,6 @@ public sealed class StaffDirectory(IDbContextFactory<SessionsDb> dbFactory, Farm
     }
 
     /// <summary>The wiki a server key belongs to, or null.</summary>
-    public async Task<Wiki?> VerifyWikiKeyAsync(string key, CancellationToken cancellationToken = default)
-    {
-        var hash = Secrets.Sha256(key);
-        return (await farm.AllAsync(cancellationToken)).FirstOrDefault(w => Secrets.FixedTimeEquals(w.ApiKeyHash, hash));
-    }
+    public Task<Wiki?> VerifyWikiKeyAsync(string key, CancellationToken cancellationToken = default) =>
+        farm.FindByKeyHashAsync(Secrets.Sha256(key), cancellationToken);
 }

@@ -14,6 +14,7 @@ public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory)
     private sealed record Snapshot(
         FrozenDictionary<string, Wiki> ByName,
         FrozenDictionary<int, Wiki> ById,
+        FrozenDictionary<string, Wiki> ByKeyHash,
         IReadOnlyList<ProviderSetting> Settings);
 
     private Snapshot? _snapshot;
@@ -23,6 +24,10 @@ public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory)
 
     public async Task<Wiki?> FindAsync(string dbName, CancellationToken cancellationToken) =>
         (await GetAsync(cancellationToken)).ByName.GetValueOrDefault(dbName);
+
+    /// <summary>The wiki whose API key has this SHA-256, or null. A lookup of a 256-bit key's hash reveals nothing to time.</summary>
+    public async Task<Wiki?> FindByKeyHashAsync(string keyHash, CancellationToken cancellationToken) =>
+        (await GetAsync(cancellationToken)).ByKeyHash.GetValueOrDefault(keyHash);
 
     public async Task<Wiki> GetAsync(int wikiId, CancellationToken cancellationToken) =>
         (await GetAsync(cancellationToken)).ById[wikiId];
@@ -54,6 +59,7 @@ public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory)
         var snapshot = new Snapshot(
             wikis.ToFrozenDictionary(w => w.DbName, StringComparer.Ordinal),
             wikis.ToFrozenDictionary(w => w.Id),
+            wikis.ToFrozenDictionary(w => w.ApiKeyHash, StringComparer.Ordinal),
             settings);
         // Cache only a populated farm, so a start before seeding does not pin an empty one.
         if (wikis.Count > 0) _snapshot = snapshot;
