@@ -61,7 +61,7 @@ public sealed class SessionSweeper(
         await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch);
 
-        var diffs = await InBatchesAsync(() => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
+        await InBatchesAsync(() => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
         var sessions = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
@@ -73,7 +73,6 @@ public sealed class SessionSweeper(
             .ExecuteDeleteAsync(cancellationToken), batch);
         var events = await InBatchesAsync(() => db.Events.Where(e => e.At < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        _ = diffs;
         return new SweepResult(idle, byEpoch, sessions, centrals, traces, events);
     }
 
