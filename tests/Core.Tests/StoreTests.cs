@@ -140,6 +140,23 @@ public sealed class StoreTests
     }
 
     [Fact]
+    public async Task The_sweeper_keeps_a_logout_trace_whole_while_its_resurrected_session_lives()
+    {
+        await using var farm = await TestFarm.StartAsync(o => o.Retention = TimeSpan.FromDays(1));
+        var login = await farm.LoginAsync(remember: true);
+        var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"), central, LogoutScope.Local, TestFarm.Browser));
+        Assert.True((await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), central)).AutoLogin);
+
+        farm.Time.Advance(TimeSpan.FromDays(2));
+        await farm.Sweeper.SweepOnceAsync();
+
+        var trace = await farm.Queries.TraceAsync(logout.TraceId);
+        Assert.Equal(2, trace.Steps.Count);
+        Assert.Single(trace.Resurrections);
+    }
+
+    [Fact]
     public async Task Event_details_are_bounded_so_session_logging_cannot_grow_without_limit()
     {
         // The "session" log channel once wrote 109 GB in two days.

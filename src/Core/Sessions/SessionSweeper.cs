@@ -67,10 +67,11 @@ public sealed class SessionSweeper(
             .ExecuteDeleteAsync(cancellationToken), batch);
         var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        await InBatchesAsync(() => db.LogoutTraceSteps.Where(t => db.LogoutTraces.Any(l => l.Id == t.TraceId && l.FinishedAt < cutoff) ).Take(batch)
+        // A trace stays, with its steps, while a kept session still points at it as the logout it resurrected.
+        var oldTraces = db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id));
+        await InBatchesAsync(() => db.LogoutTraceSteps.Where(step => oldTraces.Any(t => t.Id == step.TraceId)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        var traces = await InBatchesAsync(() => db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id)).Take(batch)
-            .ExecuteDeleteAsync(cancellationToken), batch);
+        var traces = await InBatchesAsync(() => oldTraces.Take(batch).ExecuteDeleteAsync(cancellationToken), batch);
         var events = await InBatchesAsync(() => db.Events.Where(e => e.At < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
         return new SweepResult(idle, byEpoch, sessions, centrals, traces, events);
