@@ -117,6 +117,21 @@ public sealed class LoginAndResolveTests
     }
 
     [Fact]
+    public async Task A_new_login_ends_the_session_the_browser_still_carried()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var first = await farm.LoginAsync();
+        var carried = TestFarm.CookiesFor(first.SetCookies, "en.wikipedia.org");
+
+        var second = await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Bob, ProviderKind.Cookie, false, null, null, TestFarm.Browser, Cookies: carried));
+
+        Assert.Null((await farm.ResolveAsync("enwiki", carried)).Session);
+        Assert.Equal(TestFarm.Bob, (await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(second.SetCookies, "en.wikipedia.org"))).Session?.User);
+        var ended = (await farm.Queries.HistoryAsync(TestFarm.Alice)).Items.Single();
+        Assert.Equal("Replaced", ended.EndReason);
+    }
+
+    [Fact]
     public async Task Auth_cookies_with_the_value_deleted_are_ignored_and_never_cleared_again()
     {
         // T124252: "deleted" auth cookies caused a spike of NEED_TOKEN errors.

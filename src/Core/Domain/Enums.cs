@@ -25,6 +25,7 @@ public enum EndReason
     MetadataConflict,
     GrantRevoked,
     EveryoneInvalidated,
+    Replaced,
 }
 
 public enum SessionEventKind
@@ -60,6 +61,7 @@ public static class EndReasons
         EndReason.MetadataConflict => "Rejected: the request did not match the session's saved provider metadata.",
         EndReason.GrantRevoked => "Its bot password or OAuth grant was revoked or deleted.",
         EndReason.EveryoneInvalidated => "Every session in the farm was invalidated after an incident.",
+        EndReason.Replaced => "Replaced by a new login in the same browser.",
         _ => reason.ToString(),
     };
 

@@ -125,6 +125,13 @@ public sealed class SessionService(
             var provider = ProviderFor(request.Provider);
             cookies.InsertRange(0, provider.Persist(wiki, session, sessionId, user, request.Client, state.Secret));
             await InsertAsync(db, session, sessionId, state.Secret, cookies, cancellationToken);
+            // A new login replaces the session the browser still carries for this provider: its old ID must not stay a credential.
+            if (provider.Claim(wiki, CookieRules.Usable(request.Cookies), null)?.SessionId is { } carried)
+            {
+                var carriedHash = Secrets.Sha256(carried);
+                await SessionRecords.EndAsync(db.Sessions.Where(s => s.IdHash == carriedHash && s.WikiId == wiki.Id && s.Id != session.Id),
+                    EndReason.Replaced, null, now, cancellationToken);
+            }
             db.Events.Add(SessionRecords.Event(SessionEventKind.Created, now, wiki.Id, session, user.Id, $"Logged in through {Wire(request.Provider)}"));
             await db.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
