@@ -106,12 +106,18 @@ public class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_path + suffix);
     }
 
-    /// <summary>Where screenshots of the main pages go: docs/screenshots of the repository.</summary>
+    /// <summary>
+    /// Where screenshots of the main pages go: tests/results/screenshots, or the folder named by
+    /// WIKISESSIONS_SCREENSHOTS (set it to docs/screenshots to retake the README's pictures).
+    /// </summary>
     public static string ScreenshotPath(string name)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Dashboard.sln"))) dir = dir.Parent;
-        var folder = Path.Combine(dir?.FullName ?? Path.GetTempPath(), "docs", "screenshots");
+        var root = dir?.FullName ?? Path.GetTempPath();
+        var folder = Environment.GetEnvironmentVariable("WIKISESSIONS_SCREENSHOTS") is { Length: > 0 } chosen
+            ? Path.Combine(root, chosen)
+            : Path.Combine(root, "tests", "results", "screenshots");
         Directory.CreateDirectory(folder);
         return Path.Combine(folder, name);
     }
