@@ -27,9 +27,11 @@ public abstract class SessionProvider
     public abstract Task<Dictionary<string, string>> ProvideMetadataAsync(
         SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken);
 
-    /// <summary>A reason to refuse the loaded session after all (its grant was revoked), or null to keep it.</summary>
-    public virtual Task<EndReason?> RefreshAsync(SessionsDb db, Session session, CancellationToken cancellationToken) =>
-        Task.FromResult<EndReason?>(null);
+    /// <summary>
+    /// A reason to refuse the loaded session after all, given the metadata the provider just supplied, or null to
+    /// keep it. Providers bound to a credential supply no metadata once it is gone (revoked grant, deleted bot password).
+    /// </summary>
+    public virtual EndReason? Refresh(Session session, IReadOnlyDictionary<string, string> provided) => null;
 
     /// <summary>The cookies that carry the session on the wiki's host.</summary>
     public virtual IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string serverSecret) => [];
@@ -130,11 +132,8 @@ public sealed class BotPasswordSessionProvider : SessionProvider
         return current is null ? [] : new() { ["botPasswordId"] = current.Id.ToString(), ["grants"] = current.Grants };
     }
 
-    public override async Task<EndReason?> RefreshAsync(SessionsDb db, Session session, CancellationToken cancellationToken)
-    {
-        var alive = await db.BotPasswords.AnyAsync(p => p.Id == session.BotPasswordId && p.RevokedAt == null, cancellationToken);
-        return alive ? null : EndReason.GrantRevoked;
-    }
+    public override EndReason? Refresh(Session session, IReadOnlyDictionary<string, string> provided) =>
+        provided.Count == 0 ? EndReason.GrantRevoked : null;
 
     public override IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string serverSecret) =>
         [CookieRules.Set(wiki.Host, SessionCookie(wiki), sessionId, null, client)];
@@ -177,15 +176,12 @@ public sealed class OAuthSessionProvider : SessionProvider
         SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken)
     {
         var grant = await db.OAuthGrants.AsNoTracking().Include(g => g.Consumer)
-            .FirstOrDefaultAsync(g => g.Id == session.OAuthGrantId, cancellationToken);
+            .FirstOrDefaultAsync(g => g.Id == session.OAuthGrantId && g.RevokedAt == null, cancellationToken);
         return grant is null ? [] : SavedMetadata(grant);
     }
 
-    public override async Task<EndReason?> RefreshAsync(SessionsDb db, Session session, CancellationToken cancellationToken)
-    {
-        var alive = await db.OAuthGrants.AnyAsync(g => g.Id == session.OAuthGrantId && g.RevokedAt == null, cancellationToken);
-        return alive ? null : EndReason.GrantRevoked;
-    }
+    public override EndReason? Refresh(Session session, IReadOnlyDictionary<string, string> provided) =>
+        provided.Count == 0 ? EndReason.GrantRevoked : null;
 
     public static Dictionary<string, string> SavedMetadata(OAuthGrant grant) => new()
     {

@@ -295,7 +295,7 @@ public sealed class SessionService(
         var conflicts = Metadata.Conflicts(saved, provided);
         if (conflicts.Count > 0)
             return await RejectForMetadataAsync(c, session, saved, provided, conflicts, clear, cancellationToken);
-        if (await provider.RefreshAsync(c.Db, session, cancellationToken) is { } refused)
+        if (provider.Refresh(session, provided) is { } refused)
         {
             await EndLazilyAsync(c, session, refused, cancellationToken);
             return NoSession($"This session has ended: {EndReasons.Describe(refused)}", clear);
