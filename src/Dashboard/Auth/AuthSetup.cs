@@ -24,13 +24,16 @@ public static class AuthSetup
                 o.Events.OnRedirectToAccessDenied = c => Challenge(c, StatusCodes.Status403Forbidden);
             })
             .AddScheme<AuthenticationSchemeOptions, BearerHandler>(Schemes.StaffToken, null)
-            .AddScheme<AuthenticationSchemeOptions, BearerHandler>(Schemes.WikiKey, null);
+            .AddScheme<AuthenticationSchemeOptions, BearerHandler>(Schemes.WikiKey, null)
+            // One scheme answers for staff: a request with a bearer token is a script, anything else is the dashboard.
+            // So a page's challenge is the cookie's redirect to /login, and a script's is the token's 401.
+            .AddPolicyScheme(Schemes.Staff, "Staff login cookie or API token", o => o.ForwardDefaultSelector = c =>
+                c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? Schemes.StaffToken : Schemes.StaffCookie);
 
-        string[] staffSchemes = [Schemes.StaffCookie, Schemes.StaffToken];
         services.AddAuthorizationBuilder()
-            .AddPolicy(Schemes.AnyStaff, p => p.AddAuthenticationSchemes(staffSchemes).RequireRole("steward", "developer", "support"))
-            .AddPolicy(Schemes.DeveloperOrSteward, p => p.AddAuthenticationSchemes(staffSchemes).RequireRole("steward", "developer"))
-            .AddPolicy(Schemes.Steward, p => p.AddAuthenticationSchemes(staffSchemes).RequireRole("steward"))
+            .AddPolicy(Schemes.AnyStaff, p => p.AddAuthenticationSchemes(Schemes.Staff).RequireRole("steward", "developer", "support"))
+            .AddPolicy(Schemes.DeveloperOrSteward, p => p.AddAuthenticationSchemes(Schemes.Staff).RequireRole("steward", "developer"))
+            .AddPolicy(Schemes.Steward, p => p.AddAuthenticationSchemes(Schemes.Staff).RequireRole("steward"))
             .AddPolicy(Schemes.WikiServer, p => p.AddAuthenticationSchemes(Schemes.WikiKey).RequireClaim(Schemes.WikiClaim));
         return services;
     }

@@ -15,6 +15,8 @@ public static class Schemes
     public const string StaffCookie = CookieAuthenticationDefaults.AuthenticationScheme;
     /// <summary>Staff scripts: <c>Authorization: Bearer &lt;staff token&gt;</c>.</summary>
     public const string StaffToken = "StaffToken";
+    /// <summary>Staff by either of the two above, chosen by whether the request carries a bearer token.</summary>
+    public const string Staff = "Staff";
     /// <summary>Wiki servers: <c>Authorization: Bearer &lt;wiki key&gt;</c>.</summary>
     public const string WikiKey = "WikiKey";
 

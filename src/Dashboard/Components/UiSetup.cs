@@ -24,7 +24,6 @@ public static class UiSetup
         });
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, StaffRevalidatingStateProvider>();
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, PageChallengeHandler>();
         services.TryAddSingleton<IReplayRunner, NoReplayRunner>();
         return services;
     }
