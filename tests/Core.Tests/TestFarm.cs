@@ -12,6 +12,7 @@ using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Seeding;
 using WikiSessions.Core.Sessions;
+using WikiSessions.Testing;
 
 namespace WikiSessions.Core.Tests;
 
@@ -23,10 +24,6 @@ public sealed class TestFarm : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
     public static readonly ClientInfo Browser = new("198.51.100.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Secure: true);
-    public static string SeedFolder { get; } = SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory);
-
-    private static readonly Lazy<Task<string>> Template = new(CreateTemplateAsync);
-
     private readonly string _path;
 
     public FakeTimeProvider Time { get; }
@@ -41,13 +38,8 @@ public sealed class TestFarm : IAsyncDisposable
         Services = BuildServices(path, Time, configure, Commands, Logs);
     }
 
-    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null)
-    {
-        var template = await Template.Value;
-        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-test-{Guid.NewGuid():N}.db");
-        File.Copy(template, path);
-        return new TestFarm(path, configure);
-    }
+    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null) =>
+        new(await SeededStore.CopyAsync("test"), configure);
 
     public SessionService Sessions => Services.GetRequiredService<SessionService>();
     public LogoutService Logouts => Services.GetRequiredService<LogoutService>();
@@ -85,17 +77,12 @@ public sealed class TestFarm : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" })
-            File.Delete(_path + suffix);
+        SeededStore.Delete(_path);
     }
 
     private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure, CommandCounter? counter, ILoggerProvider? logs)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Sessions"] = $"Data Source={path}",
-        }).Build();
+        var configuration = SeededStore.Configuration(path);
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(b => { if (logs is not null) b.AddProvider(logs); });
@@ -104,20 +91,6 @@ public sealed class TestFarm : IAsyncDisposable
         services.AddCore(configuration, Path.GetTempPath());
         if (configure is not null) services.PostConfigure(configure);
         return services.BuildServiceProvider();
-    }
-
-    private static async Task<string> CreateTemplateAsync()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-template-{Guid.NewGuid():N}.db");
-        await using (var services = BuildServices(path, new FakeTimeProvider(Start), null, null, null))
-        {
-            await StoreSetup.MigrateAndSeedAsync(services.GetRequiredService<IDbContextFactory<SessionsDb>>(), SeedFolder,
-                TimeProvider.System, NullLogger.Instance);
-            await using var db = services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContext();
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
-        }
-        SqliteConnection.ClearAllPools();
-        return path;
     }
 }
 

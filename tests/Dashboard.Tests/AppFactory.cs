@@ -2,8 +2,8 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 using WikiSessions.Core.Seeding;
+using WikiSessions.Testing;
 
 namespace WikiSessions.Dashboard.Tests;
 
@@ -13,7 +13,8 @@ namespace WikiSessions.Dashboard.Tests;
 /// </summary>
 public class AppFactory : WebApplicationFactory<Program>
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"wikisessions-app-{Guid.NewGuid():N}.db");
+    // A copy of the seeded farm: the app finds its store migrated and seeded, and starts in a moment.
+    private readonly string _path = Task.Run(() => SeededStore.CopyAsync("app")).GetAwaiter().GetResult();
 
     public static DemoCredentials Credentials { get; } = DemoCredentials.Read(SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory));
 
@@ -46,8 +47,7 @@ public class AppFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_path + suffix);
+        SeededStore.Delete(_path);
         GC.SuppressFinalize(this);
     }
 }

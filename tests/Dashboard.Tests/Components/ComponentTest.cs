@@ -18,6 +18,8 @@ using WikiSessions.Core.Seeding;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Auth;
 
+using WikiSessions.Testing;
+
 namespace WikiSessions.Dashboard.Tests.Components;
 
 /// <summary>
@@ -32,8 +34,7 @@ public abstract class ComponentTest : IAsyncLifetime
     public const string CentralHost = "login.wikimedia.org";
     public static readonly ClientInfo Browser = new("198.51.100.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Secure: true);
 
-    private static readonly Lazy<Task<string>> Template = new(CreateTemplateAsync);
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"wikisessions-ui-{Guid.NewGuid():N}.db");
+    private string _path = "";
 
     protected BunitContext Ctx { get; } = new();
     protected FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
@@ -47,13 +48,13 @@ public abstract class ComponentTest : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        File.Copy(await Template.Value, _path);
+        _path = await SeededStore.CopyAsync("ui");
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.Services.AddMudServices(o => o.SnackbarConfiguration.ShowTransitionDuration = o.SnackbarConfiguration.HideTransitionDuration = 0);
         Ctx.Services.AddSingleton<TimeProvider>(Time);
         Ctx.Services.AddSingleton<IWebHostEnvironment>(new TestEnvironment());
         Ctx.Services.AddLogging();
-        var configuration = Configuration(_path);
+        var configuration = SeededStore.Configuration(_path);
         Ctx.Services.AddSingleton(configuration);
         Ctx.Services.AddCore(configuration, Path.GetTempPath());
         Auth = Ctx.AddAuthorization();
@@ -100,27 +101,7 @@ public abstract class ComponentTest : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Ctx.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_path + suffix);
-    }
-
-    private static IConfiguration Configuration(string path) => new ConfigurationBuilder()
-        .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Sessions"] = $"Data Source={path}" }).Build();
-
-    private static async Task<string> CreateTemplateAsync()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-ui-template-{Guid.NewGuid():N}.db");
-        var services = new ServiceCollection().AddLogging();
-        services.AddCore(Configuration(path), Path.GetTempPath());
-        await using (var provider = services.BuildServiceProvider())
-        {
-            var factory = provider.GetRequiredService<IDbContextFactory<SessionsDb>>();
-            await StoreSetup.MigrateAndSeedAsync(factory, SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory), TimeProvider.System, NullLogger.Instance);
-            await using var db = await factory.CreateDbContextAsync();
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
-        }
-        SqliteConnection.ClearAllPools();
-        return path;
+        SeededStore.Delete(_path);
     }
 
     private sealed class TestEnvironment : IWebHostEnvironment

@@ -1,0 +1,56 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using WikiSessions.Core;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Seeding;
+
+namespace WikiSessions.Testing;
+
+/// <summary>
+/// The seeded farm as a real SQLite file. Migrating and seeding take seconds, so it is done once per test run
+/// into a template file, and each test (or app instance) gets its own copy.
+/// </summary>
+public static class SeededStore
+{
+    private static readonly Lazy<Task<string>> Template = new(CreateTemplateAsync);
+
+    public static string SeedFolder { get; } = SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory);
+
+    /// <summary>A new copy of the seeded farm; <paramref name="name"/> tells whose it is in the temp folder.</summary>
+    public static async Task<string> CopyAsync(string name)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-{name}-{Guid.NewGuid():N}.db");
+        File.Copy(await Template.Value, path);
+        return path;
+    }
+
+    /// <summary>Deletes a store file and its WAL companions, once no pooled connection holds them.</summary>
+    public static void Delete(string path)
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
+    }
+
+    public static IConfiguration Configuration(string path) => new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Sessions"] = $"Data Source={path}" }).Build();
+
+    private static async Task<string> CreateTemplateAsync()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-template-{Guid.NewGuid():N}.db");
+        var configuration = Configuration(path);
+        var services = new ServiceCollection().AddLogging().AddSingleton(configuration);
+        services.AddCore(configuration, Path.GetTempPath());
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var factory = provider.GetRequiredService<IDbContextFactory<SessionsDb>>();
+            await StoreSetup.MigrateAndSeedAsync(factory, SeedFolder, TimeProvider.System, NullLogger.Instance);
+            await using var db = await factory.CreateDbContextAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        SqliteConnection.ClearAllPools();
+        return path;
+    }
+}
