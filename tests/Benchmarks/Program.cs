@@ -10,6 +10,7 @@ using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Seeding;
 using WikiSessions.Core.Sessions;
+using WikiSessions.Testing;
 
 // A small harness that prints its figures: the engine on a real SQLite file holding the seeded farm.
 // Run: dotnet run -c Release --project tests/Benchmarks [-- --sessions 1000000]
@@ -64,7 +65,7 @@ foreach (var size in sizes.Prepend(10_000).Prepend(100_000).Distinct().Order())
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync();
         await db.Sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.Epoch, epoch));
     }
-    await InsertAsync(size - inserted, inserted);
+    await SeededStore.InsertSessionsAsync(path, inserted, size - inserted, DateTimeOffset.UtcNow);
     inserted = size;
     var active = (await queries.FarmBlastRadiusAsync()).ActiveSessions;
     clock.Restart();
@@ -87,30 +88,3 @@ static void Report(string what, TimeSpan elapsed, int count) =>
     Console.WriteLine(count == 1
         ? $"  {what}: {elapsed.TotalMilliseconds:N0} ms"
         : $"  {what}: {count:N0} in {elapsed.TotalMilliseconds:N0} ms = {count / elapsed.TotalSeconds:N0}/s, {elapsed.TotalMilliseconds * 1000 / count:N0} µs each");
-
-async Task InsertAsync(int count, int offset)
-{
-    await using var connection = new SqliteConnection($"Data Source={path}");
-    await connection.OpenAsync();
-    await using var tx = connection.BeginTransaction();
-    await using var command = connection.CreateCommand();
-    command.CommandText = """
-        INSERT INTO Sessions (IdHash, Handle, WikiId, UserId, Provider, Origin, CreatedAt, LastActivityAt, ExpiresAt, Remember, Metadata, Data, DataVersion, Epoch, CookiesSet)
-        VALUES ($hash, $handle, $wiki, $user, 'Cookie', 'Login', $now, $now, $expires, 0, '{}', '{}', 1, (SELECT Epoch FROM Farm), '')
-        """;
-    var hash = command.Parameters.Add("$hash", SqliteType.Text);
-    var handle = command.Parameters.Add("$handle", SqliteType.Text);
-    var wiki = command.Parameters.Add("$wiki", SqliteType.Integer);
-    var user = command.Parameters.Add("$user", SqliteType.Integer);
-    command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.UtcTicks);
-    command.Parameters.AddWithValue("$expires", DateTimeOffset.UtcNow.AddHours(1).UtcTicks);
-    for (var i = offset; i < offset + count; i++)
-    {
-        hash.Value = $"b{i:x63}";
-        handle.Value = $"b{i:x15}";
-        wiki.Value = 1 + i % 1000;
-        user.Value = 10 + i % 2500;
-        await command.ExecuteNonQueryAsync();
-    }
-    await tx.CommitAsync();
-}

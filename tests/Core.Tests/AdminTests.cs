@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using WikiSessions.Core.Admin;
+using WikiSessions.Testing;
 
 namespace WikiSessions.Core.Tests;
 
@@ -160,34 +161,6 @@ public sealed class AdminTests
         await Assert.ThrowsAsync<SqliteException>(() => db.Audit.ExecuteDeleteAsync());
     }
 
-    /// <summary>Inserts sessions in bulk with plain SQL: the engine's own login path is not what is measured.</summary>
-    internal static async Task InsertSessionsAsync(TestFarm farm, int offset, int count)
-    {
-        await using var db = farm.Db();
-        await db.Database.OpenConnectionAsync();
-        await using var tx = await db.Database.BeginTransactionAsync();
-        var connection = (SqliteConnection)db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.Transaction = (SqliteTransaction)tx.GetDbTransaction();
-        command.CommandText = """
-            INSERT INTO Sessions (IdHash, Handle, WikiId, UserId, Provider, Origin, CreatedAt, LastActivityAt, ExpiresAt, Remember,
-                Metadata, Data, DataVersion, Epoch, CookiesSet, UserToken)
-            VALUES ($hash, $handle, $wiki, $user, 'Cookie', 'Login', $now, $now, $expires, 0, '{}', '{}', 1, (SELECT Epoch FROM Farm), '', NULL)
-            """;
-        var hash = command.Parameters.Add("$hash", SqliteType.Text);
-        var handle = command.Parameters.Add("$handle", SqliteType.Text);
-        var wiki = command.Parameters.Add("$wiki", SqliteType.Integer);
-        var user = command.Parameters.Add("$user", SqliteType.Integer);
-        command.Parameters.AddWithValue("$now", farm.Time.GetUtcNow().UtcTicks);
-        command.Parameters.AddWithValue("$expires", farm.Time.GetUtcNow().AddMinutes(30).UtcTicks);
-        for (var i = offset; i < offset + count; i++)
-        {
-            hash.Value = $"{i:x64}";
-            handle.Value = $"{i:x16}";
-            wiki.Value = 1 + i % 1000;
-            user.Value = 10 + i % 2500;
-            await command.ExecuteNonQueryAsync();
-        }
-        await tx.CommitAsync();
-    }
+    internal static Task InsertSessionsAsync(TestFarm farm, int offset, int count) =>
+        SeededStore.InsertSessionsAsync(farm.StorePath, offset, count, farm.Time.GetUtcNow());
 }

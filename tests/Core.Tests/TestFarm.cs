@@ -41,6 +41,9 @@ public sealed class TestFarm : IAsyncDisposable
     public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null) =>
         new(await SeededStore.CopyAsync("test"), configure);
 
+    /// <summary>The test's own SQLite file.</summary>
+    public string StorePath => _path;
+
     public SessionService Sessions => Services.GetRequiredService<SessionService>();
     public LogoutService Logouts => Services.GetRequiredService<LogoutService>();
     public AdminService Admin => Services.GetRequiredService<AdminService>();

@@ -34,6 +34,39 @@ public static class SeededStore
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
     }
 
+    /// <summary>
+    /// Inserts <paramref name="count"/> active cookie sessions of the current epoch with plain SQL, numbered from
+    /// <paramref name="offset"/>: the engine's own login path is not what the caller measures.
+    /// </summary>
+    public static async Task InsertSessionsAsync(string path, int offset, int count, DateTimeOffset now)
+    {
+        await using var connection = new SqliteConnection($"Data Source={path}");
+        await connection.OpenAsync();
+        await using var tx = connection.BeginTransaction();
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = """
+            INSERT INTO Sessions (IdHash, Handle, WikiId, UserId, Provider, Origin, CreatedAt, LastActivityAt, ExpiresAt, Remember,
+                Metadata, Data, DataVersion, Epoch, CookiesSet, UserToken)
+            VALUES ($hash, $handle, $wiki, $user, 'Cookie', 'Login', $now, $now, $expires, 0, '{}', '{}', 1, (SELECT Epoch FROM Farm), '', NULL)
+            """;
+        var hash = command.Parameters.Add("$hash", SqliteType.Text);
+        var handle = command.Parameters.Add("$handle", SqliteType.Text);
+        var wiki = command.Parameters.Add("$wiki", SqliteType.Integer);
+        var user = command.Parameters.Add("$user", SqliteType.Integer);
+        command.Parameters.AddWithValue("$now", now.UtcTicks);
+        command.Parameters.AddWithValue("$expires", now.AddMinutes(30).UtcTicks);
+        for (var i = offset; i < offset + count; i++)
+        {
+            hash.Value = $"{i:x64}";
+            handle.Value = $"{i:x16}";
+            wiki.Value = 1 + i % 1000;
+            user.Value = 10 + i % 2500;
+            await command.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+    }
+
     public static IConfiguration Configuration(string path) => new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Sessions"] = $"Data Source={path}" }).Build();
 
