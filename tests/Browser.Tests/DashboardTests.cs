@@ -64,7 +64,7 @@ public class DashboardTests(LiveApp app)
         await Expect(page.Locator("#session-state")).ToHaveTextAsync("Active");
         await Expect(page.Locator("#revoke-session")).ToHaveCountAsync(0);
 
-        await page.GotoAsync("/actions");
+        await page.GotoAsync("/actions", LiveApp.Committed);
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/denied"));
     }
 
@@ -112,7 +112,7 @@ public class DashboardTests(LiveApp app)
         }
 
         var anonymous = await app.Browser.NewPageAsync(new() { BaseURL = app.BaseUrl });
-        await anonymous.GotoAsync("/login");
+        await anonymous.GotoAsync("/login", LiveApp.Committed);
         await Expect(anonymous.Locator("#demo-accounts")).ToContainTextAsync("demo-credentials.json");
         await anonymous.ScreenshotAsync(new() { Path = LiveApp.ScreenshotPath("login.png") });
         await anonymous.CloseAsync();

@@ -54,26 +54,40 @@ public class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies) and page, logged in as the seeded staff account of a role.</summary>
+    /// <remarks>
+    /// Every wait is for what the user would see. A Blazor Server page keeps its circuit open and may hold the
+    /// "load" event back while it starts, so no wait here is for a load state or for network idleness.
+    /// </remarks>
     public async Task<IPage> LogInAsync(string role, IBrowserContext? context = null)
     {
         context ??= await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ViewportSize = new() { Width = 1440, Height = 900 } });
         var page = await context.NewPageAsync();
         var staff = Credentials.Staff.Single(s => s.Role == role);
-        await page.GotoAsync("/login");
-        await page.FillAsync("#name", staff.Name);
-        await page.FillAsync("#password", staff.Password);
-        await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(BaseUrl + "/");
-        await page.Locator("#circuit-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.GotoAsync("/login", Committed);
+        await page.Locator("#name").FillAsync(staff.Name);
+        await page.Locator("#password").FillAsync(staff.Password);
+        await page.Locator("#login-submit").ClickAsync();
+        // The app bar names the staff member once the login has landed on the overview.
+        await Assertions.Expect(page.Locator("#staff-name")).ToContainTextAsync(staff.Name, new() { Timeout = UserWait });
+        await WaitForCircuitAsync(page);
         return page;
     }
 
     /// <summary>Goes to a page and waits until it is live (the circuit is connected), so typing and clicking reach it.</summary>
     public static async Task OpenAsync(IPage page, string path)
     {
-        await page.GotoAsync(path);
-        await page.Locator("#circuit-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.GotoAsync(path, Committed);
+        await WaitForCircuitAsync(page);
     }
+
+    /// <summary>Navigation returns once the server's answer starts arriving; the tests then wait for content.</summary>
+    public static PageGotoOptions Committed => new() { WaitUntil = WaitUntilState.Commit };
+
+    /// <summary>How long a test waits for the page to show what it expects: generous, since a loaded machine is slow, not wrong.</summary>
+    public const float UserWait = 30_000;
+
+    private static Task WaitForCircuitAsync(IPage page) =>
+        page.Locator("#circuit-ready").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = UserWait });
 
     /// <summary>An HTTP client authenticated as a wiki server, as the wikis of the farm call the API.</summary>
     public HttpClient WikiServer(string wiki)

@@ -19,6 +19,9 @@ public static class SeededStore
 
     public static string SeedFolder { get; } = SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory);
 
+    /// <summary>When the template was seeded: a fixed instant, so no test depends on the day it runs.</summary>
+    public static readonly DateTimeOffset SeededAt = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
     /// <summary>A new copy of the seeded farm; <paramref name="name"/> tells whose it is in the temp folder.</summary>
     public static async Task<string> CopyAsync(string name)
     {
@@ -79,11 +82,16 @@ public static class SeededStore
         await using (var provider = services.BuildServiceProvider())
         {
             var factory = provider.GetRequiredService<IDbContextFactory<SessionsDb>>();
-            await StoreSetup.MigrateAndSeedAsync(factory, SeedFolder, TimeProvider.System, NullLogger.Instance);
+            await StoreSetup.MigrateAndSeedAsync(factory, SeedFolder, new FixedClock(SeededAt), NullLogger.Instance);
             await using var db = await factory.CreateDbContextAsync();
             await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(TRUNCATE);");
         }
         SqliteConnection.ClearAllPools();
         return path;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }

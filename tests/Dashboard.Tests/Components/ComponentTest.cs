@@ -37,7 +37,8 @@ public abstract class ComponentTest : IAsyncLifetime
     private string _path = "";
 
     protected BunitContext Ctx { get; } = new();
-    protected FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    // A fixed clock an hour after the seeding: what a page shows must not depend on the day the tests run.
+    protected FakeTimeProvider Time { get; } = new(SeededStore.SeededAt.AddHours(1));
     protected BunitAuthorizationContext Auth { get; private set; } = default!;
 
     protected SessionService Sessions => Ctx.Services.GetRequiredService<SessionService>();
