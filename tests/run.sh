@@ -3,6 +3,23 @@
 # as its last line, counted from the TRX result files the test runs wrote.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work here) and the
+# scale-out test starts Debian's redis-server on a loopback port. Installed here when missing, as root.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null || { echo "Installing ${missing[*]} failed; see above."; exit 1; }
+  else
+    echo "The tests need ${missing[*]}. Install with: sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+fi
+
 results=tests/results
 rm -rf "$results"
 
