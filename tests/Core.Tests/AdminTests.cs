@@ -21,14 +21,16 @@ public sealed class AdminTests
 
         var ended = await farm.Admin.InvalidateUserAsync(TestFarm.Steward, TestFarm.Alice, "Password leaked on IRC");
 
-        Assert.Equal(4, ended);
+        Assert.Equal(4, ended.SessionsEnded);
+        Assert.True(ended.Check.Passed, ended.Check.Summary);
         Assert.Null((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(browser.SetCookies, "en.wikipedia.org"), central)).Session);
         Assert.Null((await farm.ResolveAsync("dewiki", TestFarm.CookiesFor(de.SetCookies, "de.wikipedia.org"), central)).Session);
         Assert.Null((await farm.ResolveAsync("commonswiki", TestFarm.CookiesFor(bot.SetCookies, "commons.wikimedia.org"))).Session);
         Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(bob.SetCookies, "en.wikipedia.org"))).Session);
-        // The OAuth grant survives a token reset, but the tool's next request gets a new session, not the old one.
-        var toolAgain = await farm.ResolveAsync("wikidatawiki", new Dictionary<string, string>(), authorization: tool.Authorization);
-        Assert.NotEqual(tool.Session.Id, toolAgain.Session?.Id);
+        // The OAuth grant survives a token reset, but the authorization issued before it does not: the tool logs in again.
+        Assert.Null((await farm.ResolveAsync("wikidatawiki", new Dictionary<string, string>(), authorization: tool.Authorization)).Session);
+        var toolAgain = await farm.LoginAsync(wiki: "wikidatawiki", provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("wikidatawiki", new Dictionary<string, string>(), authorization: toolAgain.Authorization)).Session);
         await using var db = farm.Db();
         Assert.Equal(4, await db.Sessions.CountAsync(s => s.EndReason == EndReason.UserInvalidated && s.EndedBy == "steward"));
         var audit = Assert.Single((await farm.Queries.AuditAsync()).Items);

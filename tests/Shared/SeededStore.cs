@@ -45,13 +45,21 @@ public static class SeededStore
     {
         await using var connection = new SqliteConnection($"Data Source={path}");
         await connection.OpenAsync();
+        // Sessions of open wikis and of the users' current tokens: the kind the validity rule counts as active.
+        var openWikis = new List<long>();
+        await using (var wikis = connection.CreateCommand())
+        {
+            wikis.CommandText = "SELECT Id FROM Wikis WHERE Status <> 'Closed' ORDER BY Id";
+            await using var reader = await wikis.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) openWikis.Add(reader.GetInt64(0));
+        }
         await using var tx = connection.BeginTransaction();
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
         command.CommandText = """
             INSERT INTO Sessions (IdHash, Handle, WikiId, UserId, Provider, Origin, CreatedAt, LastActivityAt, ExpiresAt, Remember,
                 Metadata, Data, DataVersion, Epoch, CookiesSet, UserToken)
-            VALUES ($hash, $handle, $wiki, $user, 'Cookie', 'Login', $now, $now, $expires, 0, '{}', '{}', 1, (SELECT Epoch FROM Farm), '', NULL)
+            VALUES ($hash, $handle, $wiki, $user, 'Cookie', 'Login', $now, $now, $expires, 0, '{}', '{}', 1, (SELECT Epoch FROM Farm), '', (SELECT Token FROM Users WHERE Id = $user))
             """;
         var hash = command.Parameters.Add("$hash", SqliteType.Text);
         var handle = command.Parameters.Add("$handle", SqliteType.Text);
@@ -63,7 +71,7 @@ public static class SeededStore
         {
             hash.Value = $"{i:x64}";
             handle.Value = $"{i:x16}";
-            wiki.Value = 1 + i % 1000;
+            wiki.Value = openWikis[i % openWikis.Count];
             user.Value = 10 + i % 2500;
             await command.ExecuteNonQueryAsync();
         }

@@ -23,31 +23,61 @@ public sealed class AdminService(
 {
     public const int MaxReasonLength = 1000;
 
-    /// <summary>End one session now.</summary>
-    public Task<int> RevokeSessionAsync(StaffActor actor, string handle, string reason, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// End a session now. <see cref="RevokeScope.Browser"/> ends what the browser holds: the session, its central
+    /// session, every session linked to that on every wiki, and its remember-me tokens. <see cref="RevokeScope.Session"/>
+    /// ends this session only, and the answer says what can still log the user back in.
+    /// </summary>
+    public Task<ActionResult> RevokeSessionAsync(StaffActor actor, string handle, string reason, RevokeScope scope = RevokeScope.Browser,
+        CancellationToken cancellationToken = default) =>
         ActAsync(actor, reason, async (db, now) =>
         {
             var session = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Handle == handle, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
-            if (session.EndedAt is not null)
+            var centralIds = new List<long>();
+            if (session.CentralSessionId is { } linked) centralIds.Add(linked);
+            if (session.RememberTokenId is { } tokenId
+                && await db.RememberTokens.Where(t => t.Id == tokenId).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } tokenCentral
+                && !centralIds.Contains(tokenCentral))
+                centralIds.Add(tokenCentral);
+            var browser = scope == RevokeScope.Browser;
+            var live = await LiveCentralsAsync(db, centralIds, now, cancellationToken);
+            if (session.EndedAt is not null && (!browser || live == 0))
                 throw new SessionException(Failure.Conflict, $"Session {handle} already ended ({EndReasons.Describe(session.EndReason ?? EndReason.Idle)}); nothing to revoke.");
+
             var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == session.Id), EndReason.Revoked, actor.Name, now, cancellationToken);
+            var (linkedEnded, tokens, centrals) = browser
+                ? await SessionRecords.EndBrowsersAsync(db, centralIds, EndReason.Revoked, actor.Name, now, cancellationToken)
+                : (0, 0, 0);
             var wiki = await farm.GetAsync(session.WikiId, cancellationToken);
-            db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, now, wiki.Id, session, session.UserId, $"Revoked by {actor.Name}: {reason}"));
-            return new Outcome("revoke-session", handle, ended, $"{wiki.DbName} session of {session.User?.Name ?? "an anonymous user"}", [wiki.DbName], session.User?.Name);
+            db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, now, wiki.Id, session, session.UserId, $"Revoked by {actor.Name} ({Wire(scope)}): {reason}"));
+            var survives = browser || live == 0 ? null
+                : $"The browser's central session is still valid: auto-login (or its remember-me token) can log {session.User?.Name ?? "the user"} back in on any wiki. Revoke with scope 'browser' to end it too.";
+            var what = browser
+                ? $"the browser of {session.User?.Name ?? "an anonymous user"}: {ended + linkedEnded} sessions, {centrals} central sessions and {tokens} remember-me tokens"
+                : $"{wiki.DbName} session of {session.User?.Name ?? "an anonymous user"}";
+            var wikis = await db.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == now))
+                .Select(s => s.Wiki!.DbName).Distinct().ToListAsync(cancellationToken);
+            return new Outcome("revoke-session", handle, ended + linkedEnded, centrals, tokens, $"Revoked ({Wire(scope)} scope) {what}", wikis, session.User?.Name, survives,
+                q => browser
+                    ? new Scope(q.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))),
+                        q.CentralSessions.Where(c => centralIds.Contains(c.Id)),
+                        q.RememberTokens.Where(t => t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value)))
+                    : new Scope(q.Sessions.Where(s => s.Id == session.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)));
         }, cancellationToken);
 
-    /// <summary>Reset the user token: every session of the user on every wiki and provider ends, including ones the store has not seen.</summary>
-    public Task<int> InvalidateUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
+    /// <summary>Reset the user token: every session, central session, remember-me token and OAuth authorization of the user ends.</summary>
+    public Task<ActionResult> InvalidateUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
         ActAsync(actor, reason, async (db, now) =>
         {
             var user = await FindUserAsync(db, userName, cancellationToken);
-            var (ended, wikis) = await EndUserSessionsAsync(db, user, EndReason.UserInvalidated, actor, now, cancellationToken);
-            return new Outcome("invalidate-user", user.Name, ended, $"User token reset; {ended} sessions ended on {wikis.Count} wikis", wikis, user.Name);
+            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(db, user, EndReason.UserInvalidated, actor, now, cancellationToken);
+            return new Outcome("invalidate-user", user.Name, ended, centrals, tokens, $"User token reset; {ended} sessions ended on {wikis.Count} wikis", wikis, user.Name, null,
+                q => UserScope(q, user.Id));
         }, cancellationToken);
 
     /// <summary>Permanent: ends every session, revokes bot passwords and OAuth grants, and no provider may make a session for the user again.</summary>
-    public Task<int> PreventUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
+    public Task<ActionResult> PreventUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
         ActAsync(actor, reason, async (db, now) =>
         {
             var user = await FindUserAsync(db, userName, cancellationToken);
@@ -59,25 +89,66 @@ public sealed class AdminService(
                 .ExecuteUpdateAsync(u => u.SetProperty(p => p.RevokedAt, now), cancellationToken);
             var grants = await db.OAuthGrants.Where(g => g.UserId == user.Id && g.RevokedAt == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(g => g.RevokedAt, now), cancellationToken);
-            var (ended, wikis) = await EndUserSessionsAsync(db, user, EndReason.Prevented, actor, now, cancellationToken);
-            return new Outcome("prevent-user", user.Name, ended,
-                $"Prevented; {ended} sessions ended on {wikis.Count} wikis; {bots} bot passwords and {grants} OAuth grants revoked", wikis, user.Name);
+            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(db, user, EndReason.Prevented, actor, now, cancellationToken);
+            return new Outcome("prevent-user", user.Name, ended, centrals, tokens,
+                $"Prevented; {ended} sessions ended on {wikis.Count} wikis; {bots} bot passwords and {grants} OAuth grants revoked", wikis, user.Name, null,
+                q => UserScope(q, user.Id));
+        }, cancellationToken);
+
+    /// <summary>Revoke the user's OAuth grant of a consumer: its sessions end on every wiki and its authorizations no longer work.</summary>
+    public Task<ActionResult> RevokeGrantAsync(StaffActor actor, string userName, string consumer, string reason, CancellationToken cancellationToken = default) =>
+        ActAsync(actor, reason, async (db, now) =>
+        {
+            var user = await FindUserAsync(db, userName, cancellationToken);
+            var grant = await db.OAuthGrants.FirstOrDefaultAsync(g => g.UserId == user.Id && g.Consumer!.Name == consumer && g.RevokedAt == null, cancellationToken)
+                ?? throw new SessionException(Failure.NotFound, $"{user.Name} has no unrevoked OAuth grant for '{consumer}'.");
+            grant.RevokedAt = now;
+            var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.OAuthGrantId == grant.Id), EndReason.GrantRevoked, actor.Name, now, cancellationToken);
+            return new Outcome("revoke-grant", $"{user.Name}/{consumer}", ended, 0, 0, $"OAuth grant of {consumer} revoked; {ended} sessions ended", [], user.Name, null,
+                q => new Scope(q.Sessions.Where(s => s.OAuthGrantId == grant.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)));
+        }, cancellationToken);
+
+    /// <summary>Revoke a bot password: its sessions end on every wiki and it can no longer log in.</summary>
+    public Task<ActionResult> RevokeBotPasswordAsync(StaffActor actor, string userName, string appId, string reason, CancellationToken cancellationToken = default) =>
+        ActAsync(actor, reason, async (db, now) =>
+        {
+            var user = await FindUserAsync(db, userName, cancellationToken);
+            var bot = await db.BotPasswords.FirstOrDefaultAsync(p => p.UserId == user.Id && p.AppId == appId && p.RevokedAt == null, cancellationToken)
+                ?? throw new SessionException(Failure.NotFound, $"{user.Name} has no unrevoked bot password '{appId}'.");
+            bot.RevokedAt = now;
+            var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.BotPasswordId == bot.Id), EndReason.GrantRevoked, actor.Name, now, cancellationToken);
+            return new Outcome("revoke-bot-password", $"{user.Name}@{appId}", ended, 0, 0, $"Bot password {appId} revoked; {ended} sessions ended", [], user.Name, null,
+                q => new Scope(q.Sessions.Where(s => s.BotPasswordId == bot.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)));
         }, cancellationToken);
 
     /// <summary>
     /// Ends every session in the farm in one statement, whatever their number: the farm epoch moves on and
-    /// sessions of an older epoch no longer resolve. The sweeper records their end reason later, in batches.
+    /// sessions, central sessions, remember-me tokens and OAuth authorizations of an older epoch no longer work.
+    /// The sweeper records their end reason later, in batches; the count is of what was valid just before.
     /// </summary>
-    public Task<int> InvalidateEveryoneAsync(StaffActor actor, string reason, CancellationToken cancellationToken = default) =>
+    public Task<ActionResult> InvalidateEveryoneAsync(StaffActor actor, string reason, CancellationToken cancellationToken = default) =>
         ActAsync(actor, reason, async (db, now) =>
         {
+            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+            var sessions = await Validity.Active(db, db.Sessions, epoch, now).CountAsync(cancellationToken);
+            var centrals = await Validity.Active(db, db.CentralSessions, epoch, now).CountAsync(cancellationToken);
+            var tokens = await Validity.Active(db, db.RememberTokens, epoch, now).CountAsync(cancellationToken);
             await db.Farm.ExecuteUpdateAsync(u => u.SetProperty(f => f.Epoch, f => f.Epoch + 1).SetProperty(f => f.EpochChangedAt, now), cancellationToken);
-            return new Outcome("invalidate-everyone", "farm", 0, "Farm epoch advanced: every session in the farm ended", [], null);
+            return new Outcome("invalidate-everyone", "farm", sessions, centrals, tokens,
+                $"Farm epoch advanced: {sessions} sessions, {centrals} central sessions and {tokens} remember-me tokens ended", [], null, null,
+                q => new Scope(q.Sessions, q.CentralSessions, q.RememberTokens));
         }, cancellationToken);
 
-    private sealed record Outcome(string Action, string Target, int SessionsEnded, string Detail, IReadOnlyList<string> Wikis, string? User);
+    /// <summary>What an action reaches, as queries: its post-action check counts what of it is still valid.</summary>
+    private sealed record Scope(IQueryable<Session> Sessions, IQueryable<CentralSession> Centrals, IQueryable<RememberToken> Tokens);
 
-    private async Task<int> ActAsync(StaffActor actor, string reason, Func<SessionsDb, DateTimeOffset, Task<Outcome>> act, CancellationToken cancellationToken)
+    private sealed record Outcome(string Action, string Target, int SessionsEnded, int CentralSessionsEnded, int RememberTokensEnded, string Detail,
+        IReadOnlyList<string> Wikis, string? User, string? Survives, Func<SessionsDb, Scope> Scope);
+
+    private static Scope UserScope(SessionsDb db, int userId) =>
+        new(db.Sessions.Where(s => s.UserId == userId), db.CentralSessions.Where(c => c.UserId == userId), db.RememberTokens.Where(t => t.UserId == userId));
+
+    private async Task<ActionResult> ActAsync(StaffActor actor, string reason, Func<SessionsDb, DateTimeOffset, Task<Outcome>> act, CancellationToken cancellationToken)
     {
         if (actor.Role != StaffRole.Steward)
             throw new SessionException(Failure.Forbidden, $"Only stewards may change sessions; {actor.Name} is {actor.Role.ToString().ToLowerInvariant()} staff.");
@@ -89,15 +160,17 @@ public sealed class AdminService(
 
         var now = time.GetUtcNow();
         Outcome outcome;
+        Existing before;
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            before = await Existing.ReadAsync(db, cancellationToken);
             outcome = await act(db, now);
             db.Audit.Add(new AuditEntry
             {
                 At = now, Actor = actor.Name, Action = outcome.Action, Reason = reason, Target = outcome.Target,
-                SessionsEnded = outcome.SessionsEnded, Detail = outcome.Detail,
+                SessionsEnded = outcome.SessionsEnded, Detail = outcome.Detail + (outcome.Survives is null ? "" : " " + outcome.Survives),
             });
             db.Events.Add(SessionRecords.Event(SessionEventKind.AdminAction, now, null, null, null, $"{actor.Name}: {outcome.Action} {outcome.Target}: {reason}"));
             await db.SaveChangesAsync(cancellationToken);
@@ -116,8 +189,47 @@ public sealed class AdminService(
             actor.Name, outcome.Action, outcome.Target, outcome.SessionsEnded, reason);
         feed.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, outcome.Action == "revoke-session" ? outcome.Target : null,
             outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", EndReason: EndReasonOf(outcome.Action), Wikis: outcome.Wikis));
-        return outcome.SessionsEnded;
+        var check = await CheckAsync(outcome, before, cancellationToken);
+        return new ActionResult(outcome.Action, outcome.Target, outcome.SessionsEnded, outcome.CentralSessionsEnded, outcome.RememberTokensEnded,
+            outcome.Detail, outcome.Survives, check);
     }
+
+    /// <summary>The highest row IDs when the action began: "what existed before" for the post-action check.</summary>
+    private sealed record Existing(long Session, long Central, long Token)
+    {
+        public static async Task<Existing> ReadAsync(SessionsDb db, CancellationToken cancellationToken) => new(
+            await db.Sessions.MaxAsync(s => (long?)s.Id, cancellationToken) ?? 0,
+            await db.CentralSessions.MaxAsync(s => (long?)s.Id, cancellationToken) ?? 0,
+            await db.RememberTokens.MaxAsync(t => (long?)t.Id, cancellationToken) ?? 0);
+    }
+
+    /// <summary>
+    /// Re-runs the validity rule over what the action reached and what existed before it: anything still valid is
+    /// a credential the action failed to end, so the check can fail.
+    /// </summary>
+    private async Task<PostCheck> CheckAsync(Outcome outcome, Existing before, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var scope = outcome.Scope(db);
+        var sessions = await Validity.Active(db, scope.Sessions.Where(s => s.Id <= before.Session), epoch, now).CountAsync(cancellationToken);
+        var centrals = await Validity.Active(db, scope.Centrals.Where(c => c.Id <= before.Central), epoch, now).CountAsync(cancellationToken);
+        var tokens = await Validity.Active(db, scope.Tokens.Where(t => t.Id <= before.Token), epoch, now).CountAsync(cancellationToken);
+        var left = sessions + centrals + tokens;
+        return new PostCheck(left == 0, sessions, centrals, tokens, left == 0
+            ? "Checked: nothing the action reached still yields a session."
+            : $"{sessions} sessions, {centrals} central sessions and {tokens} remember-me tokens that existed before the action still yield a session.");
+    }
+
+    private static async Task<int> LiveCentralsAsync(SessionsDb db, IReadOnlyCollection<long> centralIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (centralIds.Count == 0) return 0;
+        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+        return await Validity.Active(db, db.CentralSessions.Where(c => centralIds.Contains(c.Id)), epoch, now).CountAsync(cancellationToken);
+    }
+
+    public static string Wire(RevokeScope scope) => scope == RevokeScope.Browser ? "browser" : "session";
 
     /// <summary>Why the action's sessions ended, so listeners (the live hub's wiki notices) need not parse the detail.</summary>
     private static EndReason EndReasonOf(string action) => action switch
@@ -125,6 +237,7 @@ public sealed class AdminService(
         "revoke-session" => EndReason.Revoked,
         "invalidate-user" => EndReason.UserInvalidated,
         "prevent-user" => EndReason.Prevented,
+        "revoke-grant" or "revoke-bot-password" => EndReason.GrantRevoked,
         _ => EndReason.EveryoneInvalidated,
     };
 
@@ -133,7 +246,7 @@ public sealed class AdminService(
         ?? throw new SessionException(Failure.NotFound, $"There is no global user named '{userName}'.");
 
     /// <summary>Resets the user's token (tracked, so a concurrent change of the user is a conflict) and ends what the store knows of.</summary>
-    private async Task<(int Ended, IReadOnlyList<string> Wikis)> EndUserSessionsAsync(
+    private async Task<(int Ended, int Centrals, int Tokens, IReadOnlyList<string> Wikis)> EndUserSessionsAsync(
         SessionsDb db, GlobalUser user, EndReason reason, StaffActor actor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         user.Token = Secrets.NewToken();
@@ -141,9 +254,17 @@ public sealed class AdminService(
         await db.SaveChangesAsync(cancellationToken);
         var wikiIds = await db.Sessions.Where(s => s.UserId == user.Id && s.EndedAt == null).Select(s => s.WikiId).Distinct().ToListAsync(cancellationToken);
         var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.UserId == user.Id), reason, actor.Name, now, cancellationToken);
-        await SessionRecords.EndAsync(db.CentralSessions.Where(s => s.UserId == user.Id), reason, now, cancellationToken);
+        var centrals = await SessionRecords.EndAsync(db.CentralSessions.Where(s => s.UserId == user.Id), reason, now, cancellationToken);
+        var tokens = await SessionRecords.EndAsync(db.RememberTokens.Where(t => t.UserId == user.Id), reason, now, cancellationToken);
         var wikis = new List<string>();
         foreach (var id in wikiIds) wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
-        return (ended, wikis);
+        return (ended, centrals, tokens, wikis);
     }
 }
+
+/// <summary>What a steward's action did, what deliberately survives it, and the check that nothing else does.</summary>
+public sealed record ActionResult(
+    string Action, string Target, int SessionsEnded, int CentralSessionsEnded, int RememberTokensEnded, string Detail, string? Survives, PostCheck Check);
+
+/// <summary>How many credentials that existed before the action still yield a session, by the same rule resolve uses.</summary>
+public sealed record PostCheck(bool Passed, int Sessions, int CentralSessions, int RememberTokens, string Summary);

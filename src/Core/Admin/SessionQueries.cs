@@ -109,7 +109,7 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return new BlastRadius(
             await active.CountAsync(cancellationToken),
             await active.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken),
-            await db.CentralSessions.CountAsync(s => s.UserId == user.Id && s.EndedAt == null, cancellationToken),
+            await Validity.Active(db, db.CentralSessions.Where(s => s.UserId == user.Id), await EpochAsync(db, cancellationToken), time.GetUtcNow()).CountAsync(cancellationToken),
             await db.BotPasswords.CountAsync(p => p.UserId == user.Id && p.RevokedAt == null, cancellationToken),
             await db.OAuthGrants.CountAsync(g => g.UserId == user.Id && g.RevokedAt == null, cancellationToken));
     }
@@ -120,7 +120,7 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var active = await ActiveAsync(db, cancellationToken);
         return new BlastRadius(await active.CountAsync(cancellationToken), await active.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken),
-            await db.CentralSessions.CountAsync(s => s.EndedAt == null, cancellationToken), 0, 0);
+            await Validity.Active(db, db.CentralSessions, await EpochAsync(db, cancellationToken), time.GetUtcNow()).CountAsync(cancellationToken), 0, 0);
     }
 
     /// <summary>A page of sessions; the filter and paging run in the store, so this scales to millions of rows.</summary>
@@ -248,12 +248,14 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return result.Select(r => new ErrorRate(r.Key, r.Value.Events, r.Value.Errors)).OrderByDescending(r => r.Errors).ThenBy(r => r.Key).ToList();
     }
 
-    /// <summary>Sessions that count as active now: not ended, not expired, of the current farm epoch.</summary>
+    /// <summary>Sessions that count as active now, by the rule resolve uses.</summary>
+    private static Task<long> EpochAsync(SessionsDb db, CancellationToken cancellationToken) => db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+
     private async Task<IQueryable<Session>> ActiveAsync(SessionsDb db, CancellationToken cancellationToken)
     {
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
         var now = time.GetUtcNow();
-        return db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt > now && s.Epoch == epoch);
+        return Validity.Active(db, db.Sessions, epoch, now);
     }
 
     private async Task<IQueryable<Session>> FilterAsync(SessionsDb db, SessionFilter filter, CancellationToken cancellationToken)

@@ -26,6 +26,7 @@ public enum EndReason
     GrantRevoked,
     EveryoneInvalidated,
     Replaced,
+    WikiClosed,
 }
 
 public enum SessionEventKind
@@ -45,6 +46,12 @@ public enum SessionEventKind
 
 public enum LogoutScope { Global, Local }
 
+/// <summary>
+/// What a steward's revoke ends: the browser (the session, its central session, every session linked to that,
+/// and the browser's remember-me tokens) or this session only, leaving the central session able to log the user back in.
+/// </summary>
+public enum RevokeScope { Browser, Session }
+
 public enum LogoutOutcome { Complete, Partial, NothingToDo }
 
 public static class EndReasons
@@ -62,6 +69,7 @@ public static class EndReasons
         EndReason.GrantRevoked => "Its bot password or OAuth grant was revoked or deleted.",
         EndReason.EveryoneInvalidated => "Every session in the farm was invalidated after an incident.",
         EndReason.Replaced => "Replaced by a new login in the same browser.",
+        EndReason.WikiClosed => "The wiki was closed.",
         _ => reason.ToString(),
     };
 

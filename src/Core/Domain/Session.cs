@@ -41,7 +41,12 @@ public class Session
     public DateTimeOffset? EndedAt { get; set; }
     public EndReason? EndReason { get; set; }
     public string? EndedBy { get; set; }
-    /// <summary>Set when an auto-login followed a logout of the same user and browser.</summary>
+    /// <summary>The remember-me token this session was restored from, if any: voiding the token ends the session.</summary>
+    public long? RememberTokenId { get; set; }
+    /// <summary>
+    /// Set when the session was minted from a central session or remember-me token that survived a logout of the
+    /// user: that logout did not hold. Lineage, never IP or user-agent coincidence.
+    /// </summary>
     public string? ResurrectionOfTraceId { get; set; }
 }
 
@@ -64,4 +69,27 @@ public class CentralSession
     public EndReason? EndReason { get; set; }
     /// <summary>Optimistic concurrency: a logout and an auto-login racing on it cannot both win.</summary>
     public int Version { get; set; }
+    /// <summary>The latest logout of this browser that left the central session alive (a local logout).</summary>
+    public string? SurvivedLogoutTraceId { get; set; }
+    public DateTimeOffset? SurvivedLogoutAt { get; set; }
+}
+
+/// <summary>
+/// A remember-me token: restores a session on its wiki from the <c>{wiki}UserID</c> and <c>{wiki}Token</c> cookies
+/// without a login. Random, stored only as a hash, with a server-decided expiry that does not slide, and bound to
+/// the user token and farm epoch at issue and to the browser's central session, whose logout voids it.
+/// </summary>
+public class RememberToken
+{
+    public long Id { get; set; }
+    public required string TokenHash { get; set; }
+    public int UserId { get; set; }
+    public int WikiId { get; set; }
+    public long? CentralSessionId { get; set; }
+    public DateTimeOffset IssuedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public string? UserToken { get; set; }
+    public long Epoch { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public EndReason? EndReason { get; set; }
 }

@@ -52,14 +52,19 @@ public sealed class LogoutService(
         var local = hashes.Count == 0 ? null : await db.Sessions.AsNoTracking()
             .FirstOrDefaultAsync(s => hashes.Contains(s.IdHash) && s.WikiId == wiki.Id, cancellationToken);
 
-        CentralSession? central = null;
-        if (local?.CentralSessionId is { } linkedId)
-            central = await db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == linkedId, cancellationToken);
-        else if (centralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) && Secrets.IsSessionId(centralId))
+        // The browser's central sessions: the one its central cookie names and the one the local session is linked to.
+        // They differ when the local session outlived an older central session, and a global logout ends both.
+        var centralIds = new List<long>();
+        if (local?.CentralSessionId is { } linkedId) centralIds.Add(linkedId);
+        if (centralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) && Secrets.IsSessionId(centralId))
         {
             var hash = Secrets.Sha256(centralId.ToLowerInvariant());
-            central = await db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
+            if (await db.CentralSessions.Where(s => s.IdHash == hash).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken) is { } named
+                && !centralIds.Contains(named))
+                centralIds.Add(named);
         }
+        var centrals = await db.CentralSessions.AsNoTracking().Where(s => centralIds.Contains(s.Id)).ToListAsync(cancellationToken);
+        var central = centrals.FirstOrDefault();
 
         var trace = new LogoutTrace
         {
@@ -76,15 +81,23 @@ public sealed class LogoutService(
         var setCookies = new List<SetCookie>(localClears);
         var stepStart = time.GetTimestamp();
         var localEnded = local is null ? 0 : await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == local.Id), EndReason.LoggedOut, null, now, cancellationToken);
+        // Remember-me on this wiki ends with the logout here, whatever the scope: the token cookie the request carried,
+        // and the tokens issued on this wiki with the browser's central sessions.
+        var tokenHash = cookies.TryGetValue(CookieSessionProvider.TokenCookie(wiki), out var tokenCookie) ? Secrets.Sha256(tokenCookie.ToLowerInvariant()) : null;
+        var tokens = db.RememberTokens.Where(t => t.WikiId == wiki.Id
+            && (t.TokenHash == tokenHash || (t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value))));
+        localEnded += await SessionRecords.EndAsync(db.Sessions.Where(s => s.WikiId == wiki.Id && s.RememberTokenId != null && tokens.Any(t => t.Id == s.RememberTokenId)),
+            EndReason.LoggedOut, null, now, cancellationToken);
+        var tokensEnded = await SessionRecords.EndAsync(tokens, EndReason.LoggedOut, now, cancellationToken);
         AddStep(trace, wiki.Id, local is null ? 0 : 1, localEnded, localClears.Select(c => c.Name),
-            local is null ? "no session on this wiki" : localEnded == 1 ? "ended" : "already ended", now, stepStart);
+            (local is null ? "no session on this wiki" : localEnded >= 1 ? "ended" : "already ended") + RememberNote(tokensEnded), now, stepStart);
 
-        var centralAlive = central is not null && central.EndedAt is null;
+        var centralAlive = centrals.Any(c => c.EndedAt is null);
         var endedElsewhere = new List<string>();
-        if (request.Scope == LogoutScope.Global && central is not null)
+        if (request.Scope == LogoutScope.Global && centrals.Count > 0)
         {
             var linked = await db.Sessions.AsNoTracking()
-                .Where(s => s.CentralSessionId == central.Id && s.EndedAt == null && s.WikiId != wiki.Id)
+                .Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == null && s.WikiId != wiki.Id)
                 .GroupBy(s => s.WikiId)
                 .Select(g => new { WikiId = g.Key, Count = g.Count() })
                 .ToListAsync(cancellationToken);
@@ -92,7 +105,8 @@ public sealed class LogoutService(
             {
                 stepStart = time.GetTimestamp();
                 var ended = await SessionRecords.EndAsync(
-                    db.Sessions.Where(s => s.CentralSessionId == central.Id && s.WikiId == group.WikiId), EndReason.LoggedOutElsewhere, null, now, cancellationToken);
+                    db.Sessions.Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.WikiId == group.WikiId),
+                    EndReason.LoggedOutElsewhere, null, now, cancellationToken);
                 var other = await farm.GetAsync(group.WikiId, cancellationToken);
                 endedElsewhere.Add(other.DbName);
                 // Other hosts' cookies cannot be cleared from this response; they are cleared on the next visit,
@@ -101,18 +115,26 @@ public sealed class LogoutService(
             }
 
             stepStart = time.GetTimestamp();
-            var centralEnded = await SessionRecords.EndAsync(db.CentralSessions.Where(s => s.Id == central.Id), EndReason.LoggedOut, now, cancellationToken);
+            var (restored, otherTokens, centralEnded) = await SessionRecords.EndBrowsersAsync(db, centralIds, EndReason.LoggedOutElsewhere, null, now, cancellationToken);
             var centralClears = CookieRules.Clear(centralWiki.Host, CookieRules.CentralNames, centralCookies, request.Client).ToList();
             setCookies.AddRange(centralClears);
             centralAlive = false;
-            AddStep(trace, centralWiki.Id, 1, centralEnded, centralClears.Select(c => c.Name),
-                centralEnded == 1 ? "central session ended" : "central session had already ended", now, stepStart);
+            AddStep(trace, centralWiki.Id, centrals.Count, centralEnded + restored, centralClears.Select(c => c.Name),
+                (centralEnded > 0 ? $"{centralEnded} central session{(centralEnded == 1 ? "" : "s")} ended" : "central session had already ended")
+                + RememberNote(otherTokens), now, stepStart);
         }
         else if (central is not null)
         {
-            AddStep(trace, centralWiki.Id, 1, 0, [],
+            AddStep(trace, centralWiki.Id, centrals.Count, 0, [],
                 centralAlive ? "central session left alive (local logout): auto-login can log the user back in" : "central session had already ended",
                 now, time.GetTimestamp());
+            if (centralAlive)
+            {
+                // Remembered as the logout the central session survived: a session minted from it soon after is a resurrection.
+                await db.CentralSessions.Where(s => centralIds.Contains(s.Id) && s.EndedAt == null).ExecuteUpdateAsync(u => u
+                    .SetProperty(s => s.SurvivedLogoutTraceId, trace.Id)
+                    .SetProperty(s => s.SurvivedLogoutAt, now), cancellationToken);
+            }
         }
 
         trace.CentralSessionSurvived = centralAlive;
@@ -132,6 +154,9 @@ public sealed class LogoutService(
             $"{request.Scope} logout: {trace.Outcome.Wire()}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
         return new LogoutResult(trace.Id, trace.Outcome, setCookies);
     }
+
+    private static string RememberNote(int tokens) =>
+        tokens == 0 ? "" : $"; {tokens} remember-me token{(tokens == 1 ? "" : "s")} voided";
 
     private void AddStep(LogoutTrace trace, int wikiId, int found, int ended, IEnumerable<string> cleared, string outcome, DateTimeOffset at, long startedTimestamp) =>
         trace.Steps.Add(new LogoutTraceStep

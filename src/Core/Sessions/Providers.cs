@@ -34,7 +34,8 @@ public abstract class SessionProvider
     public virtual EndReason? Refresh(Session session, IReadOnlyDictionary<string, string> provided) => null;
 
     /// <summary>The cookies that carry the session on the wiki's host.</summary>
-    public virtual IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string serverSecret) => [];
+    /// <param name="rememberToken">A remember-me token issued with this login, to set as the token cookie.</param>
+    public virtual IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string? rememberToken) => [];
 
     /// <summary>Blank and expire exactly the provider's cookies that the request carried.</summary>
     public IEnumerable<SetCookie> Unpersist(Wiki wiki, IReadOnlyDictionary<string, string> carried, ClientInfo client) =>
@@ -50,9 +51,6 @@ public sealed class CookieSessionProvider : SessionProvider
     public static string UserIdCookie(Wiki wiki) => $"{wiki.DbName}UserID";
     public static string UserNameCookie(Wiki wiki) => $"{wiki.DbName}UserName";
     public static string TokenCookie(Wiki wiki) => $"{wiki.DbName}Token";
-
-    /// <summary>The remember-me token: derived from the user token, so resetting that token voids it.</summary>
-    public static string RememberToken(GlobalUser user, Wiki wiki) => Secrets.Hmac(user.Token, "remember|" + wiki.DbName)[..32];
 
     public override IReadOnlyList<string> CookieNames(Wiki wiki) =>
         [SessionCookie(wiki), UserIdCookie(wiki), UserNameCookie(wiki), TokenCookie(wiki)];
@@ -83,15 +81,15 @@ public sealed class CookieSessionProvider : SessionProvider
         return Task.FromResult(provided);
     }
 
-    public override IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string serverSecret)
+    public override IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string? rememberToken)
     {
         DateTimeOffset? expires = session.Remember ? session.ExpiresAt : null;
         yield return CookieRules.Set(wiki.Host, SessionCookie(wiki), sessionId, expires, client);
         if (user is null) yield break;
         yield return CookieRules.Set(wiki.Host, UserIdCookie(wiki), user.Id.ToString(), expires, client);
         yield return CookieRules.Set(wiki.Host, UserNameCookie(wiki), user.Name, expires, client);
-        if (session.Remember)
-            yield return CookieRules.Set(wiki.Host, TokenCookie(wiki), RememberToken(user, wiki), expires, client);
+        if (rememberToken is not null)
+            yield return CookieRules.Set(wiki.Host, TokenCookie(wiki), rememberToken, expires, client);
     }
 
     public static Dictionary<string, string> SavedMetadata(GlobalUser user, bool central) => new()
@@ -135,7 +133,7 @@ public sealed class BotPasswordSessionProvider : SessionProvider
     public override EndReason? Refresh(Session session, IReadOnlyDictionary<string, string> provided) =>
         provided.Count == 0 ? EndReason.GrantRevoked : null;
 
-    public override IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string serverSecret) =>
+    public override IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string? rememberToken) =>
         [CookieRules.Set(wiki.Host, SessionCookie(wiki), sessionId, null, client)];
 }
 
@@ -149,10 +147,15 @@ public sealed class OAuthSessionProvider : SessionProvider
 
     public override IReadOnlyList<string> CookieNames(Wiki wiki) => [];
 
-    /// <summary>The Authorization header value a tool sends for a grant: <c>OAuth {grantId}.{mac}</c>.</summary>
-    public static string Authorization(string serverSecret, int grantId) => $"OAuth {grantId}.{Mac(serverSecret, grantId)}";
+    /// <summary>
+    /// The Authorization header value a tool sends for a grant: <c>OAuth {grantId}.{mac}</c>. The MAC covers the user
+    /// token and farm epoch at issue, so invalidating the user or everyone voids every authorization issued before.
+    /// </summary>
+    public static string Authorization(string serverSecret, int grantId, string userToken, long epoch) =>
+        $"OAuth {grantId}.{Mac(serverSecret, grantId, userToken, epoch)}";
 
-    private static string Mac(string serverSecret, int grantId) => Secrets.Hmac(serverSecret, "oauth-token|" + grantId)[..40];
+    private static string Mac(string serverSecret, int grantId, string userToken, long epoch) =>
+        Secrets.Hmac(serverSecret, $"oauth-token|{grantId}|{userToken}|{epoch}")[..40];
 
     /// <summary>The derived session ID of an OAuth session.</summary>
     public static string SessionId(string serverSecret, Session session) =>
@@ -168,9 +171,9 @@ public sealed class OAuthSessionProvider : SessionProvider
             : new ProviderClaim(Kind, Invalid: "The OAuth Authorization header is malformed; expected 'OAuth <grant>.<token>'.");
     }
 
-    /// <summary>True when the claim's token was issued by this server for its grant.</summary>
-    public static bool Verify(string serverSecret, ProviderClaim claim) =>
-        claim.GrantId is { } id && claim.RememberToken is { } mac && Secrets.FixedTimeEquals(mac, Mac(serverSecret, id));
+    /// <summary>True when the claim's token was issued by this server for its grant since the user's and the farm's last invalidation.</summary>
+    public static bool Verify(string serverSecret, ProviderClaim claim, string userToken, long epoch) =>
+        claim.GrantId is { } id && claim.RememberToken is { } mac && Secrets.FixedTimeEquals(mac, Mac(serverSecret, id, userToken, epoch));
 
     public override async Task<Dictionary<string, string>> ProvideMetadataAsync(
         SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken)

@@ -31,24 +31,24 @@ internal static class SessionRecords
         Detail = detail.Length > SessionEvent.MaxDetail ? detail[..SessionEvent.MaxDetail] : detail,
     };
 
-    /// <summary>Why an active-looking session can no longer be used, or null when it can.</summary>
-    public static EndReason? Invalidity(Session session, GlobalUser? user, long epoch, DateTimeOffset now)
-    {
-        if (session.EndedAt is not null) return session.EndReason ?? EndReason.Idle;
-        if (session.Epoch != epoch) return EndReason.EveryoneInvalidated;
-        if (user is { Prevented: true }) return EndReason.Prevented;
-        if (user is not null && session.UserToken != user.Token) return EndReason.UserInvalidated;
-        if (session.ExpiresAt <= now) return EndReason.Idle;
-        return null;
-    }
+    public static Task<int> EndAsync(IQueryable<RememberToken> tokens, EndReason reason, DateTimeOffset now, CancellationToken cancellationToken) =>
+        tokens.Where(t => t.EndedAt == null).ExecuteUpdateAsync(u => u
+            .SetProperty(t => t.EndedAt, now)
+            .SetProperty(t => t.EndReason, reason), cancellationToken);
 
-    public static EndReason? Invalidity(CentralSession central, GlobalUser user, long epoch, DateTimeOffset now)
+    /// <summary>
+    /// Ends everything that hangs off the given central sessions: the sessions linked to them on every wiki, the
+    /// remember-me tokens issued with them and the sessions restored from those tokens, then the central sessions.
+    /// </summary>
+    public static async Task<(int Sessions, int Tokens, int Centrals)> EndBrowsersAsync(
+        SessionsDb db, IReadOnlyCollection<long> centralIds, EndReason reason, string? by, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (central.EndedAt is not null) return central.EndReason ?? EndReason.Idle;
-        if (central.Epoch != epoch) return EndReason.EveryoneInvalidated;
-        if (user.Prevented) return EndReason.Prevented;
-        if (central.UserToken != user.Token) return EndReason.UserInvalidated;
-        if (central.ExpiresAt <= now) return EndReason.Idle;
-        return null;
+        if (centralIds.Count == 0) return (0, 0, 0);
+        var tokens = db.RememberTokens.Where(t => t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value));
+        var sessions = await EndAsync(db.Sessions.Where(s => (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))
+            || (s.RememberTokenId != null && tokens.Any(t => t.Id == s.RememberTokenId))), reason, by, now, cancellationToken);
+        var ended = await EndAsync(tokens, reason, now, cancellationToken);
+        var centrals = await EndAsync(db.CentralSessions.Where(c => centralIds.Contains(c.Id)), reason, now, cancellationToken);
+        return (sessions, ended, centrals);
     }
 }

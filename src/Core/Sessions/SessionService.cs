@@ -84,6 +84,7 @@ public sealed class SessionService(
             var session = NewSession(wiki, user, request.Provider, SessionOrigin.Login, request.Remember, request.Client, state.Epoch, now);
             string? centralId = null;
             string? authorization = null;
+            string? rememberToken = null;
             var cookies = new List<SetCookie>();
             switch (request.Provider)
             {
@@ -92,6 +93,7 @@ public sealed class SessionService(
                     session.CentralSessionId = central.Id;
                     session.Metadata = Metadata.Write(CookieSessionProvider.SavedMetadata(user, central: true));
                     cookies.AddRange(centralCookies);
+                    if (request.Remember) rememberToken = IssueRememberToken(db, user, wiki, central, state, now);
                     break;
                 case ProviderKind.BotPassword:
                     var appId = Require(request.AppId, "A bot password login needs an appId.");
@@ -109,13 +111,14 @@ public sealed class SessionService(
                     var grant = await db.OAuthGrants.AsNoTracking().Include(g => g.Consumer)
                         .FirstOrDefaultAsync(g => g.UserId == user.Id && g.Consumer!.Name == consumer && g.RevokedAt == null, cancellationToken)
                         ?? throw new SessionException(Failure.Forbidden, $"{user.Name} has no OAuth grant for the consumer '{consumer}' (never granted, or revoked).");
-                    authorization = OAuthSessionProvider.Authorization(state.Secret, grant.Id);
-                    var existing = await ActiveOAuthSessionAsync(db, wiki, grant.Id, user, state.Epoch, now, cancellationToken);
+                    authorization = OAuthSessionProvider.Authorization(state.Secret, grant.Id, user.Token, state.Epoch);
+                    var (existing, latest) = await OAuthSessionsAsync(db, wiki, grant.Id, user, state.Epoch, now, cancellationToken);
                     if (existing is not null)
                     {
                         await tx.CommitAsync(cancellationToken);
                         return new LoginResult(View(existing, wiki, user, OAuthSessionProvider.SessionId(state.Secret, existing), null), null, [], authorization);
                     }
+                    session.CreatedAt = NextCreatedAt(now, latest);
                     session.OAuthGrantId = grant.Id;
                     session.Metadata = Metadata.Write(OAuthSessionProvider.SavedMetadata(grant));
                     break;
@@ -123,7 +126,7 @@ public sealed class SessionService(
 
             var sessionId = request.Provider == ProviderKind.OAuth ? OAuthSessionProvider.SessionId(state.Secret, session) : Secrets.NewSessionId();
             var provider = ProviderFor(request.Provider);
-            cookies.InsertRange(0, provider.Persist(wiki, session, sessionId, user, request.Client, state.Secret));
+            cookies.InsertRange(0, provider.Persist(wiki, session, sessionId, user, request.Client, rememberToken));
             await InsertAsync(db, session, sessionId, state.Secret, cookies, cancellationToken);
             // A new login replaces the session the browser still carries for this provider: its old ID must not stay a credential.
             if (provider.Claim(wiki, CookieRules.Usable(request.Cookies), null)?.SessionId is { } carried)
@@ -173,13 +176,13 @@ public sealed class SessionService(
         {
             var (wiki, hash) = await DataTargetAsync(wikiName, sessionId, cancellationToken);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var row = await db.Sessions.AsNoTracking()
-                .Where(s => s.IdHash == hash && s.WikiId == wiki.Id)
-                .Select(s => new { s.DataVersion, s.Data, s.EndedAt })
-                .FirstOrDefaultAsync(cancellationToken);
-            if (row is null || row.EndedAt is not null)
-                throw new SessionException(Failure.NotFound, row is null ? $"No session with that ID on {wiki.DbName}." : "That session has ended; its data can no longer be read.");
-            return new SessionData(row.DataVersion, row.Data);
+            var session = await db.Sessions.AsNoTracking().Include(s => s.User)
+                .FirstOrDefaultAsync(s => s.IdHash == hash && s.WikiId == wiki.Id, cancellationToken)
+                ?? throw new SessionException(Failure.NotFound, $"No session with that ID on {wiki.DbName}.");
+            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+            if (Validity.Reason(session, session.User, wiki, epoch, time.GetUtcNow()) is { } ended)
+                throw new SessionException(Failure.NotFound, $"That session has ended ({EndReasons.Describe(ended)}); its data can no longer be read.");
+            return new SessionData(session.DataVersion, session.Data);
         });
 
     /// <summary>
@@ -196,15 +199,16 @@ public sealed class SessionService(
                 throw new SessionException(Failure.Invalid, "Session data must be a JSON object.");
 
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var written = await db.Sessions
-                .Where(s => s.IdHash == hash && s.WikiId == wiki.Id && s.EndedAt == null && s.DataVersion == expectedVersion)
+            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            var written = await Validity.Active(db, db.Sessions.Where(s => s.IdHash == hash && s.WikiId == wiki.Id && s.DataVersion == expectedVersion), epoch, now)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.Data, dataJson).SetProperty(s => s.DataVersion, s => s.DataVersion + 1), cancellationToken);
             if (written == 1) return expectedVersion + 1;
 
-            var current = await db.Sessions.AsNoTracking().Where(s => s.IdHash == hash && s.WikiId == wiki.Id)
-                .Select(s => new { s.DataVersion, s.EndedAt }).FirstOrDefaultAsync(cancellationToken);
+            var current = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.IdHash == hash && s.WikiId == wiki.Id, cancellationToken);
             if (current is null) throw new SessionException(Failure.NotFound, $"No session with that ID on {wiki.DbName}.");
-            if (current.EndedAt is not null) throw new SessionException(Failure.NotFound, "That session has ended; its data can no longer be written.");
+            if (Validity.Reason(current, current.User, wiki, epoch, now) is { } ended)
+                throw new SessionException(Failure.NotFound, $"That session has ended ({EndReasons.Describe(ended)}); its data can no longer be written.");
             throw new SessionException(Failure.Conflict, $"Someone else wrote this session's data first (version {current.DataVersion}, you expected {expectedVersion}). Read it again and retry.")
             {
                 CurrentVersion = current.DataVersion,
@@ -238,56 +242,25 @@ public sealed class SessionService(
 
     private async Task<ResolveResult> LoadClaimedAsync(ResolveContext c, SessionProvider provider, ProviderClaim claim, CancellationToken cancellationToken)
     {
-        Session? session;
-        string sessionId;
         if (provider.Kind == ProviderKind.OAuth)
-        {
-            if (!OAuthSessionProvider.Verify(c.State.Secret, claim))
-                return NoSession("The OAuth token was not issued by this farm.");
-            var grant = await c.Db.OAuthGrants.AsNoTracking().Include(g => g.Consumer).FirstOrDefaultAsync(g => g.Id == claim.GrantId, cancellationToken);
-            var user = grant is null ? null : await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == grant.UserId, cancellationToken);
-            if (grant is null || user is null)
-                return NoSession("The OAuth grant no longer exists.");
-            if (grant.RevokedAt is not null || user.Prevented)
-            {
-                var why = user.Prevented ? EndReason.Prevented : EndReason.GrantRevoked;
-                var ended = await SessionRecords.EndAsync(c.Db.Sessions.Where(s => s.OAuthGrantId == grant.Id && s.WikiId == c.Wiki.Id), why, null, c.Now, cancellationToken);
-                if (ended > 0)
-                {
-                    c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, null, user.Id, $"OAuth session of {grant.Consumer?.Name}: {EndReasons.Describe(why)}"));
-                    await c.Db.SaveChangesAsync(cancellationToken);
-                }
-                return NoSession(user.Prevented ? $"{user.Name} is prevented from having sessions." : $"The OAuth grant of {grant.Consumer?.Name} was revoked.");
-            }
-            session = await ActiveOAuthSessionAsync(c.Db, c.Wiki, grant.Id, user, c.State.Epoch, c.Now, cancellationToken);
-            if (session is null)
-                return await CreateOAuthSessionAsync(c, grant, user, cancellationToken);
-            sessionId = OAuthSessionProvider.SessionId(c.State.Secret, session);
-        }
-        else
-        {
-            sessionId = claim.SessionId ?? "";
-            var hash = Secrets.Sha256(sessionId);
-            session = claim.SessionId is null ? null : await c.Db.Sessions.AsNoTracking().Include(s => s.User)
-                .FirstOrDefaultAsync(s => s.IdHash == hash && s.WikiId == c.Wiki.Id, cancellationToken);
-            if (session is not null && session.Provider != provider.Kind) session = null;
-        }
+            return await LoadOAuthAsync(c, claim, cancellationToken);
+
+        var sessionId = claim.SessionId ?? "";
+        var hash = Secrets.Sha256(sessionId);
+        var session = claim.SessionId is null ? null : await c.Db.Sessions.AsNoTracking().Include(s => s.User)
+            .FirstOrDefaultAsync(s => s.IdHash == hash && s.WikiId == c.Wiki.Id, cancellationToken);
+        if (session is not null && session.Provider != provider.Kind) session = null;
 
         var clear = provider.Unpersist(c.Wiki, c.Cookies, c.Request.Client).ToList();
         if (session is null)
-        {
-            if (provider.Kind == ProviderKind.Cookie && claim.RememberUserId is not null && claim.RememberToken is not null)
-                return await TryRememberMeAsync(c, claim, cancellationToken) ?? NoSession("The remember-me token is no longer valid; the user must log in again.", clear);
-            return await TryAutoLoginAsync(c, cancellationToken)
-                ?? NoSession("The session cookie names no session on this wiki (it expired and was swept, or never existed); the user must log in again.", clear);
-        }
+            return await RestoreOrAutoLoginAsync(c, claim, clear,
+                "The session cookie names no session on this wiki (it expired and was swept, or never existed); the user must log in again.", cancellationToken);
         session.Wiki = c.Wiki;
 
-        if (SessionRecords.Invalidity(session, session.User, c.State.Epoch, c.Now) is { } reason)
+        if (Validity.Reason(session, session.User, c.Wiki, c.State.Epoch, c.Now) is { } reason)
         {
             if (session.EndedAt is null) await EndLazilyAsync(c, session, reason, cancellationToken);
-            return await TryAutoLoginAsync(c, cancellationToken)
-                ?? NoSession($"This session has ended: {EndReasons.Describe(reason)}", clear);
+            return await RestoreOrAutoLoginAsync(c, claim, clear, $"This session has ended: {EndReasons.Describe(reason)}", cancellationToken);
         }
 
         var saved = Metadata.Parse(session.Metadata);
@@ -302,20 +275,261 @@ public sealed class SessionService(
         }
 
         var merged = Metadata.Merge(saved, provided);
-        var metadataChanged = merged.Count != saved.Count;
-        // Reads do not write: the activity time is refreshed at most once per interval.
-        if (metadataChanged || c.Now - session.LastActivityAt >= _options.ActivityWriteInterval)
-        {
-            var expires = c.Now + Lifetime(session.Remember);
-            var json = Metadata.Write(merged);
-            await c.Db.Sessions.Where(s => s.Id == session.Id && s.EndedAt == null).ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.LastActivityAt, c.Now)
-                .SetProperty(s => s.ExpiresAt, expires)
-                .SetProperty(s => s.Metadata, json), cancellationToken);
-            session.LastActivityAt = c.Now;
-            session.ExpiresAt = expires;
-        }
+        await TouchAsync(c, session, merged.Count != saved.Count ? Metadata.Write(merged) : null, cancellationToken);
         return new ResolveResult(View(session, c.Wiki, session.User, sessionId, null), false, [], null);
+    }
+
+    /// <summary>
+    /// Reads do not write: the activity time is refreshed at most once per interval, and with it the central session
+    /// the session is linked to, so an editor busy on one wiki is still auto-logged in on the next.
+    /// </summary>
+    private async Task TouchAsync(ResolveContext c, Session session, string? metadata, CancellationToken cancellationToken)
+    {
+        if (metadata is null && c.Now - session.LastActivityAt < _options.ActivityWriteInterval) return;
+        var expires = c.Now + Lifetime(session.Remember);
+        await c.Db.Sessions.Where(s => s.Id == session.Id && s.EndedAt == null).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.LastActivityAt, c.Now)
+            .SetProperty(s => s.ExpiresAt, expires)
+            .SetProperty(s => s.Metadata, s => metadata ?? s.Metadata), cancellationToken);
+        session.LastActivityAt = c.Now;
+        session.ExpiresAt = expires;
+        if (session.CentralSessionId is { } centralId)
+        {
+            DateTimeOffset idle = c.Now + _options.IdleTimeout, remembered = c.Now + _options.RememberDuration;
+            await c.Db.CentralSessions.Where(s => s.Id == centralId && s.EndedAt == null && s.ExpiresAt > c.Now).ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.LastActivityAt, c.Now)
+                .SetProperty(s => s.ExpiresAt, s => s.Remember ? remembered : idle), cancellationToken);
+        }
+    }
+
+    /// <summary>The cookie provider's fallbacks when the session cookie does not name a live session: remember-me, then auto-login.</summary>
+    private async Task<ResolveResult> RestoreOrAutoLoginAsync(
+        ResolveContext c, ProviderClaim claim, IReadOnlyList<SetCookie> clear, string reason, CancellationToken cancellationToken)
+    {
+        if (claim.Provider == ProviderKind.Cookie && claim.RememberUserId is not null && claim.RememberToken is not null
+            && await TryRememberMeAsync(c, claim, cancellationToken) is { } restored)
+            return restored;
+        return await TryAutoLoginAsync(c, cancellationToken) ?? NoSession(reason, clear);
+    }
+
+    private async Task<ResolveResult> LoadOAuthAsync(ResolveContext c, ProviderClaim claim, CancellationToken cancellationToken)
+    {
+        var grant = await c.Db.OAuthGrants.AsNoTracking().Include(g => g.Consumer).FirstOrDefaultAsync(g => g.Id == claim.GrantId, cancellationToken);
+        var user = grant is null ? null : await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == grant.UserId, cancellationToken);
+        if (grant is null || user is null)
+            return NoSession("The OAuth grant no longer exists.");
+        if (!OAuthSessionProvider.Verify(c.State.Secret, claim, user.Token, c.State.Epoch))
+            return NoSession("The OAuth authorization is not valid: it was not issued by this farm, or the user's sessions were invalidated since. The tool must log in again.");
+        if (grant.RevokedAt is not null || user.Prevented)
+        {
+            var why = user.Prevented ? EndReason.Prevented : EndReason.GrantRevoked;
+            var ended = await SessionRecords.EndAsync(c.Db.Sessions.Where(s => s.OAuthGrantId == grant.Id && s.WikiId == c.Wiki.Id), why, null, c.Now, cancellationToken);
+            if (ended > 0)
+            {
+                c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, null, user.Id, $"OAuth session of {grant.Consumer?.Name}: {EndReasons.Describe(why)}"));
+                await c.Db.SaveChangesAsync(cancellationToken);
+            }
+            return NoSession(user.Prevented ? $"{user.Name} is prevented from having sessions." : $"The OAuth grant of {grant.Consumer?.Name} was revoked.");
+        }
+        if (await RefusesAsync(c, user, cancellationToken) is { } refusal)
+            return NoSession(refusal);
+
+        await using var tx = await c.Db.Database.BeginTransactionAsync(cancellationToken);
+        var (session, latest) = await OAuthSessionsAsync(c.Db, c.Wiki, grant.Id, user, c.State.Epoch, c.Now, cancellationToken);
+        if (session is not null)
+        {
+            await tx.CommitAsync(cancellationToken);
+            session.Wiki = c.Wiki;
+            await TouchAsync(c, session, null, cancellationToken);
+            return new ResolveResult(View(session, c.Wiki, user, OAuthSessionProvider.SessionId(c.State.Secret, session), null), false, [], null);
+        }
+
+        session = NewSession(c.Wiki, user, ProviderKind.OAuth, SessionOrigin.OAuthRequest, remember: false, c.Request.Client, c.State.Epoch, NextCreatedAt(c.Now, latest));
+        session.OAuthGrantId = grant.Id;
+        session.Metadata = Metadata.Write(OAuthSessionProvider.SavedMetadata(grant));
+        var sessionId = OAuthSessionProvider.SessionId(c.State.Secret, session);
+        await InsertAsync(c.Db, session, sessionId, c.State.Secret, [], cancellationToken);
+        c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Created, c.Now, c.Wiki.Id, session, user.Id, $"OAuth request of {grant.Consumer?.Name}"));
+        await c.Db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        Publish(SessionEventKind.Created, c.Now, c.Wiki, session, user, $"OAuth request of {grant.Consumer?.Name}");
+        return new ResolveResult(View(session, c.Wiki, user, sessionId, null), false, [], null);
+    }
+
+    /// <summary>Why this wiki takes no session of the user: closed, or private and the user not a member. Every path asks it.</summary>
+    private static async Task<string?> RefusesAsync(ResolveContext c, GlobalUser user, CancellationToken cancellationToken)
+    {
+        if (c.Wiki.Status == WikiStatus.Closed) return $"{c.Wiki.DbName} is closed: nobody can have a session there.";
+        if (c.Wiki.Status == WikiStatus.Private && !await c.Db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == c.Wiki.Id, cancellationToken))
+            return $"{c.Wiki.DbName} is private and {user.Name} is not a member.";
+        return null;
+    }
+
+    /// <summary>
+    /// CentralAuth's auto-login: a live central session logs the user in on this wiki too. The central session is
+    /// read and claimed (its version moved on) inside the transaction that mints the session, so a global logout
+    /// that commits first wins and one that commits after ends what this made. A client that does not keep cookies
+    /// gets the session already minted for this central session on this wiki, not a new one per request.
+    /// </summary>
+    private async Task<ResolveResult?> TryAutoLoginAsync(ResolveContext c, CancellationToken cancellationToken)
+    {
+        var centralCookies = CookieRules.Usable(c.Request.CentralCookies);
+        if (!centralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) || !Secrets.IsSessionId(centralId))
+            return null;
+        centralId = centralId.ToLowerInvariant();
+        var hash = Secrets.Sha256(centralId);
+
+        await using var tx = await c.Db.Database.BeginTransactionAsync(cancellationToken);
+        var central = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
+        if (central is null) return null;
+        var user = await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == central.UserId, cancellationToken);
+        if (Validity.Reason(central, user, c.State.Epoch, c.Now) is { } reason)
+        {
+            if (central.EndedAt is null)
+                await SessionRecords.EndAsync(c.Db.CentralSessions.Where(s => s.Id == central.Id), reason, c.Now, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            return null;
+        }
+        if (await RefusesAsync(c, user, cancellationToken) is not null) return null;
+
+        var previous = await c.Db.Sessions.AsNoTracking()
+            .Where(s => s.CentralSessionId == central.Id && s.WikiId == c.Wiki.Id && s.Origin == SessionOrigin.AutoLogin)
+            .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (previous is not null && Validity.Reason(previous, user, c.Wiki, c.State.Epoch, c.Now) is null)
+            return await ReuseAsync(c, tx, previous, user, DerivedId(c, "auto", centralId, previous), autoLogin: true, cancellationToken);
+
+        // Claim the central session at the version read: zero rows means a logout ended it in between.
+        var claimed = await c.Db.CentralSessions.Where(s => s.Id == central.Id && s.Version == central.Version && s.EndedAt == null)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Version, s => s.Version + 1)
+                .SetProperty(s => s.LastActivityAt, c.Now)
+                .SetProperty(s => s.ExpiresAt, c.Now + Lifetime(central.Remember)), cancellationToken);
+        if (claimed == 0) return null;
+
+        await AttachAsync(c.Db, user, c.Wiki, c.Now, cancellationToken);
+        var session = NewSession(c.Wiki, user, ProviderKind.Cookie, SessionOrigin.AutoLogin, central.Remember, c.Request.Client, c.State.Epoch, NextCreatedAt(c.Now, previous?.CreatedAt));
+        session.CentralSessionId = central.Id;
+        session.Metadata = Metadata.Write(CookieSessionProvider.SavedMetadata(user, central: true));
+        session.ResurrectionOfTraceId = SurvivedLogout(central, c.Now);
+        return await MintAsync(c, tx, session, user, DerivedId(c, "auto", centralId, session), SessionEventKind.AutoLogin,
+            $"Auto-login from central session {central.Handle}", cancellationToken);
+    }
+
+    /// <summary>
+    /// The cookie provider's "remember me": the user ID and token cookies restore a session on their wiki while the
+    /// token's record is valid (not expired, not voided, same user token and farm epoch). Like auto-login, a client
+    /// that does not keep cookies gets the session already restored from this token.
+    /// </summary>
+    private async Task<ResolveResult?> TryRememberMeAsync(ResolveContext c, ProviderClaim claim, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(claim.RememberUserId, out var userId) || !Secrets.IsSessionId(claim.RememberToken)) return null;
+        var tokenValue = claim.RememberToken!.ToLowerInvariant();
+        var hash = Secrets.Sha256(tokenValue);
+
+        await using var tx = await c.Db.Database.BeginTransactionAsync(cancellationToken);
+        var token = await c.Db.RememberTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        if (token is null || token.WikiId != c.Wiki.Id || token.UserId != userId) return null;
+        var user = await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == token.UserId, cancellationToken);
+        if (Validity.Reason(token, user, c.State.Epoch, c.Now) is { } reason)
+        {
+            if (token.EndedAt is null)
+                await SessionRecords.EndAsync(c.Db.RememberTokens.Where(t => t.Id == token.Id), reason, c.Now, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            return null;
+        }
+        if (await RefusesAsync(c, user, cancellationToken) is not null) return null;
+
+        var previous = await c.Db.Sessions.AsNoTracking()
+            .Where(s => s.RememberTokenId == token.Id && s.WikiId == c.Wiki.Id)
+            .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (previous is not null && Validity.Reason(previous, user, c.Wiki, c.State.Epoch, c.Now) is null)
+            return await ReuseAsync(c, tx, previous, user, DerivedId(c, "remember", tokenValue, previous), autoLogin: false, cancellationToken);
+
+        var central = token.CentralSessionId is { } centralId
+            ? await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == centralId, cancellationToken)
+            : null;
+        var session = NewSession(c.Wiki, user, ProviderKind.Cookie, SessionOrigin.RememberMe, remember: true, c.Request.Client, c.State.Epoch, NextCreatedAt(c.Now, previous?.CreatedAt));
+        session.RememberTokenId = token.Id;
+        // Linked to the browser's central session, so a global logout of that browser ends it too.
+        session.CentralSessionId = token.CentralSessionId;
+        session.Metadata = Metadata.Write(CookieSessionProvider.SavedMetadata(user, central: false));
+        session.ResurrectionOfTraceId = central is null ? null : SurvivedLogout(central, c.Now);
+        return await MintAsync(c, tx, session, user, DerivedId(c, "remember", tokenValue, session), SessionEventKind.Created,
+            "Restored from the remember-me token", cancellationToken);
+    }
+
+    /// <summary>The one way a session is minted on resolve: inserted with its events inside the caller's transaction, then published.</summary>
+    private async Task<ResolveResult> MintAsync(ResolveContext c, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
+        Session session, GlobalUser user, string sessionId, SessionEventKind kind, string detail, CancellationToken cancellationToken)
+    {
+        var cookies = ProviderFor(session.Provider).Persist(c.Wiki, session, sessionId, user, c.Request.Client, rememberToken: null).ToList();
+        await InsertAsync(c.Db, session, sessionId, c.State.Secret, cookies, cancellationToken);
+        c.Db.Events.Add(SessionRecords.Event(kind, c.Now, c.Wiki.Id, session, user.Id, detail));
+        if (session.ResurrectionOfTraceId is { } traceId)
+            c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Resurrection, c.Now, c.Wiki.Id, session, user.Id,
+                $"{detail}, which survived logout {traceId}"));
+        await c.Db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        Publish(kind, c.Now, c.Wiki, session, user, detail);
+        if (session.ResurrectionOfTraceId is { } failed)
+        {
+            logger.LogWarning("Resurrection: {User} got session {SessionHandle} on {Wiki} ({Origin}) from a credential that survived logout {TraceId}",
+                user.Name, session.Handle, c.Wiki.DbName, session.Origin, failed);
+            Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, user, "Logged straight back in after a logout", traceId: failed);
+        }
+        return new ResolveResult(View(session, c.Wiki, user, sessionId, null), kind == SessionEventKind.AutoLogin, cookies, null);
+    }
+
+    /// <summary>The session this credential already made on this wiki, with its cookies set again: no new row, no event.</summary>
+    private async Task<ResolveResult> ReuseAsync(ResolveContext c, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx,
+        Session session, GlobalUser user, string sessionId, bool autoLogin, CancellationToken cancellationToken)
+    {
+        session.Wiki = c.Wiki;
+        await TouchAsync(c, session, null, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        var cookies = ProviderFor(session.Provider).Persist(c.Wiki, session, sessionId, user, c.Request.Client, rememberToken: null).ToList();
+        return new ResolveResult(View(session, c.Wiki, user, sessionId, null), autoLogin, cookies, null);
+    }
+
+    /// <summary>
+    /// The ID of a session minted from a credential the browser presents (a central session ID or a remember-me token):
+    /// derived from that secret and the session's creation time, so the same credential finds the same session again,
+    /// and the store, which keeps neither secret, cannot compute it.
+    /// </summary>
+    private static string DerivedId(ResolveContext c, string purpose, string credential, Session session) =>
+        Secrets.Hmac(c.State.Secret, $"{purpose}|{credential}|{session.WikiId}|{session.CreatedAt.UtcTicks}")[..32];
+
+    /// <summary>Creation times of one credential's sessions on one wiki are distinct, so their derived IDs are too.</summary>
+    private static DateTimeOffset NextCreatedAt(DateTimeOffset now, DateTimeOffset? latest) =>
+        latest is { } last && last >= now ? last.AddTicks(1) : now;
+
+    /// <summary>The logout this central session survived, when it was recent: a session minted from it now means that logout did not hold.</summary>
+    private string? SurvivedLogout(CentralSession central, DateTimeOffset now) =>
+        central.SurvivedLogoutAt is { } at && now - at <= _options.ResurrectionWindow ? central.SurvivedLogoutTraceId : null;
+
+    /// <summary>The live OAuth session of the grant on the wiki, and when the grant's latest session there was made.</summary>
+    private static async Task<(Session? Active, DateTimeOffset? Latest)> OAuthSessionsAsync(
+        SessionsDb db, Wiki wiki, int grantId, GlobalUser user, long epoch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var latest = await db.Sessions.AsNoTracking()
+            .Where(s => s.OAuthGrantId == grantId && s.WikiId == wiki.Id)
+            .OrderByDescending(s => s.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (latest is null) return (null, null);
+        latest.User = user;
+        return (Validity.Reason(latest, user, wiki, epoch, now) is null ? latest : null, latest.CreatedAt);
+    }
+
+    private string IssueRememberToken(SessionsDb db, GlobalUser user, Wiki wiki, CentralSession central, FarmState state, DateTimeOffset now)
+    {
+        var token = Secrets.NewSessionId();
+        db.RememberTokens.Add(new RememberToken
+        {
+            TokenHash = Secrets.Sha256(token), UserId = user.Id, WikiId = wiki.Id, CentralSessionId = central.Id,
+            IssuedAt = now, ExpiresAt = now + _options.RememberDuration, UserToken = user.Token, Epoch = state.Epoch,
+        });
+        return token;
     }
 
     private async Task<ResolveResult> RejectForMetadataAsync(
@@ -349,120 +563,6 @@ public sealed class SessionService(
         Publish(SessionEventKind.Ended, c.Now, c.Wiki, session, session.User, EndReasons.Describe(reason), endReason: reason);
     }
 
-    /// <summary>CentralAuth's auto-login: a live central session logs the user in on this wiki too.</summary>
-    private async Task<ResolveResult?> TryAutoLoginAsync(ResolveContext c, CancellationToken cancellationToken)
-    {
-        var centralCookies = CookieRules.Usable(c.Request.CentralCookies);
-        if (!centralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) || !Secrets.IsSessionId(centralId))
-            return null;
-        var hash = Secrets.Sha256(centralId.ToLowerInvariant());
-        var central = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
-        if (central is null) return null;
-        var user = await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == central.UserId, cancellationToken);
-        if (SessionRecords.Invalidity(central, user, c.State.Epoch, c.Now) is { } reason)
-        {
-            if (central.EndedAt is null)
-                await SessionRecords.EndAsync(c.Db.CentralSessions.Where(s => s.Id == central.Id), reason, c.Now, cancellationToken);
-            return null;
-        }
-        if (c.Wiki.Status == WikiStatus.Closed) return null;
-        if (c.Wiki.Status == WikiStatus.Private && !await c.Db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == c.Wiki.Id, cancellationToken))
-            return null;
-
-        await using var tx = await c.Db.Database.BeginTransactionAsync(cancellationToken);
-        await AttachAsync(c.Db, user, c.Wiki, c.Now, cancellationToken);
-        var session = NewSession(c.Wiki, user, ProviderKind.Cookie, SessionOrigin.AutoLogin, central.Remember, c.Request.Client, c.State.Epoch, c.Now);
-        session.CentralSessionId = central.Id;
-        session.Metadata = Metadata.Write(CookieSessionProvider.SavedMetadata(user, central: true));
-        var sessionId = Secrets.NewSessionId();
-        var cookies = ProviderFor(ProviderKind.Cookie).Persist(c.Wiki, session, sessionId, user, c.Request.Client, c.State.Secret).ToList();
-
-        var failedLogout = await FailedLogoutAsync(c, user.Id, cancellationToken);
-        session.ResurrectionOfTraceId = failedLogout;
-
-        await InsertAsync(c.Db, session, sessionId, c.State.Secret, cookies, cancellationToken);
-        c.Db.Events.Add(SessionRecords.Event(SessionEventKind.AutoLogin, c.Now, c.Wiki.Id, session, user.Id, $"Auto-login from central session {central.Handle}"));
-        if (failedLogout is not null)
-            c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Resurrection, c.Now, c.Wiki.Id, session, user.Id, $"Auto-login {_options.ResurrectionWindow.TotalMinutes:0} minutes or less after logout {failedLogout}"));
-        if (c.Now - central.LastActivityAt >= _options.ActivityWriteInterval)
-        {
-            var expires = c.Now + Lifetime(central.Remember);
-            await c.Db.CentralSessions.Where(s => s.Id == central.Id && s.EndedAt == null)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.LastActivityAt, c.Now).SetProperty(s => s.ExpiresAt, expires), cancellationToken);
-        }
-        await c.Db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-
-        Publish(SessionEventKind.AutoLogin, c.Now, c.Wiki, session, user, "Auto-login from the central session");
-        if (failedLogout is not null) PublishResurrection(c, session, user, failedLogout);
-        return new ResolveResult(View(session, c.Wiki, user, sessionId, null), true, cookies, null);
-    }
-
-    /// <summary>The logout of this user and browser shortly before, if any: a session made now means that logout did not hold.</summary>
-    private async Task<string?> FailedLogoutAsync(ResolveContext c, int userId, CancellationToken cancellationToken)
-    {
-        var since = c.Now - _options.ResurrectionWindow;
-        return await c.Db.LogoutTraces.AsNoTracking()
-            .Where(t => t.UserId == userId && t.FinishedAt >= since && t.Ip == c.Request.Client.Ip && t.UserAgent == c.Request.Client.UserAgent)
-            .OrderByDescending(t => t.FinishedAt)
-            .Select(t => t.Id)
-            .FirstOrDefaultAsync(cancellationToken);
-    }
-
-    private void PublishResurrection(ResolveContext c, Session session, GlobalUser user, string traceId)
-    {
-        logger.LogWarning("Resurrection: {User} got session {SessionHandle} on {Wiki} ({Origin}) after logout trace {TraceId}",
-            user.Name, session.Handle, c.Wiki.DbName, session.Origin, traceId);
-        Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, user, "Logged straight back in after a logout", traceId: traceId);
-    }
-
-    /// <summary>The cookie provider's "remember me": the user and token cookies alone make a new session while the token matches.</summary>
-    private async Task<ResolveResult?> TryRememberMeAsync(ResolveContext c, ProviderClaim claim, CancellationToken cancellationToken)
-    {
-        if (!int.TryParse(claim.RememberUserId, out var userId)) return null;
-        var user = await c.Db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
-        if (user is null || user.Prevented || !Secrets.FixedTimeEquals(claim.RememberToken!, CookieSessionProvider.RememberToken(user, c.Wiki)))
-            return null;
-        var session = NewSession(c.Wiki, user, ProviderKind.Cookie, SessionOrigin.RememberMe, remember: true, c.Request.Client, c.State.Epoch, c.Now);
-        session.Metadata = Metadata.Write(CookieSessionProvider.SavedMetadata(user, central: false));
-        var sessionId = Secrets.NewSessionId();
-        var cookies = ProviderFor(ProviderKind.Cookie).Persist(c.Wiki, session, sessionId, user, c.Request.Client, c.State.Secret).ToList();
-        // A browser that kept the token cookie after logging out (it ignored the deletion) is back in: flag it too.
-        session.ResurrectionOfTraceId = await FailedLogoutAsync(c, user.Id, cancellationToken);
-        await InsertAsync(c.Db, session, sessionId, c.State.Secret, cookies, cancellationToken);
-        c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Created, c.Now, c.Wiki.Id, session, user.Id, "Restored from the remember-me token"));
-        if (session.ResurrectionOfTraceId is { } traceId)
-            c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Resurrection, c.Now, c.Wiki.Id, session, user.Id, $"Remember-me restore after logout {traceId}"));
-        await c.Db.SaveChangesAsync(cancellationToken);
-        Publish(SessionEventKind.Created, c.Now, c.Wiki, session, user, "Restored from the remember-me token");
-        if (session.ResurrectionOfTraceId is { } failed) PublishResurrection(c, session, user, failed);
-        return new ResolveResult(View(session, c.Wiki, user, sessionId, null), false, cookies, null);
-    }
-
-    private async Task<ResolveResult> CreateOAuthSessionAsync(ResolveContext c, OAuthGrant grant, GlobalUser user, CancellationToken cancellationToken)
-    {
-        var session = NewSession(c.Wiki, user, ProviderKind.OAuth, SessionOrigin.OAuthRequest, remember: false, c.Request.Client, c.State.Epoch, c.Now);
-        session.OAuthGrantId = grant.Id;
-        session.Metadata = Metadata.Write(OAuthSessionProvider.SavedMetadata(grant));
-        var sessionId = OAuthSessionProvider.SessionId(c.State.Secret, session);
-        await InsertAsync(c.Db, session, sessionId, c.State.Secret, [], cancellationToken);
-        c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Created, c.Now, c.Wiki.Id, session, user.Id, $"OAuth request of {grant.Consumer?.Name}"));
-        await c.Db.SaveChangesAsync(cancellationToken);
-        Publish(SessionEventKind.Created, c.Now, c.Wiki, session, user, $"OAuth request of {grant.Consumer?.Name}");
-        return new ResolveResult(View(session, c.Wiki, user, sessionId, null), false, [], null);
-    }
-
-    private static async Task<Session?> ActiveOAuthSessionAsync(
-        SessionsDb db, Wiki wiki, int grantId, GlobalUser user, long epoch, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var session = await db.Sessions.AsNoTracking()
-            .Where(s => s.OAuthGrantId == grantId && s.WikiId == wiki.Id && s.EndedAt == null && s.Epoch == epoch && s.UserToken == user.Token && s.ExpiresAt > now)
-            .OrderByDescending(s => s.CreatedAt)
-            .FirstOrDefaultAsync(cancellationToken);
-        if (session is not null) session.User = user;
-        return session;
-    }
-
     /// <summary>Reuse the browser's live central session of the same user, or make a new one.</summary>
     private async Task<(CentralSession Central, string? CentralId, IEnumerable<SetCookie> Cookies)> CentralForLoginAsync(
         SessionsDb db, GlobalUser user, FarmState state, LoginRequest request, DateTimeOffset now, CancellationToken cancellationToken)
@@ -473,7 +573,7 @@ public sealed class SessionService(
         {
             var hash = Secrets.Sha256(carriedId.ToLowerInvariant());
             var existing = await db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash && s.UserId == user.Id, cancellationToken);
-            if (existing is not null && SessionRecords.Invalidity(existing, user, state.Epoch, now) is null)
+            if (existing is not null && Validity.Reason(existing, user, state.Epoch, now) is null)
                 return (existing, carriedId.ToLowerInvariant(), []);
         }
 

@@ -60,6 +60,8 @@ public sealed class SessionSweeper(
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch);
         await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch);
+        await InBatchesAsync(() => db.RememberTokens.Where(t => t.EndedAt == null && (t.ExpiresAt <= now || t.Epoch < epoch)).Take(batch)
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.EndedAt, now).SetProperty(t => t.EndReason, t => t.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch);
 
         await InBatchesAsync(() => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
@@ -67,6 +69,7 @@ public sealed class SessionSweeper(
             .ExecuteDeleteAsync(cancellationToken), batch);
         var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
+        await InBatchesAsync(() => db.RememberTokens.Where(t => t.EndedAt < cutoff).Take(batch).ExecuteDeleteAsync(cancellationToken), batch);
         // A trace stays, with its steps, while a kept session still points at it as the logout it resurrected.
         var oldTraces = db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id));
         await InBatchesAsync(() => db.LogoutTraceSteps.Where(step => oldTraces.Any(t => t.Id == step.TraceId)).Take(batch)

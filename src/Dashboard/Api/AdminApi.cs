@@ -3,12 +3,14 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Auth;
 
 namespace WikiSessions.Dashboard.Api;
 
 public sealed record ReasonBody(string? Reason);
-public sealed record ActionResponse(int SessionsEnded);
+public sealed record RevokeBody(string? Reason, string? Scope);
 
 /// <summary>The routes staff and their scripts call. Sessions are named by handle, never by ID.</summary>
 public static class AdminApi
@@ -41,20 +43,29 @@ public static class AdminApi
             .WithSummary("Every staff action, newest first.");
 
         var act = admin.MapGroup("").RequireAuthorization(Schemes.Steward);
-        act.MapPost("/sessions/{handle}/revoke", async (string handle, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(new ActionResponse(await a.RevokeSessionAsync(user.Actor(), handle, body.Reason ?? "", ct)))).WithSummary("End one session now.");
+        act.MapPost("/sessions/{handle}/revoke", async (string handle, RevokeBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(await a.RevokeSessionAsync(user.Actor(), handle, body.Reason ?? "", Scope(body.Scope), ct)))
+            .WithSummary("End a session now: with scope 'browser' (the default) also its central session, every linked session and its remember-me tokens.");
         act.MapPost("/users/{name}/invalidate", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(new ActionResponse(await a.InvalidateUserAsync(user.Actor(), name, body.Reason ?? "", ct)))).WithSummary("Reset the user token: every session of the user ends.");
+            TypedResults.Ok(await a.InvalidateUserAsync(user.Actor(), name, body.Reason ?? "", ct))).WithSummary("Reset the user token: every session of the user ends.");
         act.MapPost("/users/{name}/prevent", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(new ActionResponse(await a.PreventUserAsync(user.Actor(), name, body.Reason ?? "", ct)))).WithSummary("Irreversible: end every session, revoke grants, allow no new session.");
-        act.MapPost("/invalidate-all", async (ReasonBody body, ClaimsPrincipal user, AdminService a, SessionQueries q, CancellationToken ct) =>
-        {
-            var before = await q.FarmBlastRadiusAsync(ct);
-            await a.InvalidateEveryoneAsync(user.Actor(), body.Reason ?? "", ct);
-            return TypedResults.Ok(new ActionResponse(before.ActiveSessions));
-        }).WithSummary("After an incident: end every session in the farm, in one statement.");
+            TypedResults.Ok(await a.PreventUserAsync(user.Actor(), name, body.Reason ?? "", ct))).WithSummary("Irreversible: end every session, revoke grants, allow no new session.");
+        act.MapPost("/users/{name}/grants/{consumer}/revoke", async (string name, string consumer, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(await a.RevokeGrantAsync(user.Actor(), name, consumer, body.Reason ?? "", ct))).WithSummary("Revoke the user's OAuth grant of a consumer; its sessions end.");
+        act.MapPost("/users/{name}/bot-passwords/{appId}/revoke", async (string name, string appId, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(await a.RevokeBotPasswordAsync(user.Actor(), name, appId, body.Reason ?? "", ct))).WithSummary("Revoke a bot password; its sessions end.");
+        act.MapPost("/invalidate-all", async (ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(await a.InvalidateEveryoneAsync(user.Actor(), body.Reason ?? "", ct)))
+            .WithSummary("After an incident: end every session in the farm, in one statement.");
         return app;
     }
+
+    private static RevokeScope Scope(string? scope) => scope?.ToLowerInvariant() switch
+    {
+        null or "browser" => RevokeScope.Browser,
+        "session" => RevokeScope.Session,
+        var other => throw new SessionException(Failure.Invalid, $"'{other}' is not a revoke scope; use browser (the default) or session."),
+    };
 
     private static Task<Paged<AdminSession>> Sessions(
         string? wiki, string? user, string? provider, string? ip, bool? active, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>

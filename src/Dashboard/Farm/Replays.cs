@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using WikiSessions.Core.Admin;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Api;
 
@@ -280,7 +281,7 @@ public sealed partial class ReplayRunner
         await WhenAsync(() => Volatile.Read(ref requests) >= crowd.Count * 2, cancellationToken);
 
         var started = time.GetTimestamp();
-        var invalidate = Expect(await run.Api.SendAsync<ActionResponse>(HttpMethod.Post, "/api/v1/admin/invalidate-all", stewardToken,
+        var invalidate = Expect(await run.Api.SendAsync<ActionResult>(HttpMethod.Post, "/api/v1/admin/invalidate-all", stewardToken,
             new ReasonBody("Replay invalidate-everyone: every session ended during heavy traffic"), cancellationToken), "Invalidate everyone");
         var took = time.GetElapsedTime(started);
         run.Did($"The steward invalidated every session of the farm after {Volatile.Read(ref requests)} requests of traffic");

@@ -28,7 +28,7 @@ public class ActionDialogTests : ComponentTest
         await dialogs.Find("#action-run").ClickAsync(new());
 
         dialogs.WaitForAssertion(() => Assert.Contains("1 session ended", dialogs.Find("#action-result").TextContent));
-        dialogs.WaitForAssertion(() => Assert.Contains($"session {handle} no longer resolves", dialogs.Find("#action-check").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains("nothing the action reached still yields a session", dialogs.Find("#action-check").TextContent));
         await dialogs.Find("#action-close").ClickAsync(new());
         await click;
 
@@ -36,6 +36,27 @@ public class ActionDialogTests : ComponentTest
         var audit = Assert.Single((await Queries.AuditAsync()).Items);
         Assert.Equal("Reported stolen laptop", audit.Reason);
         page.WaitForAssertion(() => Assert.Empty(page.FindAll(".session-list tbody tr")));
+    }
+
+    [Fact]
+    public async Task A_session_scope_revoke_says_plainly_that_the_central_session_can_log_the_user_back_in()
+    {
+        await LoginAsync(Alice, "enwiki");
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var page = Ctx.Render<UserPage>(p => p.Add(u => u.Name, Alice));
+        page.WaitForAssertion(() => page.Find(".revoke-session"));
+
+        var click = page.Find(".revoke-session").ClickAsync(new());
+        dialogs.WaitForAssertion(() => dialogs.Find("#blast-radius"));
+        Assert.True(dialogs.Find("input#scope-browser").HasAttribute("checked"));
+        await dialogs.Find("input#scope-session").ClickAsync(new());
+        dialogs.Find("textarea#action-reason").Input("Only the shared computer's tab");
+        await dialogs.Find("#action-run").ClickAsync(new());
+
+        dialogs.WaitForAssertion(() => Assert.Contains("central session is still valid", dialogs.Find("#action-survives").TextContent));
+        await dialogs.Find("#action-close").ClickAsync(new());
+        await click;
     }
 
     [Fact]
@@ -61,7 +82,7 @@ public class ActionDialogTests : ComponentTest
         await dialogs.Find("#action-run").ClickAsync(new());
 
         dialogs.WaitForAssertion(() => Assert.Contains("2 sessions ended", dialogs.Find("#action-result").TextContent));
-        dialogs.WaitForAssertion(() => Assert.Contains($"nothing of {Bob} still resolves on any wiki", dialogs.Find("#action-check").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains("nothing the action reached still yields a session", dialogs.Find("#action-check").TextContent));
         await dialogs.Find("#action-close").ClickAsync(new());
         await click;
         Assert.True((await Queries.UserAsync(Bob)).Prevented);
@@ -82,7 +103,7 @@ public class ActionDialogTests : ComponentTest
         Assert.Empty(dialogs.FindAll("#action-confirm"));
         dialogs.Find("textarea#action-reason").Input("User asked");
         await dialogs.Find("#action-run").ClickAsync(new());
-        dialogs.WaitForAssertion(() => Assert.Contains($"nothing of {Carol} still resolves", dialogs.Find("#action-check").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains("nothing the action reached still yields a session", dialogs.Find("#action-check").TextContent));
         await dialogs.Find("#action-close").ClickAsync(new());
         await click;
     }
@@ -104,7 +125,7 @@ public class ActionDialogTests : ComponentTest
         await dialogs.Find("#action-run").ClickAsync(new());
 
         dialogs.WaitForAssertion(() => Assert.Contains("2 sessions ended", dialogs.Find("#action-result").TextContent));
-        dialogs.WaitForAssertion(() => Assert.Contains("no session resolves anywhere", dialogs.Find("#action-check").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains("nothing the action reached still yields a session", dialogs.Find("#action-check").TextContent));
         await dialogs.Find("#action-close").ClickAsync(new());
         await click;
         Assert.Equal(0, (await Queries.FarmBlastRadiusAsync()).ActiveSessions);

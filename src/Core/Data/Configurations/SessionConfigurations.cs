@@ -38,6 +38,24 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
         b.HasIndex(s => s.BotPasswordId);
         b.HasIndex(s => s.Epoch);
         b.HasIndex(s => s.CreatedAt);
+        // No foreign key: the sweeper removes tokens and sessions in any order, and SQL Server refuses a second
+        // set-null path from central sessions to sessions.
+        b.HasIndex(s => s.RememberTokenId);
+    }
+}
+
+public sealed class RememberTokenConfiguration : IEntityTypeConfiguration<RememberToken>
+{
+    public void Configure(EntityTypeBuilder<RememberToken> b)
+    {
+        b.Property(t => t.TokenHash).HasMaxLength(64);
+        b.Property(t => t.UserToken).HasMaxLength(64);
+        b.HasOne<GlobalUser>().WithMany().HasForeignKey(t => t.UserId);
+        b.HasOne<Wiki>().WithMany().HasForeignKey(t => t.WikiId);
+        b.HasIndex(t => t.TokenHash).IsUnique();
+        b.HasIndex(t => t.CentralSessionId);
+        b.HasIndex(t => new { t.UserId, t.EndedAt });
+        b.HasIndex(t => new { t.EndedAt, t.ExpiresAt });
     }
 }
 
@@ -51,6 +69,7 @@ public sealed class CentralSessionConfiguration : IEntityTypeConfiguration<Centr
         b.Property(s => s.UserAgent).HasMaxLength(512);
         b.Property(s => s.UserToken).HasMaxLength(64);
         b.Property(s => s.Version).IsConcurrencyToken();
+        b.Property(s => s.SurvivedLogoutTraceId).HasMaxLength(32);
         b.HasOne<GlobalUser>().WithMany().HasForeignKey(s => s.UserId);
         b.HasIndex(s => s.IdHash).IsUnique();
         b.HasIndex(s => s.Handle).IsUnique();

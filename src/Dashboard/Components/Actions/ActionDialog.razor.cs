@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 using WikiSessions.Dashboard.Auth;
 using WikiSessions.Dashboard.Components.Shared;
 
@@ -11,7 +12,8 @@ public enum AdminActionKind { RevokeSession, InvalidateUser, PreventUser, Invali
 
 /// <summary>
 /// One steward action: shows its blast radius first, asks for a reason (and for prevent and invalidate-everyone
-/// a typed confirmation), runs it, then checks that nothing it ended still resolves.
+/// a typed confirmation; for a revoke, its scope), runs it, then shows the engine's check that nothing that existed
+/// before the action still yields a session, and says plainly what deliberately survives.
 /// </summary>
 public partial class ActionDialog
 {
@@ -39,6 +41,8 @@ public partial class ActionDialog
     private string? _result;
     private string? _check;
     private bool _checkPassed;
+    private string? _survives;
+    private RevokeScope _scope = RevokeScope.Browser;
 
     private string Title => Kind switch
     {
@@ -87,16 +91,19 @@ public partial class ActionDialog
         {
             var actor = (await AuthenticationState).User.Actor();
             var reason = _reason!.Trim();
-            var ended = Kind switch
+            var done = Kind switch
             {
-                AdminActionKind.RevokeSession => await Admin.RevokeSessionAsync(actor, Handle!, reason),
+                AdminActionKind.RevokeSession => await Admin.RevokeSessionAsync(actor, Handle!, reason, _scope),
                 AdminActionKind.InvalidateUser => await Admin.InvalidateUserAsync(actor, User!, reason),
                 AdminActionKind.PreventUser => await Admin.PreventUserAsync(actor, User!, reason),
-                _ => await InvalidateEveryoneAsync(actor, reason),
+                _ => await Admin.InvalidateEveryoneAsync(actor, reason),
             };
-            _result = $"Done: {ended:N0} session{(ended == 1 ? "" : "s")} ended. The action is in the audit log.";
-            StateHasChanged();
-            (_checkPassed, _check) = await CheckAsync();
+            _result = $"Done: {done.SessionsEnded:N0} session{(done.SessionsEnded == 1 ? "" : "s")} ended"
+                + (done.CentralSessionsEnded + done.RememberTokensEnded > 0
+                    ? $", with {done.CentralSessionsEnded:N0} central sessions and {done.RememberTokensEnded:N0} remember-me tokens" : "")
+                + ". The action is in the audit log.";
+            _survives = done.Survives;
+            (_checkPassed, _check) = (done.Check.Passed, done.Check.Summary);
         }
         catch (Exception ex)
         {
@@ -105,37 +112,6 @@ public partial class ActionDialog
         finally
         {
             _running = false;
-        }
-    }
-
-    private async Task<int> InvalidateEveryoneAsync(StaffActor actor, string reason)
-    {
-        var before = await Queries.FarmBlastRadiusAsync();
-        await Admin.InvalidateEveryoneAsync(actor, reason);
-        return before.ActiveSessions;
-    }
-
-    private async Task<(bool, string)> CheckAsync()
-    {
-        switch (Kind)
-        {
-            case AdminActionKind.InvalidateEveryone:
-                var left = (await Queries.FarmBlastRadiusAsync()).ActiveSessions;
-                return (left == 0, left == 0 ? "Checked: no session resolves anywhere in the farm." : $"{left:N0} sessions still count as active; look at the sessions explorer.");
-            case AdminActionKind.RevokeSession when User is null:
-                var ended = (await Queries.SessionAsync(Handle!)).Session.EndedAt is not null;
-                return (ended, ended ? $"Checked: session {Handle} no longer resolves." : $"Session {Handle} still counts as active.");
-            case AdminActionKind.RevokeSession:
-                var session = (await Queries.SessionAsync(Handle!)).Session;
-                var others = (await Queries.UserAsync(User!)).ActiveSessions.Count;
-                return (session.EndedAt is not null, session.EndedAt is null
-                    ? $"Session {Handle} still counts as active."
-                    : $"Checked: session {Handle} no longer resolves. {User} still has {others} other active session{(others == 1 ? "" : "s")}.");
-            default:
-                var active = (await Queries.UserAsync(User!)).ActiveSessions;
-                return (active.Count == 0, active.Count == 0
-                    ? $"Checked: nothing of {User} still resolves on any wiki."
-                    : $"{active.Count} sessions of {User} still resolve, on {string.Join(", ", active.Select(s => s.Wiki).Distinct())}.");
         }
     }
 

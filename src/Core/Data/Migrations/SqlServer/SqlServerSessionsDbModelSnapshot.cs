@@ -147,6 +147,13 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<bool>("Remember")
                         .HasColumnType("bit");
 
+                    b.Property<long?>("SurvivedLogoutAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("SurvivedLogoutTraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(512)
                         .HasColumnType("nvarchar(512)");
@@ -475,6 +482,64 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.ToTable("ProviderSettings");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.RememberToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("CentralSessionId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("UserId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("UserToken")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("WikiId")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CentralSessionId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("WikiId");
+
+                    b.HasIndex("EndedAt", "ExpiresAt");
+
+                    b.HasIndex("UserId", "EndedAt");
+
+                    b.ToTable("RememberTokens");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.Session", b =>
                 {
                     b.Property<long>("Id")
@@ -564,6 +629,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<bool>("Remember")
                         .HasColumnType("bit");
 
+                    b.Property<long?>("RememberTokenId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("ResurrectionOfTraceId")
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
@@ -603,6 +671,8 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.HasIndex("IpKey");
 
                     b.HasIndex("OAuthGrantId");
+
+                    b.HasIndex("RememberTokenId");
 
                     b.HasIndex("ResurrectionOfTraceId");
 
@@ -844,6 +914,21 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.HasOne("WikiSessions.Core.Domain.Wiki", null)
                         .WithMany()
                         .HasForeignKey("WikiId");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.RememberToken", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.GlobalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("WikiSessions.Core.Domain.Wiki", null)
+                        .WithMany()
+                        .HasForeignKey("WikiId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.Session", b =>

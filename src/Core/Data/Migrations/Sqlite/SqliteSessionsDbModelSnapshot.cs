@@ -136,6 +136,13 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Property<bool>("Remember")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("SurvivedLogoutAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SurvivedLogoutTraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(512)
                         .HasColumnType("TEXT");
@@ -451,6 +458,62 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.ToTable("ProviderSettings");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.RememberToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CentralSessionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserToken")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WikiId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CentralSessionId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("WikiId");
+
+                    b.HasIndex("EndedAt", "ExpiresAt");
+
+                    b.HasIndex("UserId", "EndedAt");
+
+                    b.ToTable("RememberTokens");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.Session", b =>
                 {
                     b.Property<long>("Id")
@@ -538,6 +601,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Property<bool>("Remember")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("RememberTokenId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ResurrectionOfTraceId")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -577,6 +643,8 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.HasIndex("IpKey");
 
                     b.HasIndex("OAuthGrantId");
+
+                    b.HasIndex("RememberTokenId");
 
                     b.HasIndex("ResurrectionOfTraceId");
 
@@ -812,6 +880,21 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.HasOne("WikiSessions.Core.Domain.Wiki", null)
                         .WithMany()
                         .HasForeignKey("WikiId");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.RememberToken", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.GlobalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("WikiSessions.Core.Domain.Wiki", null)
+                        .WithMany()
+                        .HasForeignKey("WikiId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.Session", b =>

@@ -1,0 +1,234 @@
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Admin;
+
+namespace WikiSessions.Core.Tests;
+
+/// <summary>
+/// One test per way back in that the service used to have (issue "Nothing comes back"): after a revoke, a logout or an
+/// invalidation, no credential that existed before it yields a session again until a new explicit login.
+/// </summary>
+public sealed class NothingComesBackTests
+{
+    private const string En = "en.wikipedia.org";
+    private static readonly Dictionary<string, string> NoCookies = [];
+
+    [Fact]
+    public async Task A_browser_revoke_is_not_undone_by_the_next_request_on_any_wiki()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync();
+        var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
+        var de = await farm.ResolveAsync("dewiki", NoCookies, central);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Stolen laptop");
+
+        Assert.Equal(2, revoke.SessionsEnded);
+        Assert.True(revoke.Check.Passed, revoke.Check.Summary);
+        Assert.Null(revoke.Survives);
+        foreach (var (wiki, cookies) in new[] { ("enwiki", TestFarm.CookiesFor(login.SetCookies, En)), ("dewiki", TestFarm.CookiesFor(de.SetCookies, "de.wikipedia.org")), ("frwiki", NoCookies) })
+        {
+            var after = await farm.ResolveAsync(wiki, cookies, central);
+            Assert.Null(after.Session);
+            Assert.False(after.AutoLogin);
+        }
+    }
+
+    [Fact]
+    public async Task A_session_scope_revoke_says_that_the_central_session_can_log_the_user_back_in()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync();
+        var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Only this tab", RevokeScope.Session);
+
+        Assert.Equal(1, revoke.SessionsEnded);
+        Assert.Contains("central session is still valid", revoke.Survives);
+        Assert.True((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(login.SetCookies, En), central)).AutoLogin);
+    }
+
+    [Fact]
+    public async Task Invalidating_everyone_voids_remember_me_tokens()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var remembered = RememberCookies(await farm.LoginAsync(remember: true));
+
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
+
+        Assert.Null((await farm.ResolveAsync("enwiki", remembered)).Session);
+    }
+
+    [Fact]
+    public async Task A_remember_me_token_expires_on_the_server_30_days_after_it_was_issued()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var remembered = RememberCookies(await farm.LoginAsync(remember: true));
+        farm.Time.Advance(TimeSpan.FromDays(29));
+        Assert.NotNull((await farm.ResolveAsync("enwiki", remembered)).Session);
+
+        farm.Time.Advance(TimeSpan.FromDays(61));
+
+        Assert.Null((await farm.ResolveAsync("enwiki", remembered)).Session);
+    }
+
+    [Fact]
+    public async Task A_session_restored_from_remember_me_ends_with_a_global_logout_of_its_browser()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync(remember: true);
+        var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
+        var restored = await farm.ResolveAsync("enwiki", RememberCookies(login));
+        Assert.NotNull(restored.Session);
+
+        await farm.Logouts.LogoutAsync(new LogoutRequest("dewiki", NoCookies, central, LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Null((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(restored.SetCookies, En))).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", RememberCookies(login))).Session);
+    }
+
+    [Fact]
+    public async Task Session_data_cannot_be_read_or_written_after_invalidate_everyone_or_idle_expiry()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var first = (await farm.LoginAsync()).Session.Id;
+        var second = (await farm.LoginAsync(TestFarm.Bob)).Session.Id;
+
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Drill");
+        Assert.Equal(Failure.NotFound, (await Assert.ThrowsAsync<SessionException>(() => farm.Sessions.GetDataAsync("enwiki", first))).Failure);
+        Assert.Equal(Failure.NotFound, (await Assert.ThrowsAsync<SessionException>(() => farm.Sessions.PutDataAsync("enwiki", second, 1, "{}"))).Failure);
+
+        var fresh = (await farm.LoginAsync(TestFarm.Carol)).Session.Id;
+        farm.Time.Advance(TimeSpan.FromMinutes(31));
+        Assert.Equal(Failure.NotFound, (await Assert.ThrowsAsync<SessionException>(() => farm.Sessions.GetDataAsync("enwiki", fresh))).Failure);
+    }
+
+    [Theory]
+    [InlineData("aawiki")]
+    [InlineData("arbcom_enwiki")]
+    public async Task An_OAuth_authorization_opens_no_session_on_a_closed_wiki_or_a_private_one_the_user_is_not_a_member_of(string wiki)
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
+
+        var there = await farm.ResolveAsync(wiki, NoCookies, authorization: tool.Authorization);
+
+        Assert.Null(there.Session);
+        await using var db = farm.Db();
+        Assert.False(await db.Sessions.AnyAsync(s => s.Wiki!.DbName == wiki));
+    }
+
+    [Fact]
+    public async Task Logout_and_auto_login_racing_never_leave_a_session_of_the_ended_central_session()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        for (var round = 0; round < 20; round++)
+        {
+            var login = await farm.LoginAsync();
+            var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
+            var wikis = new[] { "dewiki", "frwiki", "itwiki", "eswiki" };
+            var autoLogins = wikis.Select(w => Task.Run(() => farm.ResolveAsync(w, NoCookies, central))).ToList();
+            var logout = Task.Run(() => farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", TestFarm.CookiesFor(login.SetCookies, En), central, LogoutScope.Global, TestFarm.Browser)));
+            await Task.WhenAll([.. autoLogins, logout]);
+
+            foreach (var wiki in wikis)
+                Assert.Null((await farm.ResolveAsync(wiki, NoCookies, central)).Session);
+            await using var db = farm.Db();
+            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync();
+            var centralHash = Secrets.Sha256(central[CookieRules.CentralSession]);
+            var centralId = await db.CentralSessions.Where(c => c.IdHash == centralHash).Select(c => c.Id).SingleAsync();
+            Assert.Equal(0, await Validity.Active(db, db.Sessions.Where(s => s.CentralSessionId == centralId), epoch, farm.Time.GetUtcNow()).CountAsync());
+        }
+    }
+
+    [Fact]
+    public async Task An_editor_busy_on_one_wiki_is_still_auto_logged_in_on_the_next_after_half_an_hour()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync();
+        var en = TestFarm.CookiesFor(login.SetCookies, En);
+        for (var minute = 0; minute < 45; minute += 5)
+        {
+            farm.Time.Advance(TimeSpan.FromMinutes(5));
+            Assert.NotNull((await farm.ResolveAsync("enwiki", en)).Session);
+        }
+
+        Assert.True((await farm.ResolveAsync("dewiki", NoCookies, TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost))).AutoLogin);
+    }
+
+    [Fact]
+    public async Task Global_logout_ends_the_central_session_the_browser_sent_as_well_as_the_one_the_local_session_is_linked_to()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var first = await farm.LoginAsync();
+        // A second login that did not carry the first central cookie: the browser now holds a newer central session.
+        var second = await farm.LoginAsync(wiki: "dewiki");
+        var newer = TestFarm.CookiesFor(second.SetCookies, TestFarm.CentralHost);
+
+        await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", TestFarm.CookiesFor(first.SetCookies, En), newer, LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Null((await farm.ResolveAsync("frwiki", NoCookies, newer)).Session);
+        Assert.Null((await farm.ResolveAsync("frwiki", NoCookies, TestFarm.CookiesFor(first.SetCookies, TestFarm.CentralHost))).Session);
+        Assert.Null((await farm.ResolveAsync("dewiki", TestFarm.CookiesFor(second.SetCookies, "de.wikipedia.org"))).Session);
+    }
+
+    [Fact]
+    public async Task Invalidate_everyone_reports_what_it_ended_and_a_check_that_counts_what_existed_before()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        await farm.LoginAsync();
+        await farm.LoginAsync(TestFarm.Bob, remember: true);
+
+        var done = await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Incident");
+
+        Assert.Equal((2, 2, 1), (done.SessionsEnded, done.CentralSessionsEnded, done.RememberTokensEnded));
+        Assert.True(done.Check.Passed, done.Check.Summary);
+        Assert.Equal(2, Assert.Single((await farm.Queries.AuditAsync()).Items).SessionsEnded);
+    }
+
+    [Fact]
+    public async Task The_post_action_check_fails_when_a_credential_from_before_still_yields_a_session()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync();
+
+        // A session-scope revoke leaves the central session: the check of the browser's credentials would see it,
+        // and the check of this session alone passes. Both come from the same rule resolve uses.
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Only this tab", RevokeScope.Session);
+        Assert.True(revoke.Check.Passed);
+        await using var db = farm.Db();
+        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync();
+        Assert.Equal(1, await Validity.Active(db, db.CentralSessions, epoch, farm.Time.GetUtcNow()).CountAsync());
+        Assert.True((await farm.ResolveAsync("dewiki", NoCookies, TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost))).AutoLogin);
+    }
+
+    [Fact]
+    public async Task A_client_that_never_keeps_its_cookies_gets_the_same_session_not_a_new_one_per_request()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync(remember: true);
+        var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
+
+        var auto = new HashSet<string>();
+        var restored = new HashSet<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            auto.Add((await farm.ResolveAsync("dewiki", NoCookies, central)).Session!.Id);
+            restored.Add((await farm.ResolveAsync("enwiki", RememberCookies(login))).Session!.Id);
+            farm.Time.Advance(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.Single(auto);
+        Assert.Single(restored);
+        await using var db = farm.Db();
+        Assert.Equal(3, await db.Sessions.CountAsync());
+    }
+
+    private static Dictionary<string, string> RememberCookies(LoginResult login) =>
+        TestFarm.CookiesFor(login.SetCookies, En).Where(c => c.Key is "enwikiUserID" or "enwikiToken").ToDictionary();
+
+    private static async Task<string> HandleAsync(TestFarm farm, string wiki)
+    {
+        await using var db = farm.Db();
+        return await db.Sessions.Where(s => s.Wiki!.DbName == wiki && s.EndedAt == null).Select(s => s.Handle).SingleAsync();
+    }
+}
