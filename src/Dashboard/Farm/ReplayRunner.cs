@@ -67,12 +67,14 @@ public sealed partial class ReplayRunner(
     public const string ConcurrentWrites = "concurrent-writes";
     public const string StoreOutage = "store-outage";
     public const string InvalidateEveryone = "invalidate-everyone";
+    public const string RevokeLogsBackIn = "revoke-logs-back-in";
+    public const string RememberMeSurvivesInvalidateEveryone = "remember-me-survives-invalidate-everyone";
 
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly ReplayOptions _options = options.Value;
 
     public IReadOnlyList<string> Scenarios { get; } =
-        [LogoutLogsBackIn, DeletedCookies, StaleAppCookies, ConcurrentWrites, StoreOutage, InvalidateEveryone];
+        [LogoutLogsBackIn, DeletedCookies, StaleAppCookies, ConcurrentWrites, StoreOutage, InvalidateEveryone, RevokeLogsBackIn, RememberMeSurvivesInvalidateEveryone];
 
     /// <summary>Plays <paramref name="scenario"/> to the end; a failed step is a result that says so, never an exception.</summary>
     /// <exception cref="ArgumentException">The scenario is not one of <see cref="Scenarios"/>.</exception>
@@ -100,6 +102,8 @@ public sealed partial class ReplayRunner(
                     StaleAppCookies => await StaleAppCookiesAsync(run, cancellationToken),
                     ConcurrentWrites => await ConcurrentWritesAsync(run, cancellationToken),
                     StoreOutage => await StoreOutageAsync(run, cancellationToken),
+                    RevokeLogsBackIn => await RevokeLogsBackInAsync(run, cancellationToken),
+                    RememberMeSurvivesInvalidateEveryone => await RememberMeSurvivesInvalidateEveryoneAsync(run, cancellationToken),
                     _ => await InvalidateEveryoneAsync(run, cancellationToken),
                 };
             }

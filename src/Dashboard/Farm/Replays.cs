@@ -40,6 +40,70 @@ public sealed partial class ReplayRunner
         };
     }
 
+    /// <summary>A steward revokes a browser's session; the browser's next requests, here and on another wiki, must not log it back in.</summary>
+    private async Task<ReplayResult> RevokeLogsBackInAsync(Run run, CancellationToken cancellationToken)
+    {
+        var stewardToken = catalog.StaffToken("steward") ?? throw new ReplayStepFailed("demo-credentials.json has no steward token.");
+        var (user, elsewhere) = UserWithTwoWikis();
+        var browser = run.Browser("Mozilla/5.0 (X11; Linux x86_64) Replay/revoke-logs-back-in");
+        Expect(await browser.LoginAsync(user.Home, user.Name, "cookie", cancellationToken), "Login");
+        Expect(await browser.VisitAsync(elsewhere, cancellationToken), "Visit");
+        run.Did($"{user.Name} logged in on {user.Home} and was auto-logged in on {elsewhere}");
+
+        var sessions = Expect(await run.Api.SendAsync<Paged<AdminSession>>(HttpMethod.Get,
+            $"/api/v1/admin/sessions?wiki={user.Home}&user={Uri.EscapeDataString(user.Name)}&active=true", stewardToken, null, cancellationToken), "Find the session");
+        var handle = sessions.Items.FirstOrDefault()?.Handle ?? throw new ReplayStepFailed($"No active session of {user.Name} on {user.Home}.");
+        var revoke = Expect(await run.Api.SendAsync<ActionResult>(HttpMethod.Post, $"/api/v1/admin/sessions/{handle}/revoke", stewardToken,
+            new RevokeBody("Replay revoke-logs-back-in: reported stolen laptop", null), cancellationToken), "Revoke");
+        run.Did($"A steward revoked session {handle} (browser scope): {revoke.Detail}");
+        run.Saw(revoke.Check.Summary);
+
+        var home = Expect(await browser.VisitAsync(user.Home, cancellationToken), "Visit after the revoke");
+        var other = Expect(await browser.VisitAsync(elsewhere, cancellationToken), "Visit elsewhere after the revoke");
+        var back = new[] { (user.Home, home), (elsewhere, other) }.Where(v => v.Item2.Session is not null).Select(v => v.Item1).ToList();
+        run.Did($"The browser, cookies and all, opened {user.Home} and {elsewhere} again");
+        run.Saw(back.Count == 0 ? "No session on either wiki: the revoke held" : $"Logged back in on {string.Join(" and ", back)}");
+        var expected = back.Count == 0 && revoke.Check.Passed;
+        return run.Result(RevokeLogsBackIn, expected, expected
+            ? $"The revoke of {user.Name}'s browser held on {user.Home} and {elsewhere}: no auto-login brought the session back."
+            : $"The revoke was undone by the next request on {string.Join(" and ", back)}.") with { LoggedBackIn = back.Count > 0 };
+    }
+
+    /// <summary>A remember-me token kept by the browser must not restore a session after the steward invalidated everyone.</summary>
+    private async Task<ReplayResult> RememberMeSurvivesInvalidateEveryoneAsync(Run run, CancellationToken cancellationToken)
+    {
+        var stewardToken = catalog.StaffToken("steward") ?? throw new ReplayStepFailed("demo-credentials.json has no steward token.");
+        var user = catalog.RandomUser();
+        var browser = run.Browser("Mozilla/5.0 (X11; Linux x86_64) Replay/remember-me-survives-invalidate-everyone");
+        Expect(await browser.LoginAsync(user.Home, user.Name, "cookie", cancellationToken, remember: true), "Login");
+        var host = browser.Host(user.Home);
+        run.Did($"{user.Name} logged in on {user.Home} with remember me");
+
+        // A second browser profile with only the remember-me cookies: the session cookie is long gone.
+        var restored = RememberedOnly(run, browser, user.Home, host);
+        var before = Expect(await restored.VisitAsync(user.Home, cancellationToken), "Visit with the remember-me cookies");
+        run.Saw(before.Session is not null ? "The remember-me cookies restored a session, as they should" : $"The remember-me cookies restored nothing ({before.Reason})");
+
+        var invalidate = Expect(await run.Api.SendAsync<ActionResult>(HttpMethod.Post, "/api/v1/admin/invalidate-all", stewardToken,
+            new ReasonBody("Replay remember-me-survives-invalidate-everyone: cookies leaked"), cancellationToken), "Invalidate everyone");
+        run.Did($"A steward invalidated everyone: {invalidate.Detail}");
+
+        var after = Expect(await RememberedOnly(run, browser, user.Home, host).VisitAsync(user.Home, cancellationToken), "Visit after the invalidation");
+        run.Saw(after.Session is null ? $"The remember-me cookies no longer restore a session: {after.Reason}" : "The remember-me cookies restored a session after the invalidation");
+        var expected = before.Session is not null && after.Session is null && invalidate.Check.Passed;
+        return run.Result(RememberMeSurvivesInvalidateEveryone, expected, expected
+            ? "Invalidating everyone voided the remember-me token: the cookies that worked before it restore nothing after it."
+            : "The remember-me token survived invalidating everyone.") with { LoggedBackIn = after.Session is not null };
+    }
+
+    private static SimulatedBrowser RememberedOnly(Run run, SimulatedBrowser from, string wiki, string host)
+    {
+        var copy = run.Browser("Mozilla/5.0 (X11; Linux x86_64) Replay/remember-me-survives-invalidate-everyone");
+        foreach (var name in new[] { wiki + "UserID", wiki + "Token" })
+            if (from.Jar.Value(host, name) is { } value) copy.Jar.Put(host, name, value, secure: true, expiresAt: DateTimeOffset.MaxValue);
+        return copy;
+    }
+
     /// <summary>Auth cookies holding "deleted", and secure cookies on plain HTTP: ignored, never an error, never a stray deletion.</summary>
     private async Task<ReplayResult> DeletedCookiesAsync(Run run, CancellationToken cancellationToken)
     {

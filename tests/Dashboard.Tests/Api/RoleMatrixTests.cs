@@ -33,6 +33,8 @@ public sealed class RoleMatrixTests(AppFactory app) : IClassFixture<AppFactory>
         { "POST", "/api/v1/admin/sessions/0000000000000000/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/invalidate", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/prevent", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/users/Nobody%20Here/grants/SandboxTool/revoke", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/users/Nobody%20Here/bot-passwords/sandboxbot/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/invalidate-all", """{"reason":""}""", Change },
     };
 
@@ -82,10 +84,16 @@ public sealed class RoleMatrixTests(AppFactory app) : IClassFixture<AppFactory>
             .GetProperty("items")[0].GetProperty("handle").GetString();
 
         var noReason = await steward.PostAsJsonAsync($"/api/v1/admin/sessions/{session}/revoke", new { reason = "  " });
-        var revoked = await steward.PostAsJsonAsync($"/api/v1/admin/sessions/{session}/revoke", new { reason = "Test of the audit log" });
+        var badScope = await steward.PostAsJsonAsync($"/api/v1/admin/sessions/{session}/revoke", new { reason = "Test", scope = "everything" });
+        var revoked = await steward.PostAsJsonAsync($"/api/v1/admin/sessions/{session}/revoke", new { reason = "Test of the audit log", scope = "session" });
 
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
-        Assert.Equal(1, (await revoked.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("sessionsEnded").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, badScope.StatusCode);
+        Assert.Contains("not a revoke scope", await badScope.Content.ReadAsStringAsync());
+        var answer = await revoked.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal(1, answer.GetProperty("sessionsEnded").GetInt32());
+        Assert.True(answer.GetProperty("check").GetProperty("passed").GetBoolean());
+        Assert.Contains("auto-login", answer.GetProperty("survives").GetString());
         var audit = await app.Staff("developer").GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/admin/audit");
         var entry = audit.GetProperty("items")[0];
         Assert.Equal(("steward", "revoke-session", session, "Test of the audit log"),

@@ -34,6 +34,24 @@ public class ReplayTests(ReplayAppFactory app) : IClassFixture<ReplayAppFactory>
     }
 
     [Fact]
+    public async Task A_stewards_revoke_holds_on_the_next_request_here_and_on_another_wiki()
+    {
+        var result = await RunAsync(ReplayRunner.RevokeLogsBackIn);
+
+        Assert.True(result.AsExpected, result.Summary);
+        Assert.False(result.LoggedBackIn);
+    }
+
+    [Fact]
+    public async Task Remember_me_cookies_restore_nothing_after_invalidate_everyone()
+    {
+        var result = await RunAsync(ReplayRunner.RememberMeSurvivesInvalidateEveryone);
+
+        Assert.True(result.AsExpected, result.Summary);
+        Assert.False(result.LoggedBackIn);
+    }
+
+    [Fact]
     public async Task Deleted_cookies_and_secure_cookies_over_plain_http_cause_no_errors()
     {
         var result = await RunAsync(ReplayRunner.DeletedCookies);
