@@ -55,6 +55,9 @@ public class LogoutTraceStep
     public int SessionsEnded { get; set; }
     /// <summary>Comma-separated names of the cookies cleared on the wiki's host.</summary>
     public string CookiesCleared { get; set; } = "";
+    /// <summary>What happened on the wiki, as a type: the dashboard colours and filters by it.</summary>
+    public TraceStepKind Kind { get; set; }
+    /// <summary>The same in words, with any detail (remember-me tokens voided).</summary>
     public required string Outcome { get; set; }
     public DateTimeOffset At { get; set; }
     public double DurationMs { get; set; }

@@ -54,6 +54,21 @@ public enum RevokeScope { Browser, Session }
 
 public enum LogoutOutcome { Complete, Partial, NothingToDo }
 
+/// <summary>What one step of a logout trace found and did on its wiki.</summary>
+public enum TraceStepKind
+{
+    /// <summary>Every session found was ended by this logout.</summary>
+    Ended,
+    /// <summary>Some sessions found were ended concurrently by something else.</summary>
+    PartlyEnded,
+    /// <summary>The session the browser named had already ended.</summary>
+    AlreadyEnded,
+    /// <summary>The browser carried no session for this wiki.</summary>
+    NoSession,
+    /// <summary>A local logout left the central session alive: auto-login can log the user back in.</summary>
+    CentralLeftAlive,
+}
+
 public static class EndReasons
 {
     /// <summary>The reason a session ended, in words a support agent can read out to a user.</summary>

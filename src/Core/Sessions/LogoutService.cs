@@ -89,7 +89,8 @@ public sealed class LogoutService(
         localEnded += await SessionRecords.EndAsync(db.Sessions.Where(s => s.WikiId == wiki.Id && s.RememberTokenId != null && tokens.Any(t => t.Id == s.RememberTokenId)),
             EndReason.LoggedOut, null, now, cancellationToken);
         var tokensEnded = await SessionRecords.EndAsync(tokens, EndReason.LoggedOut, now, cancellationToken);
-        AddStep(trace, wiki.Id, local is null ? 0 : 1, localEnded, localClears.Select(c => c.Name),
+        var localKind = local is null ? TraceStepKind.NoSession : localEnded >= 1 ? TraceStepKind.Ended : TraceStepKind.AlreadyEnded;
+        AddStep(trace, wiki.Id, local is null ? 0 : 1, localEnded, localClears.Select(c => c.Name), localKind,
             (local is null ? "no session on this wiki" : localEnded >= 1 ? "ended" : "already ended") + RememberNote(tokensEnded), now, stepStart);
 
         var centralAlive = centrals.Any(c => c.EndedAt is null);
@@ -111,7 +112,8 @@ public sealed class LogoutService(
                 endedElsewhere.Add(other.DbName);
                 // Other hosts' cookies cannot be cleared from this response; they are cleared on the next visit,
                 // when the ended session no longer resolves.
-                AddStep(trace, group.WikiId, group.Count, ended, [], ended == group.Count ? "ended" : "partly ended (others ended concurrently)", now, stepStart);
+                AddStep(trace, group.WikiId, group.Count, ended, [], ended == group.Count ? TraceStepKind.Ended : TraceStepKind.PartlyEnded,
+                    ended == group.Count ? "ended" : "partly ended (others ended concurrently)", now, stepStart);
             }
 
             stepStart = time.GetTimestamp();
@@ -120,12 +122,13 @@ public sealed class LogoutService(
             setCookies.AddRange(centralClears);
             centralAlive = false;
             AddStep(trace, centralWiki.Id, centrals.Count, centralEnded + restored, centralClears.Select(c => c.Name),
+                centralEnded > 0 ? TraceStepKind.Ended : TraceStepKind.AlreadyEnded,
                 (centralEnded > 0 ? $"{centralEnded} central session{(centralEnded == 1 ? "" : "s")} ended" : "central session had already ended")
                 + RememberNote(otherTokens), now, stepStart);
         }
         else if (central is not null)
         {
-            AddStep(trace, centralWiki.Id, centrals.Count, 0, [],
+            AddStep(trace, centralWiki.Id, centrals.Count, 0, [], centralAlive ? TraceStepKind.CentralLeftAlive : TraceStepKind.AlreadyEnded,
                 centralAlive ? "central session left alive (local logout): auto-login can log the user back in" : "central session had already ended",
                 now, time.GetTimestamp());
             if (centralAlive)
@@ -158,7 +161,8 @@ public sealed class LogoutService(
     private static string RememberNote(int tokens) =>
         tokens == 0 ? "" : $"; {tokens} remember-me token{(tokens == 1 ? "" : "s")} voided";
 
-    private void AddStep(LogoutTrace trace, int wikiId, int found, int ended, IEnumerable<string> cleared, string outcome, DateTimeOffset at, long startedTimestamp) =>
+    private void AddStep(LogoutTrace trace, int wikiId, int found, int ended, IEnumerable<string> cleared, TraceStepKind kind, string outcome,
+        DateTimeOffset at, long startedTimestamp) =>
         trace.Steps.Add(new LogoutTraceStep
         {
             TraceId = trace.Id,
@@ -167,6 +171,7 @@ public sealed class LogoutService(
             SessionsFound = found,
             SessionsEnded = ended,
             CookiesCleared = string.Join(",", cleared),
+            Kind = kind,
             Outcome = outcome,
             At = at,
             DurationMs = time.GetElapsedTime(startedTimestamp).TotalMilliseconds,

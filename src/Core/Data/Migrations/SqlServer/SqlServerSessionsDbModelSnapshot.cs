@@ -313,6 +313,11 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<double>("DurationMs")
                         .HasColumnType("float");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<int>("Order")
                         .HasColumnType("int");
 

@@ -298,6 +298,11 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Property<double>("DurationMs")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Order")
                         .HasColumnType("INTEGER");
 

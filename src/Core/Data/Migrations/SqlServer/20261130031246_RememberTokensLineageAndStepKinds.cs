@@ -2,10 +2,10 @@
 
 #nullable disable
 
-namespace WikiSessions.Core.Data.Migrations.Sqlite
+namespace WikiSessions.Core.Data.Migrations.SqlServer
 {
     /// <inheritdoc />
-    public partial class RememberTokensAndLineage : Migration
+    public partial class RememberTokensLineageAndStepKinds : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -13,19 +13,27 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
             migrationBuilder.AddColumn<long>(
                 name: "RememberTokenId",
                 table: "Sessions",
-                type: "INTEGER",
+                type: "bigint",
                 nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "Kind",
+                table: "LogoutTraceSteps",
+                type: "nvarchar(32)",
+                maxLength: 32,
+                nullable: false,
+                defaultValue: "Ended");
 
             migrationBuilder.AddColumn<long>(
                 name: "SurvivedLogoutAt",
                 table: "CentralSessions",
-                type: "INTEGER",
+                type: "bigint",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "SurvivedLogoutTraceId",
                 table: "CentralSessions",
-                type: "TEXT",
+                type: "nvarchar(32)",
                 maxLength: 32,
                 nullable: true);
 
@@ -33,18 +41,18 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                 name: "RememberTokens",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    UserId = table.Column<int>(type: "INTEGER", nullable: false),
-                    WikiId = table.Column<int>(type: "INTEGER", nullable: false),
-                    CentralSessionId = table.Column<long>(type: "INTEGER", nullable: true),
-                    IssuedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UserToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
-                    Epoch = table.Column<long>(type: "INTEGER", nullable: false),
-                    EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    EndReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    TokenHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    UserId = table.Column<int>(type: "int", nullable: false),
+                    WikiId = table.Column<int>(type: "int", nullable: false),
+                    CentralSessionId = table.Column<long>(type: "bigint", nullable: true),
+                    IssuedAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    UserToken = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    Epoch = table.Column<long>(type: "bigint", nullable: false),
+                    EndedAt = table.Column<long>(type: "bigint", nullable: true),
+                    EndReason = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -108,6 +116,10 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "RememberTokenId",
                 table: "Sessions");
+
+            migrationBuilder.DropColumn(
+                name: "Kind",
+                table: "LogoutTraceSteps");
 
             migrationBuilder.DropColumn(
                 name: "SurvivedLogoutAt",
