@@ -1,0 +1,218 @@
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+
+namespace WikiSessions.Core.Sessions;
+
+/// <summary>
+/// Session ID and user in cookies; can persist any session ID and change the user. Bound at login to the browser's
+/// central session (CentralAuth), from which it auto-logs the user in on other wikis, and optionally to a
+/// remember-me token that restores a session on its wiki.
+/// </summary>
+public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
+{
+    public override ProviderKind Kind => ProviderKind.Cookie;
+
+    public static string SessionCookie(Wiki wiki) => $"{wiki.DbName}_session";
+    public static string UserIdCookie(Wiki wiki) => $"{wiki.DbName}UserID";
+    public static string UserNameCookie(Wiki wiki) => $"{wiki.DbName}UserName";
+    public static string TokenCookie(Wiki wiki) => $"{wiki.DbName}Token";
+
+    public override IReadOnlyList<string> CookieNames(Wiki wiki) =>
+        [SessionCookie(wiki), UserIdCookie(wiki), UserNameCookie(wiki), TokenCookie(wiki)];
+
+    public override ProviderClaim? Claim(Wiki wiki, IReadOnlyDictionary<string, string> cookies, string? authorization)
+    {
+        cookies.TryGetValue(UserIdCookie(wiki), out var userId);
+        cookies.TryGetValue(TokenCookie(wiki), out var token);
+        if (cookies.TryGetValue(SessionCookie(wiki), out var id))
+        {
+            return Secrets.IsSessionId(id)
+                ? new ProviderClaim(Kind, SessionId: id.ToLowerInvariant(), RememberUserId: userId, RememberToken: token)
+                : new ProviderClaim(Kind, Invalid: $"The {SessionCookie(wiki)} cookie is not a session ID (32 hex digits).");
+        }
+        return userId is not null && token is not null ? new ProviderClaim(Kind, RememberUserId: userId, RememberToken: token) : null;
+    }
+
+    public override async Task<Made> BindAsync(SessionContext c, GlobalUser user, LoginRequest request, CancellationToken cancellationToken)
+    {
+        var (central, centralId, centralCookies) = await CentralForLoginAsync(c, user, request.Remember, cancellationToken);
+        var session = c.NewSession(user, Kind, SessionOrigin.Login, request.Remember);
+        session.CentralSessionId = central.Id;
+        session.Metadata = Metadata.Write(SavedMetadata(user, central: true));
+        return new Draft(session, user, Secrets.NewSessionId(), SessionEventKind.Created, "Logged in through cookie")
+        {
+            RememberToken = request.Remember ? IssueRememberToken(c, user, central) : null,
+            ExtraCookies = centralCookies,
+            CentralId = centralId,
+        };
+    }
+
+    /// <summary>When the session cookie names no live session: the remember-me cookies, then the central session.</summary>
+    public override async Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken) =>
+        (claim is { RememberUserId: not null, RememberToken: not null } ? await RestoreAsync(c, claim, cancellationToken) : null)
+        ?? await AutoLoginAsync(c, cancellationToken);
+
+    /// <summary>
+    /// CentralAuth's auto-login: a live central session logs the user in on this wiki too. The central session is read
+    /// and claimed (its version moved on) inside the creation transaction, so a global logout that commits first wins
+    /// and one that commits after ends what this made. A client that does not keep cookies gets the session already
+    /// minted for this central session on this wiki, not a new one per request.
+    /// </summary>
+    private async Task<Made?> AutoLoginAsync(SessionContext c, CancellationToken cancellationToken)
+    {
+        if (!c.CentralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) || !Secrets.IsSessionId(centralId)) return null;
+        centralId = centralId.ToLowerInvariant();
+        var hash = Secrets.Sha256(centralId);
+        var central = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash, cancellationToken);
+        if (central is null) return null;
+        var user = await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == central.UserId, cancellationToken);
+        if (Validity.Reason(central, user, c.State.Epoch, c.Now) is { } reason)
+        {
+            if (central.EndedAt is null)
+                await SessionRecords.EndAsync(c.Db.CentralSessions.Where(s => s.Id == central.Id), reason, c.Now, cancellationToken);
+            return null;
+        }
+        if (await c.RefusesAsync(user, cancellationToken) is not null) return null;
+
+        var previous = await c.Db.Sessions.AsNoTracking()
+            .Where(s => s.CentralSessionId == central.Id && s.WikiId == c.Wiki.Id && s.Origin == SessionOrigin.AutoLogin)
+            .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (previous is not null && Validity.Reason(previous, user, c.Wiki, c.State.Epoch, c.Now) is null)
+            return new Again(previous, user, c.DerivedId("auto", centralId, previous));
+
+        // Claim the central session at the version read: zero rows means a logout ended it in between.
+        var claimed = await c.Db.CentralSessions.Where(s => s.Id == central.Id && s.Version == central.Version && s.EndedAt == null)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Version, s => s.Version + 1)
+                .SetProperty(s => s.LastActivityAt, c.Now)
+                .SetProperty(s => s.ExpiresAt, c.Now + c.Lifetime(central.Remember)), cancellationToken);
+        if (claimed == 0) return null;
+
+        await AttachAsync(c, user, cancellationToken);
+        var session = c.NewSession(user, Kind, SessionOrigin.AutoLogin, central.Remember, c.NextCreatedAt(previous?.CreatedAt));
+        session.CentralSessionId = central.Id;
+        session.Metadata = Metadata.Write(SavedMetadata(user, central: true));
+        session.ResurrectionOfTraceId = c.SurvivedLogout(central);
+        return new Draft(session, user, c.DerivedId("auto", centralId, session), SessionEventKind.AutoLogin, $"Auto-login from central session {central.Handle}");
+    }
+
+    /// <summary>
+    /// "Remember me": the user ID and token cookies restore a session on their wiki while the token's record is valid
+    /// (not expired, not voided, same user token and farm epoch). Like auto-login, a client that does not keep cookies
+    /// gets the session already restored from this token.
+    /// </summary>
+    private static async Task<Made?> RestoreAsync(SessionContext c, ProviderClaim claim, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(claim.RememberUserId, out var userId) || !Secrets.IsSessionId(claim.RememberToken)) return null;
+        var tokenValue = claim.RememberToken!.ToLowerInvariant();
+        var hash = Secrets.Sha256(tokenValue);
+        var token = await c.Db.RememberTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        if (token is null || token.WikiId != c.Wiki.Id || token.UserId != userId) return null;
+        var user = await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == token.UserId, cancellationToken);
+        if (Validity.Reason(token, user, c.State.Epoch, c.Now) is { } reason)
+        {
+            if (token.EndedAt is null)
+                await SessionRecords.EndAsync(c.Db.RememberTokens.Where(t => t.Id == token.Id), reason, c.Now, cancellationToken);
+            return null;
+        }
+        if (await c.RefusesAsync(user, cancellationToken) is not null) return null;
+
+        var previous = await c.Db.Sessions.AsNoTracking()
+            .Where(s => s.RememberTokenId == token.Id && s.WikiId == c.Wiki.Id)
+            .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (previous is not null && Validity.Reason(previous, user, c.Wiki, c.State.Epoch, c.Now) is null)
+            return new Again(previous, user, c.DerivedId("remember", tokenValue, previous));
+
+        var central = token.CentralSessionId is { } centralId
+            ? await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == centralId, cancellationToken)
+            : null;
+        var session = c.NewSession(user, ProviderKind.Cookie, SessionOrigin.RememberMe, remember: true, c.NextCreatedAt(previous?.CreatedAt));
+        session.RememberTokenId = token.Id;
+        // Linked to the browser's central session, so a global logout of that browser ends it too.
+        session.CentralSessionId = token.CentralSessionId;
+        session.Metadata = Metadata.Write(SavedMetadata(user, central: false));
+        session.ResurrectionOfTraceId = c.SurvivedLogout(central);
+        return new Draft(session, user, c.DerivedId("remember", tokenValue, session), SessionEventKind.Created, "Restored from the remember-me token");
+    }
+
+    /// <summary>Reuse the browser's live central session of the same user, or make a new one.</summary>
+    private async Task<(CentralSession Central, string? CentralId, IReadOnlyList<SetCookie> Cookies)> CentralForLoginAsync(
+        SessionContext c, GlobalUser user, bool remember, CancellationToken cancellationToken)
+    {
+        if (c.CentralCookies.TryGetValue(CookieRules.CentralSession, out var carriedId) && Secrets.IsSessionId(carriedId))
+        {
+            var hash = Secrets.Sha256(carriedId.ToLowerInvariant());
+            var existing = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash && s.UserId == user.Id, cancellationToken);
+            if (existing is not null && Validity.Reason(existing, user, c.State.Epoch, c.Now) is null)
+                return (existing, carriedId.ToLowerInvariant(), []);
+        }
+
+        var id = Secrets.NewSessionId();
+        var central = new CentralSession
+        {
+            IdHash = Secrets.Sha256(id), Handle = Secrets.Handle(c.State.Secret, id), UserId = user.Id,
+            CreatedAt = c.Now, LastActivityAt = c.Now, ExpiresAt = c.Now + c.Lifetime(remember), Remember = remember,
+            Ip = c.Client.Ip, UserAgent = c.Client.UserAgent, UserToken = user.Token, Epoch = c.State.Epoch,
+        };
+        c.Db.CentralSessions.Add(central);
+        await c.Db.SaveChangesAsync(cancellationToken);
+
+        var centralWiki = await farm.CentralAsync(cancellationToken);
+        DateTimeOffset? expires = remember ? central.ExpiresAt : null;
+        return (central, id,
+        [
+            CookieRules.Set(centralWiki.Host, CookieRules.CentralSession, id, expires, c.Client),
+            CookieRules.Set(centralWiki.Host, CookieRules.CentralUser, user.Name, expires, c.Client),
+        ]);
+    }
+
+    private static string IssueRememberToken(SessionContext c, GlobalUser user, CentralSession central)
+    {
+        var token = Secrets.NewSessionId();
+        c.Db.RememberTokens.Add(new RememberToken
+        {
+            TokenHash = Secrets.Sha256(token), UserId = user.Id, WikiId = c.Wiki.Id, CentralSessionId = central.Id,
+            IssuedAt = c.Now, ExpiresAt = c.Now + c.Options.RememberDuration, UserToken = user.Token, Epoch = c.State.Epoch,
+        });
+        return token;
+    }
+
+    /// <summary>Auto-login attaches the user to a wiki they have not visited (CentralAuth's "attach on first visit").</summary>
+    private static async Task AttachAsync(SessionContext c, GlobalUser user, CancellationToken cancellationToken)
+    {
+        if (!await c.Db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == c.Wiki.Id, cancellationToken))
+            c.Db.Attachments.Add(new UserAttachment { UserId = user.Id, WikiId = c.Wiki.Id, AttachedAt = c.Now });
+    }
+
+    public override Task<Dictionary<string, string>> ProvideMetadataAsync(
+        SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken)
+    {
+        // The user cookies must name the session's own user: a mixed cookie jar is not a continuation.
+        var provided = new Dictionary<string, string>();
+        if (session.Wiki is { } wiki)
+        {
+            if (cookies.TryGetValue(UserIdCookie(wiki), out var userId)) provided["userId"] = userId;
+            if (cookies.TryGetValue(UserNameCookie(wiki), out var userName)) provided["userName"] = userName;
+        }
+        return Task.FromResult(provided);
+    }
+
+    public override IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string? rememberToken)
+    {
+        DateTimeOffset? expires = session.Remember ? session.ExpiresAt : null;
+        yield return CookieRules.Set(wiki.Host, SessionCookie(wiki), sessionId, expires, client);
+        if (user is null) yield break;
+        yield return CookieRules.Set(wiki.Host, UserIdCookie(wiki), user.Id.ToString(), expires, client);
+        yield return CookieRules.Set(wiki.Host, UserNameCookie(wiki), user.Name, expires, client);
+        if (rememberToken is not null)
+            yield return CookieRules.Set(wiki.Host, TokenCookie(wiki), rememberToken, expires, client);
+    }
+
+    public static Dictionary<string, string> SavedMetadata(GlobalUser user, bool central) => new()
+    {
+        ["userId"] = user.Id.ToString(),
+        ["userName"] = user.Name,
+        ["central"] = central ? "true" : "false",
+    };
+}
