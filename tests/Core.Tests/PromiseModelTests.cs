@@ -582,12 +582,7 @@ public sealed partial class PromiseModelTests
                 handle = await db.Sessions.Where(s => s.IdHash == Secrets.Sha256(sessionId)).Select(s => s.Handle).SingleAsync();
             try
             {
-#if NEW_ENGINE
                 await farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, Reason, reach == Reach.Browser ? RevokeScope.Browser : RevokeScope.Session);
-#else
-                // Today's revoke has no scope: it ends the one session, whatever the reach asked for.
-                await farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, Reason);
-#endif
                 return true;
             }
             catch (SessionException ex) when (ex.Failure == Failure.Conflict)
@@ -604,30 +599,26 @@ public sealed partial class PromiseModelTests
 
         public static async Task RevokeGrantAsync(TestFarm farm, int user)
         {
-#if NEW_ENGINE
-            await farm.Admin.RevokeGrantAsync(TestFarm.Steward, Farm.Users[user], Farm.Consumer, Reason);
-#else
-            // Until the admin service revokes grants, revoke the row in the store, as the user's own grant management would.
-            await using var db = farm.Db();
-            var userId = await db.Users.Where(u => u.Name == Farm.Users[user]).Select(u => u.Id).SingleAsync();
-            var now = farm.Time.GetUtcNow();
-            await db.OAuthGrants.Where(g => g.UserId == userId && g.Consumer!.Name == Farm.Consumer && g.RevokedAt == null)
-                .ExecuteUpdateAsync(u => u.SetProperty(g => g.RevokedAt, now));
-#endif
+            try
+            {
+                await farm.Admin.RevokeGrantAsync(TestFarm.Steward, Farm.Users[user], Farm.Consumer, Reason);
+            }
+            catch (SessionException ex) when (ex.Failure == Failure.NotFound)
+            {
+                // Already revoked (by prevent): nothing to do.
+            }
         }
 
         public static async Task RevokeBotPasswordAsync(TestFarm farm, int user)
         {
-#if NEW_ENGINE
-            await farm.Admin.RevokeBotPasswordAsync(TestFarm.Steward, Farm.Users[user], Farm.AppId, Reason);
-#else
-            // Until the admin service revokes bot passwords, revoke the row in the store, as Special:BotPasswords would.
-            await using var db = farm.Db();
-            var userId = await db.Users.Where(u => u.Name == Farm.Users[user]).Select(u => u.Id).SingleAsync();
-            var now = farm.Time.GetUtcNow();
-            await db.BotPasswords.Where(p => p.UserId == userId && p.AppId == Farm.AppId && p.RevokedAt == null)
-                .ExecuteUpdateAsync(u => u.SetProperty(p => p.RevokedAt, now));
-#endif
+            try
+            {
+                await farm.Admin.RevokeBotPasswordAsync(TestFarm.Steward, Farm.Users[user], Farm.AppId, Reason);
+            }
+            catch (SessionException ex) when (ex.Failure == Failure.NotFound)
+            {
+                // Already revoked (by prevent): nothing to do.
+            }
         }
     }
 }
