@@ -30,6 +30,7 @@ public sealed class LogoutTests
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Global, TestFarm.Browser));
 
         Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
+        Assert.Null(logout.Survives);
         var trace = await farm.Queries.TraceAsync(logout.TraceId);
         Assert.False(trace.CentralSessionSurvived);
         Assert.Equal(new[] { "commonswiki", "dewiki", "enwiki", "loginwiki", "wikidatawiki" }, trace.Steps.Select(s => s.Wiki).Order());
@@ -57,6 +58,7 @@ public sealed class LogoutTests
 
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Local, TestFarm.Browser));
         Assert.Equal(LogoutOutcome.Partial, logout.Outcome);
+        Assert.Contains("auto-login can log the user back in", logout.Survives);
         Assert.DoesNotContain(logout.SetCookies, c => c.Host == TestFarm.CentralHost);
 
         farm.Time.Advance(TimeSpan.FromSeconds(5));

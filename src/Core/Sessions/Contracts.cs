@@ -31,6 +31,7 @@ public sealed record LogoutRequest(
     string Wiki, IReadOnlyDictionary<string, string> Cookies, IReadOnlyDictionary<string, string>? CentralCookies,
     LogoutScope Scope, ClientInfo Client);
 
-public sealed record LogoutResult(string TraceId, LogoutOutcome Outcome, IReadOnlyList<SetCookie> SetCookies);
+/// <summary>A logout's trace and outcome; <c>Survives</c> says in words what can still log the user back in, if anything.</summary>
+public sealed record LogoutResult(string TraceId, LogoutOutcome Outcome, IReadOnlyList<SetCookie> SetCookies, string? Survives = null);
 
 public sealed record SessionData(int Version, string Data);

@@ -155,7 +155,9 @@ public sealed class LogoutService(
         logger.LogDebug("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, userName, wiki.DbName, request.Scope, trace.Outcome);
         feed.Publish(new SessionNotice(SessionEventKind.LogoutTraceFinished, now, wiki.DbName, local?.Handle, userName, local?.Provider,
             $"{request.Scope} logout: {trace.Outcome.Wire()}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
-        return new LogoutResult(trace.Id, trace.Outcome, setCookies);
+        return new LogoutResult(trace.Id, trace.Outcome, setCookies, centralAlive
+            ? "The browser's central session is still valid: auto-login can log the user back in on any wiki. Log out with scope 'global' to end it."
+            : null);
     }
 
     private static string RememberNote(int tokens) =>

@@ -13,7 +13,7 @@ public sealed record LoginBody(
     Dictionary<string, string>? Cookies, Dictionary<string, string>? CentralCookies);
 public sealed record ResolveBody(Dictionary<string, string>? Cookies, Dictionary<string, string>? CentralCookies, string? Authorization, ClientBody? Client);
 public sealed record LogoutBody(Dictionary<string, string>? Cookies, Dictionary<string, string>? CentralCookies, string? Scope, ClientBody? Client);
-public sealed record LogoutResponse(string TraceId, string Outcome, IReadOnlyList<SetCookie> SetCookies);
+public sealed record LogoutResponse(string TraceId, string Outcome, IReadOnlyList<SetCookie> SetCookies, string? Survives);
 public sealed record DataResponse(int Version, JsonElement Data);
 public sealed record DataBody(int? ExpectedVersion, JsonElement? Data);
 public sealed record VersionResponse(int Version);
@@ -75,7 +75,7 @@ public static class WikiApi
         };
         var result = await logouts.LogoutAsync(new LogoutRequest(wiki, Cookies(body.Cookies, "cookies") ?? new Dictionary<string, string>(),
             Cookies(body.CentralCookies, "centralCookies"), scope, Client(body.Client)), cancellationToken);
-        return TypedResults.Ok(new LogoutResponse(result.TraceId, result.Outcome.Wire(), result.SetCookies));
+        return TypedResults.Ok(new LogoutResponse(result.TraceId, result.Outcome.Wire(), result.SetCookies, result.Survives));
     }
 
     private static async Task<Ok<DataResponse>> GetData(string wiki, string id, SessionService sessions, CancellationToken cancellationToken)
