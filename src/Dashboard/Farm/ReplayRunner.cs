@@ -55,7 +55,7 @@ public sealed partial class ReplayRunner(
     LoopbackAddress address,
     FarmCatalog catalog,
     StoreHealth storeHealth,
-    SessionQueries queries,
+    TraceQueries traces,
     IOptions<ReplayOptions> options,
     SessionFeed feed,
     TimeProvider time,

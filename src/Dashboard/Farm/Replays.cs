@@ -25,7 +25,7 @@ public sealed partial class ReplayRunner
         run.Did($"{user.Name} opened {user.Home} again");
         run.Saw(loggedBackIn ? "The central session auto-logged the user straight back in" : $"The user stayed logged out ({back.Reason})");
 
-        var trace = await queries.TraceAsync(logout.TraceId, cancellationToken);
+        var trace = await traces.TraceAsync(logout.TraceId, cancellationToken);
         run.Saw($"Trace {trace.TraceId}: outcome {trace.Outcome}, central session survived: {trace.CentralSessionSurvived}, resurrections: {trace.Resurrections.Count}");
         var expected = loggedBackIn && trace.CentralSessionSurvived && trace.Resurrections.Count > 0;
         return run.Result(LogoutLogsBackIn, expected, expected

@@ -21,7 +21,7 @@ public class TraceAndAuditPagesTests : ComponentTest
         cut.WaitForAssertion(() => cut.Find(".resurrection-flag"));
         var flag = cut.Find(".resurrection-flag");
         Assert.Contains("logged straight back in on enwiki", flag.TextContent);
-        var handle = (await Queries.TraceAsync(traceId)).Resurrections.Single().SessionHandle;
+        var handle = (await TraceQueries.TraceAsync(traceId)).Resurrections.Single().SessionHandle;
         Assert.Equal($"/sessions/{handle}", flag.QuerySelector("a")!.GetAttribute("href"));
         Assert.NotNull(cut.Find("#central-survived"));
         Assert.Contains(cut.FindAll(".step-outcome"), s => s.TextContent.Contains("left alive"));

@@ -11,7 +11,7 @@ public partial class Overview
     /// <summary>Events kept for the live feed; older ones drop off.</summary>
     public const int FeedLength = 200;
 
-    [Inject] private SessionQueries Queries { get; set; } = default!;
+    [Inject] private FarmQueries Queries { get; set; } = default!;
     [Inject] private SessionFeed Feed { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
