@@ -142,7 +142,7 @@ public sealed class AdminTests
         Assert.NotNull((await farm.ResolveAsync("dewiki", TestFarm.CookiesFor(other.SetCookies, "de.wikipedia.org"))).Session);
         var history = await farm.UserQueries.HistoryAsync(TestFarm.Alice);
         var revoked = history.Items.Single(s => s.Handle == handle);
-        Assert.Equal(("Revoked", "steward"), (revoked.EndReason, revoked.EndedBy));
+        Assert.Equal((EndReason.Revoked, "steward"), (revoked.EndReason, revoked.EndedBy));
         Assert.Contains(notices, n => n.Kind == SessionEventKind.AdminAction && n.SessionHandle == handle);
         Assert.Equal(Failure.Conflict, (await Assert.ThrowsAsync<SessionException>(() => farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, "twice"))).Failure);
     }

@@ -150,6 +150,6 @@ public sealed class LogoutTests
 
         Assert.Equal(LogoutOutcome.NothingToDo, logout.Outcome);
         Assert.Empty(logout.SetCookies);
-        Assert.Equal("nothing-to-do", (await farm.TraceQueries.TraceAsync(logout.TraceId)).Outcome);
+        Assert.Equal(LogoutOutcome.NothingToDo, (await farm.TraceQueries.TraceAsync(logout.TraceId)).Outcome);
     }
 }

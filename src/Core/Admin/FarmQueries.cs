@@ -5,7 +5,9 @@ using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Core.Admin;
 
-public sealed record WikiOverview(string Wiki, string Host, string Group, string Status, int ActiveSessions, IReadOnlyDictionary<string, int> ByProvider);
+public sealed record WikiOverview(string Wiki, string Host, DeploymentGroup Group, WikiStatus Status, int ActiveSessions, IReadOnlyDictionary<ProviderKind, int> ByProvider);
+
+/// <summary>Events and errors of a wiki, or of a deployment group (then <paramref name="Key"/> is the group as the API spells it).</summary>
 public sealed record ErrorRate(string Key, int Events, int Errors);
 public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string Action, string Reason, string Target, int SessionsEnded, string Detail);
 
@@ -22,8 +24,8 @@ public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
             .ToListAsync(cancellationToken);
         var byWiki = counts.ToLookup(c => c.WikiId);
         return (await farm.AllAsync(cancellationToken)).OrderBy(w => w.DbName, StringComparer.Ordinal).Select(w => new WikiOverview(
-            w.DbName, w.Host, Wire(w.Group), w.Status.ToString().ToLowerInvariant(), byWiki[w.Id].Sum(c => c.Count),
-            byWiki[w.Id].ToDictionary(c => SessionService.Wire(c.Provider), c => c.Count))).ToList();
+            w.DbName, w.Host, w.Group, w.Status, byWiki[w.Id].Sum(c => c.Count),
+            byWiki[w.Id].ToDictionary(c => c.Provider, c => c.Count))).ToList();
     }
 
     /// <summary>Active sessions in the whole farm: what invalidate-everyone would end.</summary>
@@ -57,12 +59,10 @@ public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         foreach (var row in rows)
         {
             var wiki = await farm.GetAsync(row.WikiId!.Value, cancellationToken);
-            var key = byGroup ? Wire(wiki.Group) : wiki.DbName;
+            var key = byGroup ? WireNames.Of(wiki.Group) : wiki.DbName;
             var (events, errors) = result.GetValueOrDefault(key);
             result[key] = (events + row.Count, errors + (row.Error ? row.Count : 0));
         }
         return result.Select(r => new ErrorRate(r.Key, r.Value.Events, r.Value.Errors)).OrderByDescending(r => r.Errors).ThenBy(r => r.Key).ToList();
     }
-
-    private static string Wire(DeploymentGroup group) => group.ToString().ToLowerInvariant();
 }

@@ -7,15 +7,23 @@ namespace WikiSessions.Core.Admin;
 
 /// <summary>A session as staff see it: named by its handle, never its ID.</summary>
 public sealed record AdminSession(
-    string Handle, string Wiki, string? User, string Provider, string? CentralSessionHandle,
+    string Handle, string Wiki, string? User, ProviderKind Provider, string? CentralSessionHandle,
     DateTimeOffset CreatedAt, DateTimeOffset LastActivityAt, DateTimeOffset ExpiresAt, bool Remember,
-    string? Ip, string? UserAgent, string Origin, DateTimeOffset? EndedAt, string? EndReason, string? EndReasonText,
+    string? Ip, string? UserAgent, SessionOrigin Origin, DateTimeOffset? EndedAt, EndReason? EndReason, string? EndReasonText,
     string? EndedBy, string? ResurrectionOfTraceId);
 
-public sealed record SessionFilter(string? Wiki = null, string? User = null, string? Provider = null, string? Ip = null, bool? Active = null);
+public sealed record SessionFilter(string? Wiki = null, string? User = null, ProviderKind? Provider = null, string? Ip = null, bool? Active = null)
+{
+    /// <summary>A provider as the API spells it (cookie, botpassword, oauth; any case), or null for none.</summary>
+    /// <exception cref="SessionException">Invalid: <paramref name="provider"/> is not a provider.</exception>
+    public static ProviderKind? ParseProvider(string? provider) =>
+        string.IsNullOrWhiteSpace(provider) ? null
+        : WireNames.TryParse<ProviderKind>(provider, out var kind) ? kind
+        : throw new SessionException(Failure.Invalid, $"'{provider}' is not a provider; use cookie, botpassword or oauth.");
+}
 
 public sealed record MetadataDiffView(DateTimeOffset At, IReadOnlyDictionary<string, string> Saved, IReadOnlyDictionary<string, string> Provided, IReadOnlyList<string> ConflictingKeys);
-public sealed record EventView(DateTimeOffset At, string Kind, string? Wiki, string? SessionHandle, string Detail);
+public sealed record EventView(DateTimeOffset At, SessionEventKind Kind, string? Wiki, string? SessionHandle, string Detail);
 public sealed record SessionDetail(AdminSession Session, string ProviderExplanation, IReadOnlyList<string> CookiesSet, IReadOnlyList<EventView> Events, IReadOnlyList<MetadataDiffView> MetadataDiffs);
 
 /// <summary>Sessions for the admin API and the dashboard: the explorer, the CSV export, one session's detail.</summary>
@@ -49,8 +57,8 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         var events = await db.Events.Where(e => e.SessionId == session.Id).OrderBy(e => e.At).ThenBy(e => e.Id).Take(AdminReads.MaxPageSize).ToListAsync(cancellationToken);
         var settings = await farm.SettingsAsync(session.WikiId, cancellationToken);
         var setting = settings[session.Provider];
-        var others = settings.Values.Where(s => s.Provider != session.Provider && s.Enabled).Select(s => $"{SessionService.Wire(s.Provider)} ({s.Priority})");
-        var explanation = $"{SessionService.Wire(session.Provider)} (priority {setting.Priority}) resolved it: " + session.Origin switch
+        var others = settings.Values.Where(s => s.Provider != session.Provider && s.Enabled).Select(s => $"{WireNames.Of(s.Provider)} ({s.Priority})");
+        var explanation = $"{WireNames.Of(session.Provider)} (priority {setting.Priority}) resolved it: " + session.Origin switch
         {
             SessionOrigin.AutoLogin => "the browser had no session here, and the central session logged it in (auto-login).",
             SessionOrigin.RememberMe => "the remember-me token cookie matched the user's token.",
@@ -59,7 +67,7 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         } + $" Other providers on this wiki: {string.Join(", ", others)}.";
         return new SessionDetail(view, explanation,
             session.CookiesSet.Split(',', StringSplitOptions.RemoveEmptyEntries),
-            events.Select(e => new EventView(e.At, e.Kind.ToString(), view.Wiki, e.SessionHandle, e.Detail)).ToList(),
+            events.Select(e => new EventView(e.At, e.Kind, view.Wiki, e.SessionHandle, e.Detail)).ToList(),
             await DiffsAsync(db, session.Id, cancellationToken));
     }
 
@@ -95,9 +103,9 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
             var reason = s.EndReason ?? (s.Epoch != epoch ? EndReason.EveryoneInvalidated : null);
             views.Add(new AdminSession(
                 s.Handle, (await farm.GetAsync(s.WikiId, cancellationToken)).DbName, s.UserId is { } u ? users.GetValueOrDefault(u) : null,
-                SessionService.Wire(s.Provider), s.CentralSessionId is { } c ? centrals.GetValueOrDefault(c) : null,
-                s.CreatedAt, s.LastActivityAt, s.ExpiresAt, s.Remember, s.Ip, s.UserAgent, s.Origin.ToString(), s.EndedAt ?? (reason is null ? null : s.LastActivityAt),
-                reason?.ToString(), reason is { } r ? EndReasons.Describe(r) : null, s.EndedBy, s.ResurrectionOfTraceId));
+                s.Provider, s.CentralSessionId is { } c ? centrals.GetValueOrDefault(c) : null,
+                s.CreatedAt, s.LastActivityAt, s.ExpiresAt, s.Remember, s.Ip, s.UserAgent, s.Origin, s.EndedAt ?? (reason is null ? null : s.LastActivityAt),
+                reason, reason is { } r ? EndReasons.Describe(r) : null, s.EndedBy, s.ResurrectionOfTraceId));
         }
         return views;
     }
@@ -121,12 +129,7 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
             var user = await AdminReads.FindUserAsync(db, filter.User.Trim(), cancellationToken);
             query = query.Where(s => s.UserId == user.Id);
         }
-        if (!string.IsNullOrWhiteSpace(filter.Provider))
-        {
-            var kind = Enum.GetValues<ProviderKind>().FirstOrDefault(k => SessionService.Wire(k) == filter.Provider.Trim().ToLowerInvariant(), (ProviderKind)(-1));
-            if (kind < 0) throw new SessionException(Failure.Invalid, $"'{filter.Provider}' is not a provider; use cookie, botpassword or oauth.");
-            query = query.Where(s => s.Provider == kind);
-        }
+        if (filter.Provider is { } kind) query = query.Where(s => s.Provider == kind);
         if (!string.IsNullOrWhiteSpace(filter.Ip))
         {
             var ip = filter.Ip.Trim();

@@ -5,12 +5,14 @@ using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Core.Admin;
 
-public sealed record TraceStepView(int Order, string Wiki, int SessionsFound, int SessionsEnded, IReadOnlyList<string> CookiesCleared, string Outcome, DateTimeOffset At, double DurationMs);
+/// <summary>One wiki's step of a logout: <paramref name="Kind"/> says what happened, <paramref name="Outcome"/> says it in words.</summary>
+public sealed record TraceStepView(
+    int Order, string Wiki, int SessionsFound, int SessionsEnded, IReadOnlyList<string> CookiesCleared, TraceStepKind Kind, string Outcome, DateTimeOffset At, double DurationMs);
 public sealed record ResurrectionView(string SessionHandle, string Wiki, DateTimeOffset CreatedAt);
 public sealed record LogoutTraceView(
-    string TraceId, string? User, string Wiki, string Scope, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Outcome,
+    string TraceId, string? User, string Wiki, LogoutScope Scope, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, LogoutOutcome Outcome,
     bool CentralSessionSurvived, IReadOnlyList<TraceStepView> Steps, IReadOnlyList<ResurrectionView> Resurrections);
-public sealed record LogoutTraceSummary(string TraceId, string? User, string Wiki, string Scope, DateTimeOffset StartedAt, string Outcome, bool CentralSessionSurvived, int Resurrections);
+public sealed record LogoutTraceSummary(string TraceId, string? User, string Wiki, LogoutScope Scope, DateTimeOffset StartedAt, LogoutOutcome Outcome, bool CentralSessionSurvived, int Resurrections);
 
 /// <summary>Logout traces for the admin API, the dashboard and the replays: each logout's steps per wiki and what came back after it.</summary>
 public sealed class TraceQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDirectory farm)
@@ -27,12 +29,12 @@ public sealed class TraceQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDi
         foreach (var step in trace.Steps.OrderBy(s => s.Order))
         {
             steps.Add(new TraceStepView(step.Order, (await farm.GetAsync(step.WikiId, cancellationToken)).DbName, step.SessionsFound, step.SessionsEnded,
-                step.CookiesCleared.Split(',', StringSplitOptions.RemoveEmptyEntries), step.Outcome, step.At, step.DurationMs));
+                step.CookiesCleared.Split(',', StringSplitOptions.RemoveEmptyEntries), step.Kind, step.Outcome, step.At, step.DurationMs));
         }
         var res = new List<ResurrectionView>();
         foreach (var r in resurrections) res.Add(new ResurrectionView(r.Handle, (await farm.GetAsync(r.WikiId, cancellationToken)).DbName, r.CreatedAt));
         return new LogoutTraceView(trace.Id, user, (await farm.GetAsync(trace.StartedOnWikiId, cancellationToken)).DbName,
-            trace.Scope.ToString().ToLowerInvariant(), trace.StartedAt, trace.FinishedAt, trace.Outcome.Wire(), trace.CentralSessionSurvived, steps, res);
+            trace.Scope, trace.StartedAt, trace.FinishedAt, trace.Outcome, trace.CentralSessionSurvived, steps, res);
     }
 
     public async Task<Paged<LogoutTraceSummary>> TracesAsync(string? user = null, bool resurrectedOnly = false, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
@@ -57,7 +59,7 @@ public sealed class TraceQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDi
         foreach (var t in rows)
         {
             items.Add(new LogoutTraceSummary(t.Id, t.User, (await farm.GetAsync(t.StartedOnWikiId, cancellationToken)).DbName,
-                t.Scope.ToString().ToLowerInvariant(), t.StartedAt, t.Outcome.Wire(), t.CentralSessionSurvived, t.Resurrections));
+                t.Scope, t.StartedAt, t.Outcome, t.CentralSessionSurvived, t.Resurrections));
         }
         return new Paged<LogoutTraceSummary>(items, total, page, pageSize);
     }

@@ -39,7 +39,7 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
             .OrderByDescending(e => e.At).Take(20).ToListAsync(cancellationToken);
         var refused = new List<EventView>();
         foreach (var e in refusals)
-            refused.Add(new EventView(e.At, e.Kind.ToString(), e.WikiId is { } w ? (await farm.GetAsync(w, cancellationToken)).DbName : null, null, e.Detail));
+            refused.Add(new EventView(e.At, e.Kind, e.WikiId is { } w ? (await farm.GetAsync(w, cancellationToken)).DbName : null, null, e.Detail));
         return new UserDetail(user.Name, user.Prevented, user.PreventedAt, attached.Order(StringComparer.Ordinal).ToList(), bots, grants,
             await sessions.ViewsAsync(db, active, cancellationToken)) { RefusedLogins = refused };
     }

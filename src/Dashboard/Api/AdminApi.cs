@@ -69,12 +69,12 @@ public static class AdminApi
 
     private static Task<Paged<AdminSession>> Sessions(
         string? wiki, string? user, string? provider, string? ip, bool? active, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
-        q.SessionsAsync(new SessionFilter(wiki, user, provider, ip, active), page ?? 1, pageSize ?? 50, ct);
+        q.SessionsAsync(new SessionFilter(wiki, user, SessionFilter.ParseProvider(provider), ip, active), page ?? 1, pageSize ?? 50, ct);
 
     private static async Task Export(
         string? wiki, string? user, string? provider, string? ip, bool? active, HttpContext http, SessionQueries q, CancellationToken ct)
     {
-        var filter = new SessionFilter(wiki, user, provider, ip, active);
+        var filter = new SessionFilter(wiki, user, SessionFilter.ParseProvider(provider), ip, active);
         // Validate the filter before the first byte goes out, so a bad filter is still a clean 4xx.
         await q.SessionsAsync(filter, 1, 1, ct);
         http.Response.ContentType = "text/csv; charset=utf-8";
@@ -83,8 +83,9 @@ public static class AdminApi
         await writer.WriteLineAsync("handle,wiki,user,provider,origin,createdAt,lastActivityAt,expiresAt,endedAt,endReason,ip,userAgent");
         await foreach (var s in q.ExportAsync(filter, ct))
         {
-            await writer.WriteLineAsync(string.Join(",", s.Handle, s.Wiki, Csv(s.User), s.Provider, s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
-                Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason ?? "", Csv(s.Ip), Csv(s.UserAgent)));
+            // The CSV keeps its first spelling: providers as the API names them, origins and end reasons by their type's names.
+            await writer.WriteLineAsync(string.Join(",", s.Handle, s.Wiki, Csv(s.User), WireNames.Of(s.Provider), s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
+                Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason?.ToString() ?? "", Csv(s.Ip), Csv(s.UserAgent)));
         }
     }
 

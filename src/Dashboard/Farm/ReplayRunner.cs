@@ -15,7 +15,7 @@ public sealed record ReplayResult(string Scenario, bool AsExpected, string Summa
     public IReadOnlyDictionary<string, int> Statuses { get; init; } = new Dictionary<string, int>();
 
     public string? TraceId { get; init; }
-    public string? TraceOutcome { get; init; }
+    public LogoutOutcome? TraceOutcome { get; init; }
     public bool? CentralSessionSurvived { get; init; }
     public bool? LoggedBackIn { get; init; }
     public IReadOnlyList<string>? ResurrectionHandles { get; init; }

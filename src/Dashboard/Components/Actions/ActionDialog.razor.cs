@@ -118,7 +118,7 @@ public partial class ActionDialog
     }
 
     private static string Describe(AdminSession s) =>
-        $"1 {s.Provider} session on {s.Wiki} of {s.User ?? "an anonymous user"}, last active {s.LastActivityAt:yyyy-MM-dd HH:mm} UTC, from {s.Ip ?? "an unknown address"}.";
+        $"1 {WireNames.Of(s.Provider)} session on {s.Wiki} of {s.User ?? "an anonymous user"}, last active {s.LastActivityAt:yyyy-MM-dd HH:mm} UTC, from {s.Ip ?? "an unknown address"}.";
 
     private static string Describe(BlastRadius r) =>
         $"{r.ActiveSessions:N0} active sessions on {r.Wikis:N0} wikis, {r.CentralSessions:N0} central sessions"
