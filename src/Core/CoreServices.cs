@@ -56,6 +56,9 @@ public static class CoreServices
         services.AddSingleton<LogoutService>();
         services.AddSingleton<AdminService>();
         services.AddSingleton<SessionQueries>();
+        services.AddSingleton<UserQueries>();
+        services.AddSingleton<TraceQueries>();
+        services.AddSingleton<FarmQueries>();
         services.AddSingleton<StaffDirectory>();
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());

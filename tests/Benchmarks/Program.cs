@@ -28,7 +28,7 @@ Report("migrate and seed the farm (1,072 wikis, 3,000 users)", clock.Elapsed, 1)
 
 var sessionService = services.GetRequiredService<SessionService>();
 var admin = services.GetRequiredService<AdminService>();
-var queries = services.GetRequiredService<SessionQueries>();
+var farmQueries = services.GetRequiredService<FarmQueries>();
 var client = new ClientInfo("203.0.113.7", "bench", true);
 var names = File.ReadLines(Path.Combine(seed, "users.tsv")).Skip(4).Take(200).Select(l => l.Split('\t')).ToList();
 
@@ -67,7 +67,7 @@ foreach (var size in sizes.Prepend(10_000).Prepend(100_000).Distinct().Order())
     }
     await SeededStore.InsertSessionsAsync(path, inserted, size - inserted, DateTimeOffset.UtcNow);
     inserted = size;
-    var active = (await queries.FarmBlastRadiusAsync()).ActiveSessions;
+    var active = (await farmQueries.FarmBlastRadiusAsync()).ActiveSessions;
     clock.Restart();
     await admin.InvalidateEveryoneAsync(new StaffActor("bench", StaffRole.Steward), "benchmark");
     var took = clock.Elapsed;

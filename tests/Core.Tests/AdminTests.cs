@@ -33,7 +33,7 @@ public sealed class AdminTests
         Assert.NotNull((await farm.ResolveAsync("wikidatawiki", new Dictionary<string, string>(), authorization: toolAgain.Authorization)).Session);
         await using var db = farm.Db();
         Assert.Equal(4, await db.Sessions.CountAsync(s => s.EndReason == EndReason.UserInvalidated && s.EndedBy == "steward"));
-        var audit = Assert.Single((await farm.Queries.AuditAsync()).Items);
+        var audit = Assert.Single((await farm.FarmQueries.AuditAsync()).Items);
         Assert.Equal(("steward", "invalidate-user", TestFarm.Alice, "Password leaked on IRC", 4), (audit.Actor, audit.Action, audit.Target, audit.Reason, audit.SessionsEnded));
     }
 
@@ -55,7 +55,7 @@ public sealed class AdminTests
         var rememberOnly = TestFarm.CookiesFor(browser.SetCookies, "en.wikipedia.org");
         rememberOnly.Remove("enwiki_session");
         Assert.Null((await farm.ResolveAsync("enwiki", rememberOnly)).Session);
-        var detail = await farm.Queries.UserAsync(TestFarm.Alice);
+        var detail = await farm.UserQueries.UserAsync(TestFarm.Alice);
         Assert.True(detail.Prevented);
         Assert.Equal(3, detail.RefusedLogins.Count);
         Assert.All(detail.RefusedLogins, r => Assert.Contains("prevented", r.Detail));
@@ -80,7 +80,7 @@ public sealed class AdminTests
         Assert.Null(bobAfter.Session);
         Assert.False(bobAfter.AutoLogin);
         Assert.Contains("incident", bobAfter.Reason);
-        Assert.All(await farm.Queries.WikisAsync(), w => Assert.Equal(0, w.ActiveSessions));
+        Assert.All(await farm.FarmQueries.WikisAsync(), w => Assert.Equal(0, w.ActiveSessions));
         // New logins work straight away.
         Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor((await farm.LoginAsync()).SetCookies, "en.wikipedia.org"))).Session);
     }
@@ -94,13 +94,13 @@ public sealed class AdminTests
         {
             farm.Time.Advance(TimeSpan.FromSeconds(1));
             await InsertSessionsAsync(farm, offset, count);
-            Assert.Equal(count, (await farm.Queries.FarmBlastRadiusAsync()).ActiveSessions);
+            Assert.Equal(count, (await farm.FarmQueries.FarmBlastRadiusAsync()).ActiveSessions);
             farm.Commands.Reset();
 
             await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Incident T124440");
 
             measured.Add((farm.Commands.Reads, farm.Commands.Writes));
-            Assert.Equal(0, (await farm.Queries.FarmBlastRadiusAsync()).ActiveSessions);
+            Assert.Equal(0, (await farm.FarmQueries.FarmBlastRadiusAsync()).ActiveSessions);
         }
 
         Assert.Equal(measured[0], measured[1]);
@@ -123,7 +123,7 @@ public sealed class AdminTests
         Assert.Equal(Failure.Invalid, noReason.Failure);
         Assert.Equal(Failure.NotFound, unknown.Failure);
         Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"))).Session);
-        Assert.Empty((await farm.Queries.AuditAsync()).Items);
+        Assert.Empty((await farm.FarmQueries.AuditAsync()).Items);
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class AdminTests
         await using var farm = await TestFarm.StartAsync();
         var login = await farm.LoginAsync();
         var other = await farm.LoginAsync(wiki: "dewiki");
-        var handle = (await farm.Queries.UserAsync(TestFarm.Alice)).ActiveSessions.Single(s => s.Wiki == "enwiki").Handle;
+        var handle = (await farm.UserQueries.UserAsync(TestFarm.Alice)).ActiveSessions.Single(s => s.Wiki == "enwiki").Handle;
         var notices = new List<SessionNotice>();
         using var _ = farm.Feed.Subscribe(notices.Add);
 
@@ -140,9 +140,9 @@ public sealed class AdminTests
 
         Assert.Null((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"))).Session);
         Assert.NotNull((await farm.ResolveAsync("dewiki", TestFarm.CookiesFor(other.SetCookies, "de.wikipedia.org"))).Session);
-        var history = await farm.Queries.HistoryAsync(TestFarm.Alice);
+        var history = await farm.UserQueries.HistoryAsync(TestFarm.Alice);
         var revoked = history.Items.Single(s => s.Handle == handle);
-        Assert.Equal(("Revoked", "steward"), (revoked.EndReason, revoked.EndedBy));
+        Assert.Equal((EndReason.Revoked, "steward"), (revoked.EndReason, revoked.EndedBy));
         Assert.Contains(notices, n => n.Kind == SessionEventKind.AdminAction && n.SessionHandle == handle);
         Assert.Equal(Failure.Conflict, (await Assert.ThrowsAsync<SessionException>(() => farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, "twice"))).Failure);
     }

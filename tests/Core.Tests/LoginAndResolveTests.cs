@@ -127,8 +127,8 @@ public sealed class LoginAndResolveTests
 
         Assert.Null((await farm.ResolveAsync("enwiki", carried)).Session);
         Assert.Equal(TestFarm.Bob, (await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(second.SetCookies, "en.wikipedia.org"))).Session?.User);
-        var ended = (await farm.Queries.HistoryAsync(TestFarm.Alice)).Items.Single();
-        Assert.Equal("Replaced", ended.EndReason);
+        var ended = (await farm.UserQueries.HistoryAsync(TestFarm.Alice)).Items.Single();
+        Assert.Equal(EndReason.Replaced, ended.EndReason);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class LogoutTests
 
         Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
         Assert.Null(logout.Survives);
-        var trace = await farm.Queries.TraceAsync(logout.TraceId);
+        var trace = await farm.TraceQueries.TraceAsync(logout.TraceId);
         Assert.False(trace.CentralSessionSurvived);
         Assert.Equal(new[] { "commonswiki", "dewiki", "enwiki", "loginwiki", "wikidatawiki" }, trace.Steps.Select(s => s.Wiki).Order());
         Assert.All(trace.Steps, s => Assert.Equal(1, s.SessionsEnded));
@@ -65,12 +65,12 @@ public sealed class LogoutTests
         var back = await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), jar[TestFarm.CentralHost]);
 
         Assert.True(back.AutoLogin);
-        var trace = await farm.Queries.TraceAsync(logout.TraceId);
+        var trace = await farm.TraceQueries.TraceAsync(logout.TraceId);
         Assert.True(trace.CentralSessionSurvived);
         Assert.Contains(trace.Steps, s => s.Wiki == "loginwiki" && s.Outcome.Contains("left alive"));
         var resurrection = Assert.Single(trace.Resurrections);
         Assert.Equal("enwiki", resurrection.Wiki);
-        var detail = await farm.Queries.SessionAsync(resurrection.SessionHandle);
+        var detail = await farm.SessionQueries.SessionAsync(resurrection.SessionHandle);
         Assert.Equal(logout.TraceId, detail.Session.ResurrectionOfTraceId);
     }
 
@@ -90,7 +90,7 @@ public sealed class LogoutTests
         Assert.True(roamed.AutoLogin);
         Assert.True(later.AutoLogin);
         // Only the auto-login inside the window is the logout failing; the one after it is the central session doing its job.
-        Assert.Equal("dewiki", Assert.Single((await farm.Queries.TraceAsync(logout.TraceId)).Resurrections).Wiki);
+        Assert.Equal("dewiki", Assert.Single((await farm.TraceQueries.TraceAsync(logout.TraceId)).Resurrections).Wiki);
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class LogoutTests
         var visit = await farm.ResolveAsync("dewiki", new Dictionary<string, string>(), TestFarm.CookiesFor(again.SetCookies, TestFarm.CentralHost));
 
         Assert.True(visit.AutoLogin);
-        Assert.Empty((await farm.Queries.TraceAsync(logout.TraceId)).Resurrections);
+        Assert.Empty((await farm.TraceQueries.TraceAsync(logout.TraceId)).Resurrections);
     }
 
     [Theory]
@@ -123,7 +123,7 @@ public sealed class LogoutTests
         var back = await farm.ResolveAsync("enwiki", kept);
 
         Assert.Null(back.Session);
-        Assert.Empty((await farm.Queries.TraceAsync(logout.TraceId)).Resurrections);
+        Assert.Empty((await farm.TraceQueries.TraceAsync(logout.TraceId)).Resurrections);
     }
 
     [Fact]
@@ -152,6 +152,6 @@ public sealed class LogoutTests
 
         Assert.Equal(LogoutOutcome.NothingToDo, logout.Outcome);
         Assert.Empty(logout.SetCookies);
-        Assert.Equal("nothing-to-do", (await farm.Queries.TraceAsync(logout.TraceId)).Outcome);
+        Assert.Equal(LogoutOutcome.NothingToDo, (await farm.TraceQueries.TraceAsync(logout.TraceId)).Outcome);
     }
 }

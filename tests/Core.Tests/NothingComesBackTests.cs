@@ -182,7 +182,7 @@ public sealed class NothingComesBackTests
 
         Assert.Equal((2, 2, 1), (done.SessionsEnded, done.CentralSessionsEnded, done.RememberTokensEnded));
         Assert.True(done.Check.Passed, done.Check.Summary);
-        Assert.Equal(2, Assert.Single((await farm.Queries.AuditAsync()).Items).SessionsEnded);
+        Assert.Equal(2, Assert.Single((await farm.FarmQueries.AuditAsync()).Items).SessionsEnded);
     }
 
     [Fact]

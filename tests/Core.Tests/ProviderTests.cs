@@ -64,7 +64,7 @@ public sealed class ProviderTests
         var session = await db.Sessions.SingleAsync(s => s.IdHash == Secrets.Sha256(alice.Session.Id));
         Assert.Equal(EndReason.MetadataConflict, session.EndReason);
         var handle = session.Handle;
-        var diff = Assert.Single(await farm.Queries.MetadataDiffsAsync(handle));
+        var diff = Assert.Single(await farm.SessionQueries.MetadataDiffsAsync(handle));
         Assert.Equal(["userId", "userName"], diff.ConflictingKeys);
         Assert.Equal(TestFarm.Alice, diff.Saved["userName"]);
         Assert.Equal(TestFarm.Bob, diff.Provided["userName"]);

@@ -152,7 +152,7 @@ public sealed class StoreTests
         farm.Time.Advance(TimeSpan.FromDays(2));
         await farm.Sweeper.SweepOnceAsync();
 
-        var trace = await farm.Queries.TraceAsync(logout.TraceId);
+        var trace = await farm.TraceQueries.TraceAsync(logout.TraceId);
         Assert.Equal(2, trace.Steps.Count);
         Assert.Single(trace.Resurrections);
     }

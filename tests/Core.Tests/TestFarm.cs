@@ -47,7 +47,10 @@ public sealed class TestFarm : IAsyncDisposable
     public SessionService Sessions => Services.GetRequiredService<SessionService>();
     public LogoutService Logouts => Services.GetRequiredService<LogoutService>();
     public AdminService Admin => Services.GetRequiredService<AdminService>();
-    public SessionQueries Queries => Services.GetRequiredService<SessionQueries>();
+    public UserQueries UserQueries => Services.GetRequiredService<UserQueries>();
+    public SessionQueries SessionQueries => Services.GetRequiredService<SessionQueries>();
+    public TraceQueries TraceQueries => Services.GetRequiredService<TraceQueries>();
+    public FarmQueries FarmQueries => Services.GetRequiredService<FarmQueries>();
     public StoreHealth Store => Services.GetRequiredService<StoreHealth>();
     public SessionFeed Feed => Services.GetRequiredService<SessionFeed>();
     public SessionSweeper Sweeper => Services.GetRequiredService<SessionSweeper>();

@@ -30,6 +30,13 @@ public sealed class StaffDirectory(IDbContextFactory<SessionsDb> dbFactory, Farm
         return await db.Staff.Where(s => s.Name == name).Select(s => (StaffRole?)s.Role).FirstOrDefaultAsync(cancellationToken);
     }
 
+    /// <summary>Names and roles of the staff accounts (never their secrets), for the login page's demo hint.</summary>
+    public async Task<IReadOnlyList<StaffActor>> StaffAccountsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Staff.OrderBy(s => s.Role).ThenBy(s => s.Name).Select(s => new StaffActor(s.Name, s.Role)).ToListAsync(cancellationToken);
+    }
+
     /// <summary>The wiki a server key belongs to, or null.</summary>
     public Task<Wiki?> VerifyWikiKeyAsync(string key, CancellationToken cancellationToken = default) =>
         farm.FindByKeyHashAsync(Secrets.Sha256(key), cancellationToken);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace WikiSessions.Core.Domain;
 
 /// <summary>Deployment group: a change reaches group0 (test wikis) first, then group1, then group2.</summary>
@@ -6,7 +8,12 @@ public enum DeploymentGroup { Group0, Group1, Group2 }
 public enum WikiStatus { Open, Closed, Private }
 
 /// <summary>The session providers the farm runs.</summary>
-public enum ProviderKind { Cookie, BotPassword, OAuth }
+public enum ProviderKind
+{
+    Cookie,
+    [JsonStringEnumMemberName("botpassword")] BotPassword,
+    [JsonStringEnumMemberName("oauth")] OAuth,
+}
 
 public enum StaffRole { Steward, Developer, Support }
 
@@ -52,7 +59,12 @@ public enum LogoutScope { Global, Local }
 /// </summary>
 public enum RevokeScope { Browser, Session }
 
-public enum LogoutOutcome { Complete, Partial, NothingToDo }
+public enum LogoutOutcome
+{
+    Complete,
+    Partial,
+    [JsonStringEnumMemberName("nothing-to-do")] NothingToDo,
+}
 
 /// <summary>What one step of a logout trace found and did on its wiki.</summary>
 public enum TraceStepKind
@@ -88,11 +100,6 @@ public static class EndReasons
         _ => reason.ToString(),
     };
 
-    /// <summary>Wire form of an outcome as the API contract spells it.</summary>
-    public static string Wire(this LogoutOutcome outcome) => outcome switch
-    {
-        LogoutOutcome.Complete => "complete",
-        LogoutOutcome.Partial => "partial",
-        _ => "nothing-to-do",
-    };
+    /// <summary>Wire form of an outcome as the API contract spells it; kept for the logout service's event texts.</summary>
+    public static string Wire(this LogoutOutcome outcome) => WireNames.Of(outcome);
 }

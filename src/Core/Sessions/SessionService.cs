@@ -368,12 +368,7 @@ public sealed class SessionService(
     private static ResolveResult NoSession(string reason, IEnumerable<SetCookie>? clear = null) => new(null, false, clear?.ToList() ?? [], reason);
 
     /// <summary>The provider's name as the API spells it.</summary>
-    public static string Wire(ProviderKind kind) => kind switch
-    {
-        ProviderKind.Cookie => "cookie",
-        ProviderKind.BotPassword => "botpassword",
-        _ => "oauth",
-    };
+    public static string Wire(ProviderKind kind) => WireNames.Of(kind);
 
     private async Task<Wiki> RequireWikiAsync(string name, CancellationToken cancellationToken) =>
         await farm.FindAsync(name, cancellationToken) ?? throw new SessionException(Failure.NotFound, $"There is no wiki named '{name}' in the farm.");

@@ -20,12 +20,12 @@ public static class AdminApi
         var admin = app.MapGroup("/api/v1/admin").WithTags("Staff").AddEndpointFilter(WikiApi.EngineRefusals);
 
         var read = admin.MapGroup("").RequireAuthorization(Schemes.AnyStaff);
-        read.MapGet("/wikis", (SessionQueries q, CancellationToken ct) => q.WikisAsync(ct)).WithSummary("Active sessions per wiki and provider.");
-        read.MapGet("/users", (string? prefix, SessionQueries q, CancellationToken ct) => q.SuggestUsersAsync(prefix ?? "", 10, ct)).WithSummary("User names starting with a prefix.");
-        read.MapGet("/users/{user}", (string user, SessionQueries q, CancellationToken ct) => q.UserAsync(user, ct)).WithSummary("The user, attached wikis, grants and active sessions.");
-        read.MapGet("/users/{user}/history", (string user, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
+        read.MapGet("/wikis", (FarmQueries q, CancellationToken ct) => q.WikisAsync(ct)).WithSummary("Active sessions per wiki and provider.");
+        read.MapGet("/users", (string? prefix, UserQueries q, CancellationToken ct) => q.SuggestUsersAsync(prefix ?? "", 10, ct)).WithSummary("User names starting with a prefix.");
+        read.MapGet("/users/{user}", (string user, UserQueries q, CancellationToken ct) => q.UserAsync(user, ct)).WithSummary("The user, attached wikis, grants and active sessions.");
+        read.MapGet("/users/{user}/history", (string user, int? page, int? pageSize, UserQueries q, CancellationToken ct) =>
             q.HistoryAsync(user, page ?? 1, pageSize ?? 100, ct)).WithSummary("Every session of the user, newest first, with how it ended.");
-        read.MapGet("/users/{user}/blast-radius", (string user, SessionQueries q, CancellationToken ct) => q.UserBlastRadiusAsync(user, ct))
+        read.MapGet("/users/{user}/blast-radius", (string user, UserQueries q, CancellationToken ct) => q.UserBlastRadiusAsync(user, ct))
             .WithSummary("What invalidating or preventing the user would end.");
         read.MapGet("/sessions", Sessions).WithSummary("A page of sessions by wiki, user, provider, IP prefix or CIDR, active or ended.");
         read.MapGet("/sessions.csv", Export).WithSummary("Every session of the filter as CSV.");
@@ -33,13 +33,13 @@ public static class AdminApi
             .WithSummary("A session with its events, provider and metadata diffs.");
 
         var diagnose = admin.MapGroup("").RequireAuthorization(Schemes.DeveloperOrSteward);
-        diagnose.MapGet("/logout-traces", (string? user, bool? resurrected, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
+        diagnose.MapGet("/logout-traces", (string? user, bool? resurrected, int? page, int? pageSize, TraceQueries q, CancellationToken ct) =>
             q.TracesAsync(user, resurrected ?? false, page ?? 1, pageSize ?? 50, ct)).WithSummary("Logout traces, newest first.");
-        diagnose.MapGet("/logout-traces/{traceId}", (string traceId, SessionQueries q, CancellationToken ct) => q.TraceAsync(traceId, ct))
+        diagnose.MapGet("/logout-traces/{traceId}", (string traceId, TraceQueries q, CancellationToken ct) => q.TraceAsync(traceId, ct))
             .WithSummary("One logout's step per wiki, and the resurrections that followed it.");
         diagnose.MapGet("/sessions/{handle}/metadata-diffs", (string handle, SessionQueries q, CancellationToken ct) => q.MetadataDiffsAsync(handle, ct))
             .WithSummary("Saved and provided metadata of each load that conflicted.");
-        diagnose.MapGet("/audit", (int? page, int? pageSize, SessionQueries q, CancellationToken ct) => q.AuditAsync(page ?? 1, pageSize ?? 50, ct))
+        diagnose.MapGet("/audit", (int? page, int? pageSize, FarmQueries q, CancellationToken ct) => q.AuditAsync(page ?? 1, pageSize ?? 50, ct))
             .WithSummary("Every staff action, newest first.");
 
         var act = admin.MapGroup("").RequireAuthorization(Schemes.Steward);
@@ -69,12 +69,12 @@ public static class AdminApi
 
     private static Task<Paged<AdminSession>> Sessions(
         string? wiki, string? user, string? provider, string? ip, bool? active, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
-        q.SessionsAsync(new SessionFilter(wiki, user, provider, ip, active), page ?? 1, pageSize ?? 50, ct);
+        q.SessionsAsync(new SessionFilter(wiki, user, SessionFilter.ParseProvider(provider), ip, active), page ?? 1, pageSize ?? 50, ct);
 
     private static async Task Export(
         string? wiki, string? user, string? provider, string? ip, bool? active, HttpContext http, SessionQueries q, CancellationToken ct)
     {
-        var filter = new SessionFilter(wiki, user, provider, ip, active);
+        var filter = new SessionFilter(wiki, user, SessionFilter.ParseProvider(provider), ip, active);
         // Validate the filter before the first byte goes out, so a bad filter is still a clean 4xx.
         await q.SessionsAsync(filter, 1, 1, ct);
         http.Response.ContentType = "text/csv; charset=utf-8";
@@ -83,8 +83,9 @@ public static class AdminApi
         await writer.WriteLineAsync("handle,wiki,user,provider,origin,createdAt,lastActivityAt,expiresAt,endedAt,endReason,ip,userAgent");
         await foreach (var s in q.ExportAsync(filter, ct))
         {
-            await writer.WriteLineAsync(string.Join(",", s.Handle, s.Wiki, Csv(s.User), s.Provider, s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
-                Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason ?? "", Csv(s.Ip), Csv(s.UserAgent)));
+            // The CSV keeps its first spelling: providers as the API names them, origins and end reasons by their type's names.
+            await writer.WriteLineAsync(string.Join(",", s.Handle, s.Wiki, Csv(s.User), WireNames.Of(s.Provider), s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
+                Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason?.ToString() ?? "", Csv(s.Ip), Csv(s.UserAgent)));
         }
     }
 

@@ -13,7 +13,7 @@ public sealed record LoginBody(
     Dictionary<string, string>? Cookies, Dictionary<string, string>? CentralCookies);
 public sealed record ResolveBody(Dictionary<string, string>? Cookies, Dictionary<string, string>? CentralCookies, string? Authorization, ClientBody? Client);
 public sealed record LogoutBody(Dictionary<string, string>? Cookies, Dictionary<string, string>? CentralCookies, string? Scope, ClientBody? Client);
-public sealed record LogoutResponse(string TraceId, string Outcome, IReadOnlyList<SetCookie> SetCookies, string? Survives);
+public sealed record LogoutResponse(string TraceId, LogoutOutcome Outcome, IReadOnlyList<SetCookie> SetCookies, string? Survives);
 public sealed record DataResponse(int Version, JsonElement Data);
 public sealed record DataBody(int? ExpectedVersion, JsonElement? Data);
 public sealed record VersionResponse(int Version);
@@ -41,14 +41,9 @@ public static class WikiApi
 
     private static async Task<Ok<LoginResult>> Login(string wiki, LoginBody body, SessionService sessions, CancellationToken cancellationToken)
     {
-        var provider = body.Provider?.ToLowerInvariant() switch
-        {
-            "cookie" => ProviderKind.Cookie,
-            "botpassword" => ProviderKind.BotPassword,
-            "oauth" => ProviderKind.OAuth,
-            null => throw Invalid("'provider' is required: cookie, botpassword or oauth."),
-            var other => throw Invalid($"'{other}' is not a provider; use cookie, botpassword or oauth."),
-        };
+        if (body.Provider is null) throw Invalid("'provider' is required: cookie, botpassword or oauth.");
+        if (!WireNames.TryParse<ProviderKind>(body.Provider, out var provider))
+            throw Invalid($"'{body.Provider.ToLowerInvariant()}' is not a provider; use cookie, botpassword or oauth.");
         if (string.IsNullOrWhiteSpace(body.User) || body.User.Length > 85)
             throw Invalid("'user' is required: the global user name, at most 85 characters.");
         var request = new LoginRequest(wiki, body.User, provider, body.Remember, body.AppId, body.Consumer, Client(body.Client),
@@ -75,7 +70,7 @@ public static class WikiApi
         };
         var result = await logouts.LogoutAsync(new LogoutRequest(wiki, Cookies(body.Cookies, "cookies") ?? new Dictionary<string, string>(),
             Cookies(body.CentralCookies, "centralCookies"), scope, Client(body.Client)), cancellationToken);
-        return TypedResults.Ok(new LogoutResponse(result.TraceId, result.Outcome.Wire(), result.SetCookies, result.Survives));
+        return TypedResults.Ok(new LogoutResponse(result.TraceId, result.Outcome, result.SetCookies, result.Survives));
     }
 
     private static async Task<Ok<DataResponse>> GetData(string wiki, string id, SessionService sessions, CancellationToken cancellationToken)

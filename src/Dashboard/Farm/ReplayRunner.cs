@@ -15,7 +15,7 @@ public sealed record ReplayResult(string Scenario, bool AsExpected, string Summa
     public IReadOnlyDictionary<string, int> Statuses { get; init; } = new Dictionary<string, int>();
 
     public string? TraceId { get; init; }
-    public string? TraceOutcome { get; init; }
+    public LogoutOutcome? TraceOutcome { get; init; }
     public bool? CentralSessionSurvived { get; init; }
     public bool? LoggedBackIn { get; init; }
     public IReadOnlyList<string>? ResurrectionHandles { get; init; }
@@ -55,7 +55,7 @@ public sealed partial class ReplayRunner(
     LoopbackAddress address,
     FarmCatalog catalog,
     StoreHealth storeHealth,
-    SessionQueries queries,
+    TraceQueries traces,
     IOptions<ReplayOptions> options,
     SessionFeed feed,
     TimeProvider time,

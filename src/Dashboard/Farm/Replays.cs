@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Api;
 
@@ -19,14 +20,14 @@ public sealed partial class ReplayRunner
         run.Did($"{user.Name} visited {elsewhere}: {(wander.AutoLogin ? "logged in there by auto-login" : "no auto-login")}");
 
         var logout = Expect(await browser.LogoutAsync(user.Home, "local", cancellationToken), "Logout");
-        run.Did($"A broken integration on {user.Home} logged out with scope local: trace {logout.TraceId}, outcome {logout.Outcome}");
+        run.Did($"A broken integration on {user.Home} logged out with scope local: trace {logout.TraceId}, outcome {WireNames.Of(logout.Outcome)}");
         var back = Expect(await browser.VisitAsync(user.Home, cancellationToken), "Visit after logout");
         var loggedBackIn = back.AutoLogin && back.Session?.User == user.Name;
         run.Did($"{user.Name} opened {user.Home} again");
         run.Saw(loggedBackIn ? "The central session auto-logged the user straight back in" : $"The user stayed logged out ({back.Reason})");
 
-        var trace = await queries.TraceAsync(logout.TraceId, cancellationToken);
-        run.Saw($"Trace {trace.TraceId}: outcome {trace.Outcome}, central session survived: {trace.CentralSessionSurvived}, resurrections: {trace.Resurrections.Count}");
+        var trace = await traces.TraceAsync(logout.TraceId, cancellationToken);
+        run.Saw($"Trace {trace.TraceId}: outcome {WireNames.Of(trace.Outcome)}, central session survived: {trace.CentralSessionSurvived}, resurrections: {trace.Resurrections.Count}");
         var expected = loggedBackIn && trace.CentralSessionSurvived && trace.Resurrections.Count > 0;
         return run.Result(LogoutLogsBackIn, expected, expected
             ? $"Logging out on {user.Home} logged {user.Name} straight back in; the resurrection is linked to trace {trace.TraceId}."

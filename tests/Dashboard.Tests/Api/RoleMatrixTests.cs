@@ -101,7 +101,7 @@ public sealed class RoleMatrixTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     private async Task<int> AuditCountAsync() =>
-        (await app.Services.GetRequiredService<WikiSessions.Core.Admin.SessionQueries>().AuditAsync()).Total;
+        (await app.Services.GetRequiredService<WikiSessions.Core.Admin.FarmQueries>().AuditAsync()).Total;
 
     private async Task<long> EpochAsync()
     {

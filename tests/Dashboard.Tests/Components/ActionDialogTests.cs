@@ -32,8 +32,8 @@ public class ActionDialogTests : ComponentTest
         await dialogs.Find("#action-close").ClickAsync(new());
         await click;
 
-        Assert.Empty((await Queries.UserAsync(Alice)).ActiveSessions);
-        var audit = Assert.Single((await Queries.AuditAsync()).Items);
+        Assert.Empty((await UserQueries.UserAsync(Alice)).ActiveSessions);
+        var audit = Assert.Single((await FarmQueries.AuditAsync()).Items);
         Assert.Equal("Reported stolen laptop", audit.Reason);
         page.WaitForAssertion(() => Assert.Empty(page.FindAll(".session-list tbody tr")));
     }
@@ -85,7 +85,7 @@ public class ActionDialogTests : ComponentTest
         dialogs.WaitForAssertion(() => Assert.Contains("nothing the action reached still yields a session", dialogs.Find("#action-check").TextContent));
         await dialogs.Find("#action-close").ClickAsync(new());
         await click;
-        Assert.True((await Queries.UserAsync(Bob)).Prevented);
+        Assert.True((await UserQueries.UserAsync(Bob)).Prevented);
         page.WaitForAssertion(() => page.Find("#user-prevented"));
     }
 
@@ -128,7 +128,7 @@ public class ActionDialogTests : ComponentTest
         dialogs.WaitForAssertion(() => Assert.Contains("nothing the action reached still yields a session", dialogs.Find("#action-check").TextContent));
         await dialogs.Find("#action-close").ClickAsync(new());
         await click;
-        Assert.Equal(0, (await Queries.FarmBlastRadiusAsync()).ActiveSessions);
+        Assert.Equal(0, (await FarmQueries.FarmBlastRadiusAsync()).ActiveSessions);
     }
 
     [Fact]

@@ -43,7 +43,9 @@ public abstract class ComponentTest : IAsyncLifetime
 
     protected SessionService Sessions => Ctx.Services.GetRequiredService<SessionService>();
     protected LogoutService Logouts => Ctx.Services.GetRequiredService<LogoutService>();
-    protected SessionQueries Queries => Ctx.Services.GetRequiredService<SessionQueries>();
+    protected UserQueries UserQueries => Ctx.Services.GetRequiredService<UserQueries>();
+    protected TraceQueries TraceQueries => Ctx.Services.GetRequiredService<TraceQueries>();
+    protected FarmQueries FarmQueries => Ctx.Services.GetRequiredService<FarmQueries>();
     protected AdminService Admin => Ctx.Services.GetRequiredService<AdminService>();
     protected SessionFeed Feed => Ctx.Services.GetRequiredService<SessionFeed>();
 
@@ -85,7 +87,7 @@ public abstract class ComponentTest : IAsyncLifetime
     protected static Dictionary<string, string> CookiesFor(IEnumerable<SetCookie> setCookies, string host) =>
         setCookies.Where(c => c.Host == host && c.Value != "").ToDictionary(c => c.Name, c => c.Value);
 
-    protected async Task<string> HandleOfAsync(string user) => (await Queries.UserAsync(user)).ActiveSessions.Single().Handle;
+    protected async Task<string> HandleOfAsync(string user) => (await UserQueries.UserAsync(user)).ActiveSessions.Single().Handle;
 
     /// <summary>Logs in on enwiki, logs out with local scope (the broken integration), and lets auto-login bring the user back.</summary>
     protected async Task<string> ResurrectionAsync(string user)

@@ -2,6 +2,7 @@ using Bunit;
 using MudBlazor;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
+using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Components.Pages.Audit;
 using WikiSessions.Dashboard.Components.Pages.Replays;
 using WikiSessions.Dashboard.Components.Pages.Traces;
@@ -21,11 +22,27 @@ public class TraceAndAuditPagesTests : ComponentTest
         cut.WaitForAssertion(() => cut.Find(".resurrection-flag"));
         var flag = cut.Find(".resurrection-flag");
         Assert.Contains("logged straight back in on enwiki", flag.TextContent);
-        var handle = (await Queries.TraceAsync(traceId)).Resurrections.Single().SessionHandle;
+        var handle = (await TraceQueries.TraceAsync(traceId)).Resurrections.Single().SessionHandle;
         Assert.Equal($"/sessions/{handle}", flag.QuerySelector("a")!.GetAttribute("href"));
         Assert.NotNull(cut.Find("#central-survived"));
         Assert.Contains(cut.FindAll(".step-outcome"), s => s.TextContent.Contains("left alive"));
         Assert.Contains("enwiki_session", cut.Find("#trace-steps").TextContent);
+    }
+
+    [Fact]
+    public async Task The_trace_page_colours_each_step_by_its_kind_not_by_its_words()
+    {
+        var login = await LoginAsync(Bob);
+        var logout = await Logouts.LogoutAsync(new LogoutRequest("enwiki", CookiesFor(login.SetCookies, "en.wikipedia.org"),
+            CookiesFor(login.SetCookies, CentralHost), LogoutScope.Local, Browser));
+
+        var cut = Ctx.Render<TracePage>(p => p.Add(t => t.TraceId, logout.TraceId));
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll(".trace-step").Count));
+        Assert.NotNull(cut.Find(".trace-step[data-kind=ended] .mud-timeline-dot-success"));
+        Assert.NotNull(cut.Find(".trace-step[data-kind=centralLeftAlive] .mud-timeline-dot-error"));
+        Assert.Contains("mud-chip-color-warning", cut.Find("#trace-outcome").ClassName);
+        Assert.Equal("partial", cut.Find("#trace-outcome").TextContent);
     }
 
     [Fact]

@@ -102,5 +102,5 @@ public class UserPageTests : ComponentTest
     }
 
     private async Task<string> FirstHandleAsync(string wiki) =>
-        (await Queries.UserAsync(Alice)).ActiveSessions.First(s => s.Wiki == wiki).Handle;
+        (await UserQueries.UserAsync(Alice)).ActiveSessions.First(s => s.Wiki == wiki).Handle;
 }

@@ -10,7 +10,7 @@ public class WikiGridTests : ComponentTest
     [Fact]
     public async Task The_wiki_table_pages_sorts_and_searches_all_wikis_on_the_server()
     {
-        var wikis = await Queries.WikisAsync();
+        var wikis = await FarmQueries.WikisAsync();
         Assert.True(wikis.Count > 1000);
 
         var page = WikiPaging.Page(wikis, null, new GridState<WikiOverview> { Page = 2, PageSize = 15 });
@@ -31,7 +31,7 @@ public class WikiGridTests : ComponentTest
     [Fact]
     public async Task The_grid_shows_one_page_and_a_pager_over_every_wiki()
     {
-        var wikis = await Queries.WikisAsync();
+        var wikis = await FarmQueries.WikisAsync();
         Ctx.Render<MudPopoverProvider>();
         var cut = Ctx.Render<WikiGrid>(p => p.Add(g => g.Wikis, wikis));
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Api;
 using WikiSessions.Dashboard.Farm;
@@ -39,7 +40,7 @@ public class BrowserFlowTests(LoopbackAppFactory app) : IClassFixture<LoopbackAp
         Assert.Equal(browser.SessionIdOn("dewiki"), again.Session!.Id);
 
         var logout = (await browser.LogoutAsync("nowiki", "global", ct)).Value!;
-        Assert.Equal("complete", logout.Outcome);
+        Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
         Assert.Empty(browser.CookiesFor("nowiki"));
         Assert.Null(browser.CentralCookies());
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 using WikiSessions.Dashboard.Farm;
 
 namespace WikiSessions.Dashboard.Tests.Farm;
@@ -34,7 +35,7 @@ public class DemoFarmTests(BusyFarmFactory app) : IClassFixture<BusyFarmFactory>
         var wikis = await developer.GetFromJsonAsync<List<WikiOverview>>("/api/v1/admin/wikis", FarmApi.Json);
         var busy = wikis!.Where(w => w.ActiveSessions > 0).ToList();
         Assert.True(busy.Count >= 3, $"sessions on {busy.Count} wikis only");
-        Assert.Contains(busy, w => w.ByProvider.Keys.Any(k => k.Equals("cookie", StringComparison.OrdinalIgnoreCase)));
+        Assert.Contains(busy, w => w.ByProvider.ContainsKey(ProviderKind.Cookie));
     }
 
     [Fact]

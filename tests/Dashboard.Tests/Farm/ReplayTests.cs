@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 using WikiSessions.Dashboard.Farm;
 
 namespace WikiSessions.Dashboard.Tests.Farm;
@@ -24,7 +25,7 @@ public class ReplayTests(ReplayAppFactory app) : IClassFixture<ReplayAppFactory>
         var result = await RunAsync(ReplayRunner.LogoutLogsBackIn);
 
         Assert.True(result.LoggedBackIn);
-        Assert.Equal("partial", result.TraceOutcome);
+        Assert.Equal(LogoutOutcome.Partial, result.TraceOutcome);
         using var developer = app.Loopback(LoopbackAppFactory.StaffToken("developer"));
         var trace = await developer.GetFromJsonAsync<LogoutTraceView>($"/api/v1/admin/logout-traces/{result.TraceId}", FarmApi.Json);
         Assert.True(trace!.CentralSessionSurvived);

@@ -21,7 +21,9 @@ public partial class ActionDialog
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
-    [Inject] private SessionQueries Queries { get; set; } = default!;
+    [Inject] private SessionQueries SessionQueries { get; set; } = default!;
+    [Inject] private UserQueries UserQueries { get; set; } = default!;
+    [Inject] private FarmQueries FarmQueries { get; set; } = default!;
     [Inject] private AdminService Admin { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -71,9 +73,9 @@ public partial class ActionDialog
         {
             _radius = Kind switch
             {
-                AdminActionKind.RevokeSession => Describe((await Queries.SessionAsync(Handle!)).Session),
-                AdminActionKind.InvalidateEveryone => Describe(await Queries.FarmBlastRadiusAsync()),
-                _ => Describe(await Queries.UserBlastRadiusAsync(User!)),
+                AdminActionKind.RevokeSession => Describe((await SessionQueries.SessionAsync(Handle!)).Session),
+                AdminActionKind.InvalidateEveryone => Describe(await FarmQueries.FarmBlastRadiusAsync()),
+                _ => Describe(await UserQueries.UserBlastRadiusAsync(User!)),
             };
         }
         catch (Exception ex)
@@ -116,7 +118,7 @@ public partial class ActionDialog
     }
 
     private static string Describe(AdminSession s) =>
-        $"1 {s.Provider} session on {s.Wiki} of {s.User ?? "an anonymous user"}, last active {s.LastActivityAt:yyyy-MM-dd HH:mm} UTC, from {s.Ip ?? "an unknown address"}.";
+        $"1 {WireNames.Of(s.Provider)} session on {s.Wiki} of {s.User ?? "an anonymous user"}, last active {s.LastActivityAt:yyyy-MM-dd HH:mm} UTC, from {s.Ip ?? "an unknown address"}.";
 
     private static string Describe(BlastRadius r) =>
         $"{r.ActiveSessions:N0} active sessions on {r.Wikis:N0} wikis, {r.CentralSessions:N0} central sessions"

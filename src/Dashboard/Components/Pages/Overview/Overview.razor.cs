@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Components.Shared;
 
@@ -11,7 +12,7 @@ public partial class Overview
     /// <summary>Events kept for the live feed; older ones drop off.</summary>
     public const int FeedLength = 200;
 
-    [Inject] private SessionQueries Queries { get; set; } = default!;
+    [Inject] private FarmQueries Queries { get; set; } = default!;
     [Inject] private SessionFeed Feed { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -27,7 +28,7 @@ public partial class Overview
     private RedrawThrottle? _throttle;
     private IDisposable? _subscription;
 
-    private IEnumerable<IGrouping<string, WikiOverview>> Groups => _wikis!.GroupBy(w => w.Group).OrderBy(g => g.Key);
+    private IEnumerable<IGrouping<DeploymentGroup, WikiOverview>> Groups => _wikis!.GroupBy(w => w.Group).OrderBy(g => g.Key);
 
     protected override async Task OnInitializedAsync()
     {
@@ -69,8 +70,8 @@ public partial class Overview
         }
     }
 
-    private static string ProviderLine(IEnumerable<KeyValuePair<string, int>> counts) =>
-        string.Join(" · ", counts.GroupBy(c => c.Key).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Sum(c => c.Value):N0}")) is { Length: > 0 } line
+    private static string ProviderLine(IEnumerable<KeyValuePair<ProviderKind, int>> counts) =>
+        string.Join(" · ", counts.GroupBy(c => WireNames.Of(c.Key)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Sum(c => c.Value):N0}")) is { Length: > 0 } line
             ? line : "no active sessions";
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using MudBlazor;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 
 namespace WikiSessions.Dashboard.Components.Pages.Overview;
 
@@ -13,14 +14,15 @@ public static class WikiPaging
         {
             var term = search.Trim();
             rows = rows.Where(w => w.Wiki.Contains(term, StringComparison.OrdinalIgnoreCase)
-                || w.Host.Contains(term, StringComparison.OrdinalIgnoreCase) || w.Group.Equals(term, StringComparison.OrdinalIgnoreCase));
+                || w.Host.Contains(term, StringComparison.OrdinalIgnoreCase) || WireNames.TryParse<DeploymentGroup>(term, out var group) && w.Group == group);
         }
         var sort = state.SortDefinitions.FirstOrDefault();
         IOrderedEnumerable<WikiOverview> ordered = sort?.SortBy switch
         {
             nameof(WikiOverview.Host) => Order(rows, w => w.Host, sort.Descending),
             nameof(WikiOverview.Group) => Order(rows, w => w.Group, sort.Descending),
-            nameof(WikiOverview.Status) => Order(rows, w => w.Status, sort.Descending),
+            // Alphabetical, as the column reads (closed, open, private).
+            nameof(WikiOverview.Status) => Order(rows, w => WireNames.Of(w.Status), sort.Descending),
             nameof(WikiOverview.ActiveSessions) => Order(rows, w => w.ActiveSessions, sort.Descending),
             nameof(WikiOverview.Wiki) => Order(rows, w => w.Wiki, sort.Descending),
             // Busiest first unless the user sorts: that is what an operator scans for.

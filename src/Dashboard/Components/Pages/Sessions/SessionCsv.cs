@@ -1,4 +1,5 @@
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 
 namespace WikiSessions.Dashboard.Components.Pages.Sessions;
 
@@ -11,7 +12,7 @@ public static class SessionCsv
         void Add(string key, string? value) { if (!string.IsNullOrEmpty(value)) parts.Add($"{key}={Uri.EscapeDataString(value)}"); }
         Add("wiki", filter.Wiki);
         Add("user", filter.User);
-        Add("provider", filter.Provider);
+        Add("provider", filter.Provider is { } provider ? WireNames.Of(provider) : null);
         Add("ip", filter.Ip);
         Add("active", filter.Active is { } a ? (a ? "true" : "false") : null);
         return parts.Count == 0 ? "" : "?" + string.Join("&", parts);

@@ -12,7 +12,7 @@ public partial class UserPage
     /// <summary>The global user shown, from the route.</summary>
     [Parameter] public string? Name { get; set; }
 
-    [Inject] private SessionQueries Queries { get; set; } = default!;
+    [Inject] private UserQueries Queries { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;

@@ -1,0 +1,68 @@
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Sessions;
+
+namespace WikiSessions.Core.Admin;
+
+public sealed record WikiOverview(string Wiki, string Host, DeploymentGroup Group, WikiStatus Status, int ActiveSessions, IReadOnlyDictionary<ProviderKind, int> ByProvider);
+
+/// <summary>Events and errors of a wiki, or of a deployment group (then <paramref name="Key"/> is the group as the API spells it).</summary>
+public sealed record ErrorRate(string Key, int Events, int Errors);
+public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string Action, string Reason, string Target, int SessionsEnded, string Detail);
+
+/// <summary>The whole farm for the admin API and the dashboard: sessions per wiki, error rates, the audit log.</summary>
+public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDirectory farm, TimeProvider time)
+{
+    /// <summary>Active sessions per wiki and provider, for every wiki of the farm.</summary>
+    public async Task<IReadOnlyList<WikiOverview>> WikisAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var active = await AdminReads.ActiveAsync(db, time.GetUtcNow(), cancellationToken);
+        var counts = await active.GroupBy(s => new { s.WikiId, s.Provider })
+            .Select(g => new { g.Key.WikiId, g.Key.Provider, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var byWiki = counts.ToLookup(c => c.WikiId);
+        return (await farm.AllAsync(cancellationToken)).OrderBy(w => w.DbName, StringComparer.Ordinal).Select(w => new WikiOverview(
+            w.DbName, w.Host, w.Group, w.Status, byWiki[w.Id].Sum(c => c.Count),
+            byWiki[w.Id].ToDictionary(c => c.Provider, c => c.Count))).ToList();
+    }
+
+    /// <summary>Active sessions in the whole farm: what invalidate-everyone would end.</summary>
+    public async Task<BlastRadius> FarmBlastRadiusAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var active = await AdminReads.ActiveAsync(db, now, cancellationToken);
+        return new BlastRadius(await active.CountAsync(cancellationToken), await active.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken),
+            await Validity.Active(db, db.CentralSessions, await AdminReads.EpochAsync(db, cancellationToken), now).CountAsync(cancellationToken), 0, 0);
+    }
+
+    public async Task<Paged<AuditView>> AuditAsync(int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
+    {
+        (page, pageSize) = AdminReads.Clamp(page, pageSize);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var total = await db.Audit.CountAsync(cancellationToken);
+        var items = await db.Audit.OrderByDescending(a => a.Id).Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(a => new AuditView(a.Id, a.At, a.Actor, a.Action, a.Reason, a.Target, a.SessionsEnded, a.Detail)).ToListAsync(cancellationToken);
+        return new Paged<AuditView>(items, total, page, pageSize);
+    }
+
+    /// <summary>Events and errors (rejections, refusals, store failures) per wiki since a time, for the overview's charts.</summary>
+    public async Task<IReadOnlyList<ErrorRate>> ErrorRatesAsync(DateTimeOffset since, bool byGroup, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.Events.Where(e => e.At >= since && e.WikiId != null)
+            .GroupBy(e => new { e.WikiId, Error = e.Kind == SessionEventKind.MetadataRejected || e.Kind == SessionEventKind.Refused || e.Kind == SessionEventKind.StoreFailure || e.Kind == SessionEventKind.Resurrection })
+            .Select(g => new { g.Key.WikiId, g.Key.Error, Count = g.Count() }).ToListAsync(cancellationToken);
+        var result = new Dictionary<string, (int Events, int Errors)>();
+        foreach (var row in rows)
+        {
+            var wiki = await farm.GetAsync(row.WikiId!.Value, cancellationToken);
+            var key = byGroup ? WireNames.Of(wiki.Group) : wiki.DbName;
+            var (events, errors) = result.GetValueOrDefault(key);
+            result[key] = (events + row.Count, errors + (row.Error ? row.Count : 0));
+        }
+        return result.Select(r => new ErrorRate(r.Key, r.Value.Events, r.Value.Errors)).OrderByDescending(r => r.Errors).ThenBy(r => r.Key).ToList();
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Sessions;
+
+namespace WikiSessions.Core.Admin;
+
+public sealed record BotPasswordView(string AppId, string Grants, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+public sealed record OAuthGrantView(string Consumer, string Grants, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
+
+public sealed record UserDetail(
+    string Name, bool Prevented, DateTimeOffset? PreventedAt, IReadOnlyList<string> AttachedWikis,
+    IReadOnlyList<BotPasswordView> BotPasswords, IReadOnlyList<OAuthGrantView> OAuthGrants, IReadOnlyList<AdminSession> ActiveSessions)
+{
+    /// <summary>The user's latest refused logins (prevented, revoked bot password or grant, closed wiki), newest first.</summary>
+    public IReadOnlyList<EventView> RefusedLogins { get; init; } = [];
+}
+
+/// <summary>What an action on a user would end, shown before a steward confirms it.</summary>
+public sealed record BlastRadius(int ActiveSessions, int Wikis, int CentralSessions, int BotPasswords, int OAuthGrants);
+
+/// <summary>Global users for the admin API and the dashboard: who they are, their sessions, and what acting on them would end.</summary>
+public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDirectory farm, SessionQueries sessions, TimeProvider time)
+{
+    public async Task<UserDetail> UserAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await AdminReads.FindUserAsync(db, name, cancellationToken);
+        var wikiIds = await db.Attachments.Where(a => a.UserId == user.Id).Select(a => a.WikiId).ToListAsync(cancellationToken);
+        var attached = new List<string>();
+        foreach (var id in wikiIds) attached.Add((await farm.GetAsync(id, cancellationToken)).DbName);
+        var bots = await db.BotPasswords.Where(p => p.UserId == user.Id).OrderBy(p => p.AppId)
+            .Select(p => new BotPasswordView(p.AppId, p.Grants, p.CreatedAt, p.RevokedAt)).ToListAsync(cancellationToken);
+        var grants = await db.OAuthGrants.Where(g => g.UserId == user.Id).OrderBy(g => g.Consumer!.Name)
+            .Select(g => new OAuthGrantView(g.Consumer!.Name, g.Grants, g.CreatedAt, g.RevokedAt)).ToListAsync(cancellationToken);
+        var active = await (await AdminReads.ActiveAsync(db, time.GetUtcNow(), cancellationToken)).Where(s => s.UserId == user.Id && s.UserToken == user.Token)
+            .OrderByDescending(s => s.LastActivityAt).Take(AdminReads.MaxPageSize).ToListAsync(cancellationToken);
+        var refusals = await db.Events.Where(e => e.UserId == user.Id && e.Kind == SessionEventKind.Refused)
+            .OrderByDescending(e => e.At).Take(20).ToListAsync(cancellationToken);
+        var refused = new List<EventView>();
+        foreach (var e in refusals)
+            refused.Add(new EventView(e.At, e.Kind, e.WikiId is { } w ? (await farm.GetAsync(w, cancellationToken)).DbName : null, null, e.Detail));
+        return new UserDetail(user.Name, user.Prevented, user.PreventedAt, attached.Order(StringComparer.Ordinal).ToList(), bots, grants,
+            await sessions.ViewsAsync(db, active, cancellationToken)) { RefusedLogins = refused };
+    }
+
+    /// <summary>Every session of the user, newest first, each with how and why it ended.</summary>
+    public async Task<Paged<AdminSession>> HistoryAsync(string name, int page = 1, int pageSize = 100, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await AdminReads.FindUserAsync(db, name, cancellationToken);
+        return await sessions.PageAsync(db, db.Sessions.Where(s => s.UserId == user.Id).OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id), page, pageSize, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> SuggestUsersAsync(string prefix, int limit = 10, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(prefix)) return [];
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.Where(u => u.Name.StartsWith(prefix)).OrderBy(u => u.Name).Select(u => u.Name).Take(Math.Clamp(limit, 1, 50)).ToListAsync(cancellationToken);
+    }
+
+    public async Task<BlastRadius> UserBlastRadiusAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await AdminReads.FindUserAsync(db, name, cancellationToken);
+        var now = time.GetUtcNow();
+        var active = (await AdminReads.ActiveAsync(db, now, cancellationToken)).Where(s => s.UserId == user.Id);
+        return new BlastRadius(
+            await active.CountAsync(cancellationToken),
+            await active.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken),
+            await Validity.Active(db, db.CentralSessions.Where(s => s.UserId == user.Id), await AdminReads.EpochAsync(db, cancellationToken), now).CountAsync(cancellationToken),
+            await db.BotPasswords.CountAsync(p => p.UserId == user.Id && p.RevokedAt == null, cancellationToken),
+            await db.OAuthGrants.CountAsync(g => g.UserId == user.Id && g.RevokedAt == null, cancellationToken));
+    }
+}
