@@ -50,7 +50,7 @@ public sealed class AdminService(
                 ? await SessionRecords.EndBrowsersAsync(db, centralIds, EndReason.Revoked, actor.Name, now, cancellationToken)
                 : (0, 0, 0);
             var wiki = await farm.GetAsync(session.WikiId, cancellationToken);
-            db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, now, wiki.Id, session, session.UserId, $"Revoked by {actor.Name} ({Wire(scope)}): {reason}"));
+            db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, now, wiki.Id, session, session.UserId, $"Revoked by {actor.Name} ({WireNames.Of(scope)}): {reason}"));
             var survives = browser || live == 0 ? null
                 : $"The browser's central session is still valid: auto-login (or its remember-me token) can log {session.User?.Name ?? "the user"} back in on any wiki. Revoke with scope 'browser' to end it too.";
             var what = browser
@@ -58,7 +58,7 @@ public sealed class AdminService(
                 : $"{wiki.DbName} session of {session.User?.Name ?? "an anonymous user"}";
             var wikis = await db.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == now))
                 .Select(s => s.Wiki!.DbName).Distinct().ToListAsync(cancellationToken);
-            return new Outcome("revoke-session", handle, ended + linkedEnded, centrals, tokens, $"Revoked ({Wire(scope)} scope) {what}", wikis, session.User?.Name, survives,
+            return new Outcome("revoke-session", handle, ended + linkedEnded, centrals, tokens, $"Revoked ({WireNames.Of(scope)} scope) {what}", wikis, session.User?.Name, survives,
                 q => browser
                     ? new Scope(q.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))),
                         q.CentralSessions.Where(c => centralIds.Contains(c.Id)),
@@ -228,8 +228,6 @@ public sealed class AdminService(
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
         return await Validity.Active(db, db.CentralSessions.Where(c => centralIds.Contains(c.Id)), epoch, now).CountAsync(cancellationToken);
     }
-
-    public static string Wire(RevokeScope scope) => scope == RevokeScope.Browser ? "browser" : "session";
 
     /// <summary>Why the action's sessions ended, so listeners (the live hub's wiki notices) need not parse the detail.</summary>
     private static EndReason EndReasonOf(string action) => action switch

@@ -99,7 +99,4 @@ public static class EndReasons
         EndReason.WikiClosed => "The wiki was closed.",
         _ => reason.ToString(),
     };
-
-    /// <summary>Wire form of an outcome as the API contract spells it; kept for the logout service's event texts.</summary>
-    public static string Wire(this LogoutOutcome outcome) => WireNames.Of(outcome);
 }

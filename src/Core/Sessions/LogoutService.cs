@@ -147,14 +147,14 @@ public sealed class LogoutService(
         trace.FinishedAt = now + time.GetElapsedTime(started);
         db.LogoutTraces.Add(trace);
         db.Events.Add(SessionRecords.Event(SessionEventKind.LogoutTraceFinished, now, wiki.Id, local, trace.UserId,
-            $"{request.Scope} logout {trace.Outcome.Wire()}: {trace.Steps.Sum(s => s.SessionsEnded)} sessions ended on {trace.Steps.Count(s => s.SessionsEnded > 0)} wikis"));
+            $"{WireNames.Of(request.Scope)} logout {WireNames.Of(trace.Outcome)}: {trace.Steps.Sum(s => s.SessionsEnded)} sessions ended on {trace.Steps.Count(s => s.SessionsEnded > 0)} wikis"));
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
 
         var userName = trace.UserId is { } uid ? await db.Users.Where(u => u.Id == uid).Select(u => u.Name).FirstOrDefaultAsync(cancellationToken) : null;
         logger.LogDebug("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, userName, wiki.DbName, request.Scope, trace.Outcome);
         feed.Publish(new SessionNotice(SessionEventKind.LogoutTraceFinished, now, wiki.DbName, local?.Handle, userName, local?.Provider,
-            $"{request.Scope} logout: {trace.Outcome.Wire()}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
+            $"{WireNames.Of(request.Scope)} logout: {WireNames.Of(trace.Outcome)}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
         return new LogoutResult(trace.Id, trace.Outcome, setCookies, centralAlive
             ? "The browser's central session is still valid: auto-login can log the user back in on any wiki. Log out with scope 'global' to end it."
             : null);

@@ -52,7 +52,7 @@ public sealed class SessionService(
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var userId = await db.Users.Where(u => u.Name == request.User).Select(u => (int?)u.Id).FirstOrDefaultAsync(cancellationToken);
             var now = time.GetUtcNow();
-            db.Events.Add(SessionRecords.Event(SessionEventKind.Refused, now, wiki?.Id, null, userId, $"Login through {Wire(request.Provider)} refused: {why}"));
+            db.Events.Add(SessionRecords.Event(SessionEventKind.Refused, now, wiki?.Id, null, userId, $"Login through {WireNames.Of(request.Provider)} refused: {why}"));
             await db.SaveChangesAsync(cancellationToken);
             feed.Publish(new SessionNotice(SessionEventKind.Refused, now, request.Wiki, null, request.User, request.Provider, why));
         }
@@ -70,7 +70,7 @@ public sealed class SessionService(
                 throw new SessionException(Failure.Forbidden, $"{wiki.DbName} is closed: nobody can log in there.");
             var setting = (await farm.SettingsAsync(wiki.Id, cancellationToken))[request.Provider];
             if (!setting.Enabled)
-                throw new SessionException(Failure.Forbidden, $"The {Wire(request.Provider)} provider is disabled on {wiki.DbName}.");
+                throw new SessionException(Failure.Forbidden, $"The {WireNames.Of(request.Provider)} provider is disabled on {wiki.DbName}.");
             var provider = ProviderFor(request.Provider);
 
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -87,7 +87,7 @@ public sealed class SessionService(
                 if (made is Draft draft)
                 {
                     draft.Session.Origin = SessionOrigin.Login;
-                    made = draft with { Event = SessionEventKind.Created, Detail = $"Logged in through {Wire(request.Provider)}" };
+                    made = draft with { Event = SessionEventKind.Created, Detail = $"Logged in through {WireNames.Of(request.Provider)}" };
                     // A new login replaces the session the browser still carries for this provider: its old ID must not stay a credential.
                     if (provider.Claim(wiki, c.Cookies, null)?.SessionId is { } carried)
                     {
@@ -218,7 +218,7 @@ public sealed class SessionService(
         if (claims.Count == 0) return null;
         if (claims.Count > 1 && claims[0].Priority == claims[1].Priority)
         {
-            var tied = claims.Where(c => c.Priority == claims[0].Priority).Select(c => Wire(c.Provider.Kind));
+            var tied = claims.Where(c => c.Priority == claims[0].Priority).Select(c => WireNames.Of(c.Provider.Kind));
             throw new SessionException(Failure.Misconfigured,
                 $"The {string.Join(" and ", tied)} providers both recognise this request with priority {claims[0].Priority} on {wiki.DbName}. " +
                 "A tie is never settled silently: give the providers different priorities.");
@@ -363,12 +363,9 @@ public sealed class SessionService(
     private SessionProvider ProviderFor(ProviderKind kind) => _providers.First(p => p.Kind == kind);
 
     private static WikiSession View(Session s, Wiki wiki, GlobalUser? user, string id) =>
-        new(id, wiki.DbName, user?.Name, Wire(s.Provider), null, s.CreatedAt, s.LastActivityAt, s.ExpiresAt, s.Remember);
+        new(id, wiki.DbName, user?.Name, WireNames.Of(s.Provider), null, s.CreatedAt, s.LastActivityAt, s.ExpiresAt, s.Remember);
 
     private static ResolveResult NoSession(string reason, IEnumerable<SetCookie>? clear = null) => new(null, false, clear?.ToList() ?? [], reason);
-
-    /// <summary>The provider's name as the API spells it.</summary>
-    public static string Wire(ProviderKind kind) => WireNames.Of(kind);
 
     private async Task<Wiki> RequireWikiAsync(string name, CancellationToken cancellationToken) =>
         await farm.FindAsync(name, cancellationToken) ?? throw new SessionException(Failure.NotFound, $"There is no wiki named '{name}' in the farm.");
