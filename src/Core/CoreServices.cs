@@ -50,6 +50,7 @@ public static class CoreServices
         services.AddSingleton<SessionProvider, CookieSessionProvider>();
         services.AddSingleton<SessionProvider, BotPasswordSessionProvider>();
         services.AddSingleton<SessionProvider, OAuthSessionProvider>();
+        services.AddSingleton(ServerKey.Load(configuration, dataFolder));
         services.AddSingleton<FarmDirectory>();
         services.AddSingleton<SessionFeed>();
         services.AddSingleton<SessionService>();

@@ -18,7 +18,8 @@ public static class DashboardSetup
     {
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(builder.Configuration).Enrich.FromLogContext().WriteTo.Console();
+            // ReadFrom.Services adds any sink registered in the container (the tests capture every line this way).
+            logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext().Enrich.With<LogRedaction>().WriteTo.Console();
             if (builder.Configuration["Serilog:Seq:ServerUrl"] is { Length: > 0 } seq)
                 logger.WriteTo.Seq(seq);
         });

@@ -35,6 +35,4 @@ public class FarmState
     /// <summary>Sessions carry the epoch they were made in; bumping it ends every session in one statement.</summary>
     public long Epoch { get; set; }
     public DateTimeOffset? EpochChangedAt { get; set; }
-    /// <summary>Key for session handles and derived OAuth session IDs.</summary>
-    public required string Secret { get; set; }
 }

@@ -52,7 +52,7 @@ public static class SeedLoader
         {
             Provider = p.Provider, Priority = p.Priority, PersistsSessionId = p.PersistsSessionId, CanChangeUser = p.CanChangeUser,
         }));
-        db.Farm.Add(new FarmState { Secret = Secrets.NewToken() });
+        db.Farm.Add(new FarmState());
         await db.SaveChangesAsync(cancellationToken);
         var wikiIds = wikis.ToDictionary(w => w.DbName, w => w.Id);
 

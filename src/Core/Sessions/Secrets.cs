@@ -9,7 +9,7 @@ public static class Secrets
     /// <summary>A new session ID: 128 bits from the system's cryptographic RNG, as 32 lowercase hex digits.</summary>
     public static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
-    /// <summary>A new secret token of 256 bits (API keys, user tokens, server secret).</summary>
+    /// <summary>A new secret token of 256 bits (API keys, user tokens, server keys).</summary>
     public static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>True for a well-formed session ID: exactly 32 hex digits.</summary>
@@ -21,9 +21,6 @@ public static class Secrets
 
     public static string Hmac(string key, string value) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)));
-
-    /// <summary>The non-secret handle of a session: stable, and useless for logging in.</summary>
-    public static string Handle(string serverSecret, string sessionId) => Hmac(serverSecret, "handle|" + sessionId)[..16];
 
     public static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));

@@ -8,7 +8,7 @@ namespace WikiSessions.Core.Sessions;
 public sealed class SessionContext(
     SessionsDb db, Wiki wiki, FarmState state, ClientInfo client,
     IReadOnlyDictionary<string, string> cookies, IReadOnlyDictionary<string, string> centralCookies, string? authorization,
-    DateTimeOffset now, SessionOptions options)
+    DateTimeOffset now, SessionOptions options, ServerKey key)
 {
     public SessionsDb Db => db;
     public Wiki Wiki => wiki;
@@ -20,6 +20,7 @@ public sealed class SessionContext(
     public string? Authorization => authorization;
     public DateTimeOffset Now => now;
     public SessionOptions Options => options;
+    public ServerKey Key => key;
 
     public TimeSpan Lifetime(bool remember) => remember ? options.RememberDuration : options.IdleTimeout;
 
@@ -56,7 +57,7 @@ public sealed class SessionContext(
     /// again, and the store, which keeps neither the credential nor the result, cannot compute it.
     /// </summary>
     public string DerivedId(string purpose, string credential, Session session) =>
-        Secrets.Hmac(state.Secret, $"{purpose}|{credential}|{session.WikiId}|{session.CreatedAt.UtcTicks}")[..32];
+        key.Mac($"{purpose}|{credential}|{session.WikiId}|{session.CreatedAt.UtcTicks}")[..32];
 
     /// <summary>Creation times of one credential's sessions on one wiki are distinct, so their derived IDs are too.</summary>
     public DateTimeOffset NextCreatedAt(DateTimeOffset? latest) => latest is { } last && last >= now ? last.AddTicks(1) : now;

@@ -20,6 +20,7 @@ public sealed class SessionService(
     SessionFeed feed,
     StoreHealth storeHealth,
     IOptions<SessionOptions> options,
+    ServerKey key,
     TimeProvider time,
     ILogger<SessionService> logger)
 {
@@ -202,7 +203,7 @@ public sealed class SessionService(
     private async Task<SessionContext> ContextAsync(SessionsDb db, Wiki wiki, ClientInfo client, IReadOnlyDictionary<string, string>? cookies,
         IReadOnlyDictionary<string, string>? centralCookies, string? authorization, CancellationToken cancellationToken) =>
         new(db, wiki, await db.Farm.AsNoTracking().SingleAsync(cancellationToken), client,
-            CookieRules.Usable(cookies), CookieRules.Usable(centralCookies), authorization, time.GetUtcNow(), _options);
+            CookieRules.Usable(cookies), CookieRules.Usable(centralCookies), authorization, time.GetUtcNow(), _options, key);
 
     /// <summary>The highest-priority provider that recognises the request; a tie is an error, never a silent choice.</summary>
     private async Task<(SessionProvider Provider, ProviderClaim Claim)?> WinningClaimAsync(
@@ -269,7 +270,7 @@ public sealed class SessionService(
                 var cookies = ProviderFor(session.Provider).Persist(c.Wiki, session, draft.Id, draft.User, c.Client, draft.RememberToken)
                     .Concat(draft.ExtraCookies).ToList();
                 session.IdHash = Secrets.Sha256(draft.Id);
-                session.Handle = Secrets.Handle(c.State.Secret, draft.Id);
+                session.Handle = key.Handle(draft.Id);
                 session.CookiesSet = string.Join(",", cookies.Select(k => k.Name));
                 c.Db.Sessions.Add(session);
                 await c.Db.SaveChangesAsync(cancellationToken); // the session's key, for its events

@@ -77,7 +77,8 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             SessionException refused => (((IStatusCodeHttpResult)ApiSetup.Problem(refused)).StatusCode ?? 400, refused.Message),
             _ => (StatusCodes.Status503ServiceUnavailable, "The session service hit an unexpected error; nothing was changed. Retry, and report it if it persists."),
         };
-        if (status >= 500) logger.LogError(exception, "Unhandled error on {Path}", context.Request.Path);
+        // The route pattern, never the raw path: on the data routes the path holds a session ID.
+        if (status >= 500) logger.LogError(exception, "Unhandled error on {Route}", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched route)");
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

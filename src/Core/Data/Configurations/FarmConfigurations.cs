@@ -30,7 +30,6 @@ public sealed class FarmStateConfiguration : IEntityTypeConfiguration<FarmState>
     public void Configure(EntityTypeBuilder<FarmState> b)
     {
         b.Property(f => f.Id).ValueGeneratedNever();
-        b.Property(f => f.Secret).HasMaxLength(128);
     }
 }
 

@@ -151,7 +151,7 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         var id = Secrets.NewSessionId();
         var central = new CentralSession
         {
-            IdHash = Secrets.Sha256(id), Handle = Secrets.Handle(c.State.Secret, id), UserId = user.Id,
+            IdHash = Secrets.Sha256(id), Handle = c.Key.Handle(id), UserId = user.Id,
             CreatedAt = c.Now, LastActivityAt = c.Now, ExpiresAt = c.Now + c.Lifetime(remember), Remember = remember,
             Ip = c.Client.Ip, UserAgent = c.Client.UserAgent, UserToken = user.Token, Epoch = c.State.Epoch,
         };

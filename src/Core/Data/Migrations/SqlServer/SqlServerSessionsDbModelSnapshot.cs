@@ -195,11 +195,6 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<long?>("EpochChangedAt")
                         .HasColumnType("bigint");
 
-                    b.Property<string>("Secret")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
-
                     b.HasKey("Id");
 
                     b.ToTable("Farm");

@@ -184,11 +184,6 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Property<long?>("EpochChangedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Secret")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT");
-
                     b.HasKey("Id");
 
                     b.ToTable("Farm");
