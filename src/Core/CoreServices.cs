@@ -52,6 +52,8 @@ public static class CoreServices
         services.AddSingleton<SessionProvider, OAuthSessionProvider>();
         services.AddSingleton(ServerKey.Load(configuration, dataFolder));
         services.AddSingleton<FarmDirectory>();
+        services.AddSingleton<MediaWiki.BlobCipher>();
+        services.AddSingleton<MediaWiki.MediaWikiStore>();
         services.AddSingleton<SessionFeed>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<LogoutService>();

@@ -25,6 +25,7 @@ public abstract class SessionsDb(DbContextOptions options) : DbContext(options)
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<CentralSession> CentralSessions => Set<CentralSession>();
     public DbSet<RememberToken> RememberTokens => Set<RememberToken>();
+    public DbSet<StoredBlob> Blobs => Set<StoredBlob>();
     public DbSet<SessionEvent> Events => Set<SessionEvent>();
     public DbSet<MetadataDiff> MetadataDiffs => Set<MetadataDiff>();
     public DbSet<LogoutTrace> LogoutTraces => Set<LogoutTrace>();

@@ -18,7 +18,15 @@ public enum ProviderKind
 public enum StaffRole { Steward, Developer, Support }
 
 /// <summary>How a session came to be.</summary>
-public enum SessionOrigin { Login, AutoLogin, RememberMe, OAuthRequest }
+public enum SessionOrigin
+{
+    Login,
+    AutoLogin,
+    RememberMe,
+    OAuthRequest,
+    /// <summary>A session a stock MediaWiki keeps in the service's store (the Kask protocol).</summary>
+    MediaWiki,
+}
 
 /// <summary>Why a session ended. Shown to support staff in plain words by <see cref="EndReasons.Describe"/>.</summary>
 public enum EndReason

@@ -70,6 +70,9 @@ public sealed class SessionSweeper(
         var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
         await InBatchesAsync(() => db.RememberTokens.Where(t => t.EndedAt < cutoff).Take(batch).ExecuteDeleteAsync(cancellationToken), batch);
+        // MediaWiki's session bodies hold its secrets: gone as soon as they can no longer be read, not after the retention.
+        await InBatchesAsync(() => db.Blobs.Where(b => b.ExpiresAt <= now || db.Sessions.Any(s => s.Id == b.SessionId && s.EndedAt != null)).Take(batch)
+            .ExecuteDeleteAsync(cancellationToken), batch);
         // A trace stays, with its steps, while a kept session still points at it as the logout it resurrected.
         var oldTraces = db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id));
         await InBatchesAsync(() => db.LogoutTraceSteps.Where(step => oldTraces.Any(t => t.Id == step.TraceId)).Take(batch)

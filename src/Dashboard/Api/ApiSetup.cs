@@ -41,6 +41,7 @@ public static class ApiSetup
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapWikiApi();
         app.MapAdminApi();
+        app.MapMediaWikiStore();
         return app;
     }
 

@@ -44,6 +44,20 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
     }
 }
 
+public sealed class StoredBlobConfiguration : IEntityTypeConfiguration<StoredBlob>
+{
+    public void Configure(EntityTypeBuilder<StoredBlob> b)
+    {
+        b.Property(x => x.KeyHash).HasMaxLength(64);
+        b.Property(x => x.Kind).HasMaxLength(64);
+        b.HasOne<Wiki>().WithMany().HasForeignKey(x => x.WikiId);
+        // No foreign key to the session: the sweeper removes either in its own pass.
+        b.HasIndex(x => x.KeyHash).IsUnique();
+        b.HasIndex(x => x.SessionId);
+        b.HasIndex(x => x.ExpiresAt);
+    }
+}
+
 public sealed class RememberTokenConfiguration : IEntityTypeConfiguration<RememberToken>
 {
     public void Configure(EntityTypeBuilder<RememberToken> b)

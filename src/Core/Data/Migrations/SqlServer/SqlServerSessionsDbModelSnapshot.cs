@@ -774,6 +774,66 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.ToTable("Staff");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<byte[]>("Body")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("int");
+
+                    b.Property<long>("ReadAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SessionId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("WikiId")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Writes")
+                        .HasColumnType("int");
+
+                    b.Property<long>("WrittenAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("KeyHash")
+                        .IsUnique();
+
+                    b.HasIndex("SessionId");
+
+                    b.HasIndex("WikiId");
+
+                    b.ToTable("Blobs");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.UserAttachment", b =>
                 {
                     b.Property<int>("UserId")
@@ -958,6 +1018,15 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Navigation("User");
 
                     b.Navigation("Wiki");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.Wiki", null)
+                        .WithMany()
+                        .HasForeignKey("WikiId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.UserAttachment", b =>

@@ -742,6 +742,64 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.ToTable("Staff");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Body")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SessionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("WikiId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Writes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("WrittenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("KeyHash")
+                        .IsUnique();
+
+                    b.HasIndex("SessionId");
+
+                    b.HasIndex("WikiId");
+
+                    b.ToTable("Blobs");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.UserAttachment", b =>
                 {
                     b.Property<int>("UserId")
@@ -924,6 +982,15 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Navigation("User");
 
                     b.Navigation("Wiki");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.Wiki", null)
+                        .WithMany()
+                        .HasForeignKey("WikiId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.UserAttachment", b =>

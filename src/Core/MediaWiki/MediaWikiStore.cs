@@ -1,0 +1,288 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Sessions;
+
+namespace WikiSessions.Core.MediaWiki;
+
+/// <summary>
+/// The session store of stock MediaWiki wikis, over the protocol of Wikimedia's Kask (<c>RESTBagOStuff</c>): values
+/// by key, written and read back byte for byte. Each <c>{dbname}:MWSession:{id}</c> value is also a session of the
+/// console, so the one validity rule applies: a session a steward revoked, a user invalidated or prevented, or an
+/// invalidation of everyone answers 404, and MediaWiki sees no session on its next request.
+/// </summary>
+public sealed class MediaWikiStore(
+    IDbContextFactory<SessionsDb> dbFactory,
+    FarmDirectory farm,
+    BlobCipher cipher,
+    ServerKey serverKey,
+    SessionFeed feed,
+    StoreHealth storeHealth,
+    IOptions<SessionOptions> options,
+    TimeProvider time,
+    ILogger<MediaWikiStore> logger)
+{
+    public const string SessionKind = "MWSession";
+    public const int MaxBodyBytes = 64 * 1024;
+    public const int MaxKeyLength = 512;
+
+    /// <summary>What MediaWiki does around a login or logout arrives as separate calls: a DELETE, then a write of a new key.</summary>
+    private static readonly TimeSpan FollowUp = TimeSpan.FromSeconds(1);
+
+    private readonly SessionOptions _options = options.Value;
+    private readonly ConcurrentDictionary<int, Deleted> _lastDeleted = new();
+
+    private sealed record Deleted(long SessionId, int UserId, string Handle, DateTimeOffset At);
+
+    /// <summary>A key of one wiki: its hash (the key holds the session ID), its kind, and the handle the console shows.</summary>
+    public sealed record StoreKey(Wiki Wiki, string Hash, string Kind, string Handle);
+
+    /// <summary>Checks that the wiki whose key called may touch <paramref name="key"/>: keys that name a wiki name their own.</summary>
+    public async Task<StoreKey> KeyAsync(Wiki wiki, string key, CancellationToken cancellationToken)
+    {
+        if (key.Length is 0 or > MaxKeyLength)
+            throw new SessionException(Failure.Invalid, $"A store key is 1 to {MaxKeyLength} characters.");
+        var parts = key.Split(':');
+        if (parts.Length > 1 && parts[0] != wiki.DbName && await farm.FindAsync(parts[0], cancellationToken) is not null)
+            throw new SessionException(Failure.Forbidden, $"This key belongs to {parts[0]}; {wiki.DbName}'s key may only touch {wiki.DbName}'s keys.");
+        var kind = parts.Length >= 3 && parts[0] == wiki.DbName ? parts[1] : "(opaque)";
+        return new StoreKey(wiki, Secrets.Sha256($"{wiki.Id}|{key}"), kind.Length > 64 ? kind[..64] : kind, serverKey.Handle(key));
+    }
+
+    /// <summary>The bytes last written under the key, or null (404): never written, deleted, expired, or its session ended.</summary>
+    public Task<byte[]?> GetAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
+        if (blob is null) return null;
+        var now = time.GetUtcNow();
+        if (blob.ExpiresAt <= now) return null;
+        if (blob.SessionId is { } sessionId)
+        {
+            var session = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
+            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+            if (session is null || Validity.Reason(session, session.User, k.Wiki, epoch, now) is not null) return null;
+        }
+        // Reads do not write: the last-read time moves at most once per activity interval.
+        if (now - blob.ReadAt >= _options.ActivityWriteInterval)
+        {
+            await db.Blobs.Where(b => b.Id == blob.Id).ExecuteUpdateAsync(u => u.SetProperty(b => b.ReadAt, now), cancellationToken);
+            if (blob.SessionId is { } id)
+                await db.Sessions.Where(s => s.Id == id && s.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastActivityAt, now), cancellationToken);
+        }
+        return cipher.Decrypt(blob.Body, k.Hash);
+    });
+
+    /// <summary>Writes the bytes under the key; true when the key is new. A prevented user's writes, and writes to an ended session, are refused.</summary>
+    public Task<bool> PutAsync(StoreKey k, byte[] body, CancellationToken cancellationToken) => GuardAsync(k, async () =>
+    {
+        var now = time.GetUtcNow();
+        var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+        var user = metadata is { LoggedIn: true } ? await UserAsync(db, k.Wiki, metadata.UserName!, now, cancellationToken) : null;
+        if (user is { Prevented: true })
+            throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions: the store refuses their sessions on every wiki.");
+
+        var blob = await db.Blobs.FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
+        var session = blob?.SessionId is { } sessionId ? await db.Sessions.Include(s => s.User).FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken) : null;
+        if (session is not null && Validity.Reason(session, session.User, k.Wiki, epoch, now) is { } ended)
+            throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
+
+        var created = blob is null;
+        blob ??= db.Blobs.Add(new StoredBlob { WikiId = k.Wiki.Id, KeyHash = k.Hash, Kind = k.Kind, Body = [], CreatedAt = now, ReadAt = now }).Entity;
+        blob.Body = cipher.Encrypt(body, k.Hash);
+        blob.Length = body.Length;
+        blob.WrittenAt = now;
+        blob.Writes++;
+        blob.ExpiresAt = metadata?.Expires;
+
+        var notices = new List<SessionNotice>();
+        if (metadata is not null)
+        {
+            var saved = Metadata.Write(metadata.Saved(Fingerprint));
+            if (session is null)
+            {
+                session = NewSession(k, metadata, user, saved, epoch, now);
+                db.Sessions.Add(session);
+                await db.SaveChangesAsync(cancellationToken);
+                blob.SessionId = session.Id;
+                await RecordNewSessionAsync(db, k, session, metadata, user, now, notices, cancellationToken);
+            }
+            else if (saved != session.Metadata)
+            {
+                RecordMetadataChange(db, k, session, Metadata.Parse(session.Metadata), Metadata.Parse(saved), now, notices);
+                session.Metadata = saved;
+                if (session.UserId != user?.Id)
+                {
+                    session.UserId = user?.Id;
+                    session.UserToken = user?.Token;
+                    session.Provider = metadata.Provider;
+                }
+            }
+            if (session.EndedAt is null)
+            {
+                session.ExpiresAt = metadata.Expires ?? now + _options.IdleTimeout;
+                session.LastActivityAt = now;
+                session.Remember = metadata.Remember;
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        notices.ForEach(feed.Publish);
+        return created;
+    });
+
+    /// <summary>Deletes the key; a logged-in session ends, as logged out unless a new key for the same user follows at once (an ID rotation).</summary>
+    public Task<bool> DeleteAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
+    {
+        var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
+        if (blob is null) return false;
+        await db.Blobs.Where(b => b.Id == blob.Id).ExecuteDeleteAsync(cancellationToken);
+        var session = blob.SessionId is { } id ? await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == id, cancellationToken) : null;
+        if (session is not null && await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == session.Id), EndReason.LoggedOut, null, now, cancellationToken) == 1
+            && session.UserId is { } userId)
+        {
+            _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
+        }
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    });
+
+    private Session NewSession(StoreKey k, MediaWikiMetadata metadata, GlobalUser? user, string saved, long epoch, DateTimeOffset now) => new()
+    {
+        IdHash = k.Hash, Handle = k.Handle, WikiId = k.Wiki.Id, UserId = user?.Id, Provider = metadata.Provider, Origin = SessionOrigin.MediaWiki,
+        CreatedAt = now, LastActivityAt = now, ExpiresAt = metadata.Expires ?? now + _options.IdleTimeout, Remember = metadata.Remember,
+        Metadata = saved, UserToken = user?.Token, Epoch = epoch, CookiesSet = "",
+    };
+
+    /// <summary>
+    /// A new key: an ID rotation when the same user's session was deleted a moment before; a logout when an anonymous
+    /// session marked logged-out follows the deletion of a logged-in one; a resurrection when a logged-in session
+    /// carries the user token of a session that a steward, an invalidation or a logout ended.
+    /// </summary>
+    private async Task RecordNewSessionAsync(SessionsDb db, StoreKey k, Session session, MediaWikiMetadata metadata, GlobalUser? user,
+        DateTimeOffset now, List<SessionNotice> notices, CancellationToken cancellationToken)
+    {
+        var deleted = _lastDeleted.TryGetValue(k.Wiki.Id, out var d) && now - d.At <= FollowUp ? d : null;
+        if (user is not null && deleted?.UserId == user.Id && _lastDeleted.TryRemove(new(k.Wiki.Id, deleted)))
+        {
+            await db.Sessions.Where(s => s.Id == deleted.SessionId).ExecuteUpdateAsync(u => u.SetProperty(s => s.EndReason, EndReason.Replaced), cancellationToken);
+            Add(db, notices, SessionEventKind.Created, k, session, user, $"MediaWiki rotated the session ID (login or privilege change); it replaces {deleted.Handle}", now);
+            return;
+        }
+        if (user is null && metadata.LoggedOut > 0 && deleted is not null && _lastDeleted.TryRemove(new(k.Wiki.Id, deleted)))
+        {
+            await RecordLogoutAsync(db, k, deleted, now, notices, cancellationToken);
+            return;
+        }
+        if (user is null) return;
+
+        Add(db, notices, SessionEventKind.Created, k, session, user, $"MediaWiki session through {metadata.ProviderClass ?? "an unknown provider"}", now);
+        if (metadata.UserToken is not { Length: > 0 } token) return;
+        var pattern = $"%\"userToken\":\"{Fingerprint(token)}\"%";
+        var ended = await db.Sessions.AsNoTracking()
+            .Where(s => s.UserId == user.Id && s.Origin == SessionOrigin.MediaWiki && s.Id != session.Id && s.EndedAt != null
+                && (s.EndReason == EndReason.Revoked || s.EndReason == EndReason.UserInvalidated || s.EndReason == EndReason.EveryoneInvalidated || s.EndReason == EndReason.LoggedOut)
+                && EF.Functions.Like(s.Metadata, pattern))
+            .OrderByDescending(s => s.EndedAt).FirstOrDefaultAsync(cancellationToken);
+        if (ended is null) return;
+        var traceId = ended.EndReason == EndReason.LoggedOut
+            ? await db.LogoutTraces.Where(t => t.UserId == user.Id && t.StartedOnWikiId == k.Wiki.Id && t.FinishedAt >= ended.EndedAt)
+                .OrderBy(t => t.FinishedAt).Select(t => t.Id).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        session.ResurrectionOfTraceId = traceId;
+        var why = $"MediaWiki restored {user.Name} from the remember-me Token cookie after session {ended.Handle} ended ({EndReasons.Describe(ended.EndReason!.Value)}). " +
+            "Reset the user's token on the wiki (maintenance/invalidateUserSessions.php) to end it for good.";
+        logger.LogWarning("Resurrection on {Wiki}: {User} got MediaWiki session {SessionHandle} from a Token cookie after {EndedHandle} ended",
+            k.Wiki.DbName, user.Name, session.Handle, ended.Handle);
+        Add(db, notices, SessionEventKind.Resurrection, k, session, user, why, now, traceId);
+    }
+
+    private static async Task RecordLogoutAsync(SessionsDb db, StoreKey k, Deleted deleted, DateTimeOffset now, List<SessionNotice> notices, CancellationToken cancellationToken)
+    {
+        var trace = new LogoutTrace
+        {
+            Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            UserId = deleted.UserId, StartedOnWikiId = k.Wiki.Id, Scope = LogoutScope.Local, StartedAt = deleted.At, FinishedAt = now,
+            Outcome = LogoutOutcome.Complete,
+        };
+        trace.Steps.Add(new LogoutTraceStep
+        {
+            TraceId = trace.Id, WikiId = k.Wiki.Id, SessionsFound = 1, SessionsEnded = 1, Kind = TraceStepKind.Ended,
+            Outcome = $"MediaWiki deleted session {deleted.Handle} and started an anonymous one", At = deleted.At,
+            DurationMs = (now - deleted.At).TotalMilliseconds,
+        });
+        db.LogoutTraces.Add(trace);
+        var userName = await db.Users.Where(u => u.Id == deleted.UserId).Select(u => u.Name).FirstOrDefaultAsync(cancellationToken);
+        db.Events.Add(SessionRecords.Event(SessionEventKind.LogoutTraceFinished, now, k.Wiki.Id, null, deleted.UserId, $"MediaWiki logout on {k.Wiki.DbName}: complete"));
+        notices.Add(new SessionNotice(SessionEventKind.LogoutTraceFinished, now, k.Wiki.DbName, deleted.Handle, userName, ProviderKind.Cookie,
+            "MediaWiki logout: complete", trace.Id, EndReason.LoggedOut, [k.Wiki.DbName]));
+    }
+
+    private static void RecordMetadataChange(SessionsDb db, StoreKey k, Session session, Dictionary<string, string> before, Dictionary<string, string> after,
+        DateTimeOffset now, List<SessionNotice> notices)
+    {
+        var changed = after.Keys.Union(before.Keys).Where(name => before.GetValueOrDefault(name) != after.GetValueOrDefault(name)).Order().ToList();
+        // The user token appears only as "changed": its fingerprint is not for people to compare.
+        Dictionary<string, string> Shown(Dictionary<string, string> m) => m.ToDictionary(p => p.Key, p => p.Key == "userToken" ? "(hidden)" : p.Value);
+        var shownAfter = Shown(after);
+        if (changed.Contains("userToken")) shownAfter["userToken"] = "(hidden, changed)";
+        db.MetadataDiffs.Add(new MetadataDiff
+        {
+            SessionId = session.Id, At = now, Saved = Metadata.Write(Shown(before)), Provided = Metadata.Write(shownAfter), ConflictingKeys = string.Join(",", changed),
+        });
+        Add(db, notices, SessionEventKind.MetadataRejected, k, session, session.User, $"MediaWiki changed the session's metadata: {string.Join(", ", changed)}", now);
+    }
+
+    private static void Add(SessionsDb db, List<SessionNotice> notices, SessionEventKind kind, StoreKey k, Session session, GlobalUser? user, string detail,
+        DateTimeOffset now, string? traceId = null)
+    {
+        db.Events.Add(SessionRecords.Event(kind, now, k.Wiki.Id, session, user?.Id, detail));
+        notices.Add(new SessionNotice(kind, now, k.Wiki.DbName, session.Handle, user?.Name, session.Provider, detail, traceId));
+    }
+
+    /// <summary>The global user of that name, registered when first seen, and attached to the wiki.</summary>
+    private static async Task<GlobalUser> UserAsync(SessionsDb db, Wiki wiki, string name, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (name.Length > 85)
+            throw new SessionException(Failure.Invalid, "A MediaWiki user name is at most 85 characters.");
+        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
+        if (user is null)
+        {
+            user = new GlobalUser { Name = name, Token = Secrets.NewToken(), CreatedAt = now };
+            db.Users.Add(user);
+            await db.SaveChangesAsync(cancellationToken);
+            db.Entry(user).State = EntityState.Detached;
+        }
+        if (!await db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == wiki.Id, cancellationToken))
+            db.Attachments.Add(new UserAttachment { UserId = user.Id, WikiId = wiki.Id, AttachedAt = now });
+        return user;
+    }
+
+    /// <summary>A keyed fingerprint of MediaWiki's user token: equal tokens match, and the token cannot be recovered from it.</summary>
+    private string Fingerprint(string token) => serverKey.Mac("mediawiki-user-token|" + token)[..16];
+
+    /// <summary>A store failure is a clear 503, counted; never a silently empty session.</summary>
+    private async Task<T> GuardAsync<T>(StoreKey k, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException)
+        {
+            storeHealth.CountFailure(k.Wiki.DbName);
+            logger.LogError(ex, "Session store failure on {Wiki} (MediaWiki store)", k.Wiki.DbName);
+            throw new SessionException(Failure.Unavailable, "The session store is unavailable; nothing was changed. Retry in a moment.", ex);
+        }
+    }
+}
