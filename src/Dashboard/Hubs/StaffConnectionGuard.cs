@@ -11,7 +11,7 @@ namespace WikiSessions.Dashboard.Hubs;
 /// <summary>
 /// Closes staff hub connections whose credential no longer holds, checked every
 /// <see cref="StaffLoginOptions.RevalidationInterval"/>: a cookie connection's staff session (logout, stamp change,
-/// disabled account), a token connection's token (changed, or its account disabled).
+/// disabled account), a token connection's token (changed, its account disabled, or its role changed).
 /// </summary>
 public sealed class StaffConnectionGuard(
     StaffSessions sessions, StaffDirectory staff, IOptions<StaffLoginOptions> options, TimeProvider time, ILogger<StaffConnectionGuard> logger)
@@ -41,7 +41,7 @@ public sealed class StaffConnectionGuard(
     private async Task<bool> IsValidAsync(ClaimsPrincipal? user, CancellationToken cancellationToken)
     {
         if (user?.FindFirstValue(Schemes.TokenHashClaim) is { } tokenHash)
-            return await staff.VerifyTokenHashAsync(tokenHash, cancellationToken) is not null;
+            return await staff.VerifyTokenHashAsync(tokenHash, cancellationToken) is { } actor && user.IsInRole(Schemes.RoleName(actor.Role));
         var state = await sessions.ValidateAsync(user?.FindFirstValue(Schemes.SessionClaim), cancellationToken);
         return state is not null && (state.Role is not { } role || user!.IsInRole(Schemes.RoleName(role)));
     }
