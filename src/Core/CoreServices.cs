@@ -53,6 +53,7 @@ public static class CoreServices
         services.AddSingleton<SessionProvider, OAuthSessionProvider>();
         services.AddSingleton(ServerKey.Load(configuration, dataFolder));
         services.AddSingleton<FarmDirectory>();
+        services.AddSingleton<WikiRegistry>();
         services.AddSingleton<MediaWiki.BlobCipher>();
         services.AddSingleton<MediaWiki.MediaWikiStore>();
         services.AddSingleton<SessionFeed>();
