@@ -62,6 +62,8 @@ public static class CoreServices
         services.AddSingleton<StaffDirectory>();
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());
+        services.AddSingleton<StoreFailureReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreFailureReporter>());
         return services;
     }
 
