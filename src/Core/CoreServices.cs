@@ -78,6 +78,8 @@ public static class CoreServices
         services.AddHostedService<StaffHousekeeping>();
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());
+        services.AddSingleton<StoreFailureReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreFailureReporter>());
         return services;
     }
 

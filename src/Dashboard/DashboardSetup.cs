@@ -26,7 +26,8 @@ public static class DashboardSetup
 
         var dataFolder = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Database:DataFolder"] ?? "App_Data");
         builder.Services.AddCore(builder.Configuration, dataFolder);
-        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        builder.AddEdge();
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", timeout: StoreHealthCheck.Timeout * 2);
         builder.Services.AddStaffAndWikiAuth(builder.Configuration);
         builder.Services.AddStaffRateLimits(builder.Configuration);
         builder.Services.AddAntiforgery();
@@ -57,6 +58,7 @@ public static class DashboardSetup
 
     public static WebApplication UseDashboard(this WebApplication app)
     {
+        app.UseEdge();
         // Log the route pattern, never the raw path: a session ID in a URL is a credential.
         app.UseSerilogRequestLogging(o =>
         {
@@ -68,8 +70,11 @@ public static class DashboardSetup
                 new("Elapsed", new ScalarValue(elapsed)),
             ];
             // Every wiki request passes here: routine successes are Debug, so the log stays bounded under farm traffic.
+            // A 503 is a store failure or an unexpected error, each already logged once per kind per interval where it
+            // happened; a line per failing request here would bring back the unbounded log of an outage.
             o.GetLevel = (http, elapsed, ex) =>
-                ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable ? LogEventLevel.Debug
+                : ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : http.Response.StatusCode >= 400 || elapsed > 1000 ? LogEventLevel.Information
                 : LogEventLevel.Debug;
         });

@@ -11,13 +11,18 @@ public sealed record Paged<T>(IReadOnlyList<T> Items, int Total, int Page, int P
 internal static class AdminReads
 {
     public const int MaxPageSize = 500;
+    /// <summary>Highest page number: with the largest page size its offset still fits the store's integers.</summary>
+    public const int MaxPage = 1_000_000;
 
     public static (int Page, int PageSize) Clamp(int page, int pageSize)
     {
-        if (page < 1) throw new SessionException(Failure.Invalid, "page starts at 1.");
+        if (page is < 1 or > MaxPage) throw new SessionException(Failure.Invalid, $"page must be between 1 and {MaxPage:N0}.");
         if (pageSize is < 1 or > MaxPageSize) throw new SessionException(Failure.Invalid, $"pageSize must be between 1 and {MaxPageSize}.");
         return (page, pageSize);
     }
+
+    /// <summary>Rows before the page, in 64-bit arithmetic, so no page number wraps to an earlier one.</summary>
+    public static int Offset(int page, int pageSize) => checked((int)((long)(page - 1) * pageSize));
 
     public static Task<long> EpochAsync(SessionsDb db, CancellationToken cancellationToken) => db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
 

@@ -46,7 +46,7 @@ public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         (page, pageSize) = AdminReads.Clamp(page, pageSize);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var total = await db.Audit.CountAsync(cancellationToken);
-        var items = await db.Audit.OrderByDescending(a => a.Id).Skip((page - 1) * pageSize).Take(pageSize)
+        var items = await db.Audit.OrderByDescending(a => a.Id).Skip(AdminReads.Offset(page, pageSize)).Take(pageSize)
             .Select(a => new AuditView(a.Id, a.At, a.Actor, a.Action, a.Reason, a.Target, a.SessionsEnded, a.Detail)).ToListAsync(cancellationToken);
         return new Paged<AuditView>(items, total, page, pageSize);
     }

@@ -37,14 +37,23 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return await PageAsync(db, query.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id), page, pageSize, cancellationToken);
     }
 
-    /// <summary>Every session of the filter, in pages of the store, for a CSV export.</summary>
+    /// <summary>Every session of the filter, newest first, for a CSV export.</summary>
+    /// <remarks>
+    /// Pages by key (each page starts below the last ID sent), not by offset: logins that run during the export
+    /// get higher IDs and are never sent, so no row is repeated or skipped whatever the traffic.
+    /// </remarks>
     public async IAsyncEnumerable<AdminSession> ExportAsync(SessionFilter filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        for (var page = 1; ; page++)
+        long? below = null;
+        while (true)
         {
-            var batch = await SessionsAsync(filter, page, AdminReads.MaxPageSize, cancellationToken);
-            foreach (var item in batch.Items) yield return item;
-            if (batch.Items.Count < AdminReads.MaxPageSize) yield break;
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var query = await FilterAsync(db, filter, cancellationToken);
+            if (below is { } last) query = query.Where(s => s.Id < last);
+            var rows = await query.OrderByDescending(s => s.Id).Take(AdminReads.MaxPageSize).AsNoTracking().ToListAsync(cancellationToken);
+            foreach (var item in await ViewsAsync(db, rows, cancellationToken)) yield return item;
+            if (rows.Count < AdminReads.MaxPageSize) yield break;
+            below = rows[^1].Id;
         }
     }
 
@@ -88,7 +97,7 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
     {
         (page, pageSize) = AdminReads.Clamp(page, pageSize);
         var total = await query.CountAsync(cancellationToken);
-        var rows = await query.Skip((page - 1) * pageSize).Take(pageSize).AsNoTracking().ToListAsync(cancellationToken);
+        var rows = await query.Skip(AdminReads.Offset(page, pageSize)).Take(pageSize).AsNoTracking().ToListAsync(cancellationToken);
         return new Paged<AdminSession>(await ViewsAsync(db, rows, cancellationToken), total, page, pageSize);
     }
 
@@ -139,12 +148,14 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
             var ip = filter.Ip.Trim();
             if (ip.Contains('/'))
             {
-                if (!IpKeys.TryRange(ip, out var low, out var high))
-                    throw new SessionException(Failure.Invalid, $"'{ip}' is not a CIDR block such as 203.0.113.0/24.");
+                if (!IpKeys.TryRange(ip, out var low, out var high, out var why))
+                    throw new SessionException(Failure.Invalid, $"'{ip}' is not a CIDR block we accept: {why}.");
                 query = query.Where(s => string.Compare(s.IpKey, low) >= 0 && string.Compare(s.IpKey, high) <= 0);
             }
             else
             {
+                if (ip.Length > IpKeys.MaxAddressLength || !ip.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':'))
+                    throw new SessionException(Failure.Invalid, "An IP filter is the start of an address (digits, dots, colons) or a CIDR block such as 203.0.113.0/24.");
                 query = query.Where(s => s.Ip!.StartsWith(ip));
             }
         }

@@ -49,7 +49,7 @@ public sealed class TraceQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDi
         }
         if (resurrectedOnly) query = query.Where(t => db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id));
         var total = await query.CountAsync(cancellationToken);
-        var rows = await query.OrderByDescending(t => t.StartedAt).Skip((page - 1) * pageSize).Take(pageSize)
+        var rows = await query.OrderByDescending(t => t.StartedAt).Skip(AdminReads.Offset(page, pageSize)).Take(pageSize)
             .Select(t => new
             {
                 t.Id, User = db.Users.Where(u => u.Id == t.UserId).Select(u => u.Name).FirstOrDefault(), t.StartedOnWikiId, t.Scope, t.StartedAt,

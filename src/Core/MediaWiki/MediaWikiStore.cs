@@ -280,8 +280,8 @@ public sealed class MediaWikiStore(
         }
         catch (Exception ex) when (ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException)
         {
-            storeHealth.CountFailure(k.Wiki.DbName);
-            logger.LogError(ex, "Session store failure on {Wiki} (MediaWiki store)", k.Wiki.DbName);
+            // Logged once per kind per interval and published per wiki by StoreHealth: an outage fails every request.
+            storeHealth.CountFailure(k.Wiki.DbName, ex);
             throw new SessionException(Failure.Unavailable, "The session store is unavailable; nothing was changed. Retry in a moment.", ex);
         }
     }

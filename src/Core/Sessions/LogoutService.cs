@@ -30,8 +30,7 @@ public sealed class LogoutService(
         }
         catch (DbException ex)
         {
-            storeHealth.CountFailure(wiki.DbName);
-            logger.LogError(ex, "Session store failure during logout on {Wiki}", wiki.DbName);
+            storeHealth.CountFailure(wiki.DbName, ex);
             throw new SessionException(Failure.Unavailable, "The session store is unavailable, so the logout could not be carried out. Nothing was changed; retry in a moment.", ex);
         }
     }

@@ -18,4 +18,9 @@ public sealed class SessionOptions
     public int SweepBatchSize { get; set; } = 2000;
     /// <summary>Largest session data a wiki may store, in characters of JSON.</summary>
     public int MaxDataLength { get; set; } = 64 * 1024;
+    /// <summary>
+    /// Store failures of one kind are logged once per interval (the first with its exception, then a count), and the
+    /// failures per wiki are published and, once the store is back, written as events at this rate.
+    /// </summary>
+    public TimeSpan StoreFailureReportInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

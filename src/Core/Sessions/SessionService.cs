@@ -408,9 +408,8 @@ public sealed class SessionService(
         }
         catch (Exception ex) when (ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException)
         {
-            storeHealth.CountFailure(wiki);
-            logger.LogError(ex, "Session store failure on {Wiki}", wiki);
-            feed.Publish(new SessionNotice(SessionEventKind.StoreFailure, time.GetUtcNow(), wiki, null, null, null, "The session store failed"));
+            // Logged once per kind per interval and published per wiki by StoreHealth: an outage fails every request.
+            storeHealth.CountFailure(wiki, ex);
             throw new SessionException(Failure.Unavailable,
                 "The session store is unavailable, so the session could neither be loaded nor created. Nothing was changed; retry in a moment.", ex);
         }

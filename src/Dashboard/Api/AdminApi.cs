@@ -17,7 +17,10 @@ public static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/v1/admin").WithTags("Staff").AddEndpointFilter(WikiApi.EngineRefusals).RequireRateLimiting(RateLimits.Admin);
+        var admin = app.MapGroup("/api/v1/admin").WithTags("Staff")
+            .AddEndpointFilter(InputLimits.RouteAndQuery)
+            .AddEndpointFilter(WikiApi.EngineRefusals)
+            .RequireRateLimiting(RateLimits.Admin);
 
         var read = admin.MapGroup("").RequireAuthorization(Schemes.AnyStaff);
         read.MapGet("/wikis", (FarmQueries q, CancellationToken ct) => q.WikisAsync(ct)).WithSummary("Active sessions per wiki and provider.");
@@ -44,23 +47,25 @@ public static class AdminApi
 
         var act = admin.MapGroup("").RequireAuthorization(Schemes.Steward);
         act.MapPost("/sessions/{handle}/revoke", async (string handle, RevokeBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(await a.RevokeSessionAsync(user.Actor(), handle, body.Reason ?? "", Scope(body.Scope), ct)))
+            TypedResults.Ok(await a.RevokeSessionAsync(user.Actor(), handle, Reason(body.Reason), Scope(body.Scope), ct)))
             .WithSummary("End a session now: with scope 'browser' (the default) also its central session, every linked session and its remember-me tokens.");
         act.MapPost("/users/{name}/invalidate", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(await a.InvalidateUserAsync(user.Actor(), name, body.Reason ?? "", ct))).WithSummary("Reset the user token: every session of the user ends.");
+            TypedResults.Ok(await a.InvalidateUserAsync(user.Actor(), name, Reason(body.Reason), ct))).WithSummary("Reset the user token: every session of the user ends.");
         act.MapPost("/users/{name}/prevent", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(await a.PreventUserAsync(user.Actor(), name, body.Reason ?? "", ct))).WithSummary("Irreversible: end every session, revoke grants, allow no new session.");
+            TypedResults.Ok(await a.PreventUserAsync(user.Actor(), name, Reason(body.Reason), ct))).WithSummary("Irreversible: end every session, revoke grants, allow no new session.");
         act.MapPost("/users/{name}/grants/{consumer}/revoke", async (string name, string consumer, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(await a.RevokeGrantAsync(user.Actor(), name, consumer, body.Reason ?? "", ct))).WithSummary("Revoke the user's OAuth grant of a consumer; its sessions end.");
+            TypedResults.Ok(await a.RevokeGrantAsync(user.Actor(), name, consumer, Reason(body.Reason), ct))).WithSummary("Revoke the user's OAuth grant of a consumer; its sessions end.");
         act.MapPost("/users/{name}/bot-passwords/{appId}/revoke", async (string name, string appId, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(await a.RevokeBotPasswordAsync(user.Actor(), name, appId, body.Reason ?? "", ct))).WithSummary("Revoke a bot password; its sessions end.");
+            TypedResults.Ok(await a.RevokeBotPasswordAsync(user.Actor(), name, appId, Reason(body.Reason), ct))).WithSummary("Revoke a bot password; its sessions end.");
         act.MapPost("/invalidate-all", async (ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
-            TypedResults.Ok(await a.InvalidateEveryoneAsync(user.Actor(), body.Reason ?? "", ct)))
+            TypedResults.Ok(await a.InvalidateEveryoneAsync(user.Actor(), Reason(body.Reason), ct)))
             .WithSummary("After an incident: end every session in the farm, in one statement.");
         return app;
     }
 
-    private static RevokeScope Scope(string? scope) => scope?.ToLowerInvariant() switch
+    private static string Reason(string? reason) => InputLimits.Text(reason, "reason", InputLimits.Reason, multiline: true) ?? "";
+
+    private static RevokeScope Scope(string? scope) => InputLimits.Text(scope, "scope", InputLimits.Word)?.ToLowerInvariant() switch
     {
         null or "browser" => RevokeScope.Browser,
         "session" => RevokeScope.Session,
@@ -84,7 +89,7 @@ public static class AdminApi
         await foreach (var s in q.ExportAsync(filter, ct))
         {
             // The CSV keeps its first spelling: providers as the API names them, origins and end reasons by their type's names.
-            await writer.WriteLineAsync(string.Join(",", s.Handle, s.Wiki, Csv(s.User), WireNames.Of(s.Provider), s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
+            await writer.WriteLineAsync(string.Join(",", Csv(s.Handle), Csv(s.Wiki), Csv(s.User), WireNames.Of(s.Provider), s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
                 Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason?.ToString() ?? "", Csv(s.Ip), Csv(s.UserAgent)));
         }
     }
@@ -92,10 +97,17 @@ public static class AdminApi
     private static string Time(DateTimeOffset t) => t.ToString("O", CultureInfo.InvariantCulture);
 
     /// <summary>Quotes a CSV field, and defuses values a spreadsheet would run as a formula.</summary>
+    /// <remarks>
+    /// A spreadsheet runs a cell as a formula when it starts with = + - @ (or their full-width forms), and also after
+    /// leading tabs, line breaks or spaces, or with a tab or carriage return as its first character (OWASP's CSV
+    /// injection list); such a value gets a leading apostrophe, which spreadsheets show as text.
+    /// </remarks>
     internal static string Csv(string? value)
     {
         if (string.IsNullOrEmpty(value)) return "";
-        if (value[0] is '=' or '+' or '-' or '@') value = "'" + value;
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+        var first = value.AsSpan().TrimStart(" \t\r\n\f\v\u00A0\u3000");
+        if (value[0] is '\t' or '\r' or '\n' || first.Length > 0 && first[0] is '=' or '+' or '-' or '@' or '|' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20')
+            value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r', '\t']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 }

@@ -17,6 +17,8 @@ public static class ApiSetup
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
             // A field of the wrong type or a number given as a string is an error, not a silent default.
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // Deeper bodies are refused with a 400 before any handler runs; session data is held to the same depth.
+            o.SerializerOptions.MaxDepth = InputLimits.JsonDepth;
         });
         // Binding failures throw, so the exception handler can say what was wrong instead of an empty 400.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -33,6 +35,8 @@ public static class ApiSetup
             };
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddSingleton(sp => new ApiExceptionHandler.Throttle(new LogThrottle(
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WikiSessions.Core.Sessions.SessionOptions>>().Value.StoreFailureReportInterval)));
         return services;
     }
 
@@ -66,8 +70,11 @@ public static class ApiSetup
 /// Last line of defence: malformed JSON and binding errors become a 400 that says what was wrong; an engine
 /// refusal that escaped a handler keeps its status; anything else is logged and is a 503, never a bare 500 page.
 /// </summary>
-public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+public sealed class ApiExceptionHandler(IProblemDetailsService problems, ApiExceptionHandler.Throttle throttle, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>Unexpected errors are logged once per exception type and route per interval, then counted.</summary>
+    public sealed record Throttle(LogThrottle Log);
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title) = exception switch
@@ -78,8 +85,17 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ILogger
             SessionException refused => (((IStatusCodeHttpResult)ApiSetup.Problem(refused)).StatusCode ?? 400, refused.Message),
             _ => (StatusCodes.Status503ServiceUnavailable, "The session service hit an unexpected error; nothing was changed. Retry, and report it if it persists."),
         };
-        // The route pattern, never the raw path: on the data routes the path holds a session ID.
-        if (status >= 500) logger.LogError(exception, "Unhandled error on {Route}", (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched route)");
+        if (status >= 500)
+        {
+            // The route pattern, never the raw path (a session ID in a URL is a credential); once per kind per interval.
+            var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
+            var kind = $"{exception.GetType().Name} on {route}";
+            if (throttle.Log.Count(kind, out var held))
+            {
+                if (held > 0) logger.LogError("{ErrorKind} happened {Count} more times in the last {Interval}", kind, held, throttle.Log.Interval);
+                logger.LogError(exception, "Unhandled error ({ErrorKind}); more of this kind within {Interval} are counted, not logged", kind, throttle.Log.Interval);
+            }
+        }
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

@@ -17,6 +17,7 @@ public static class MediaWikiApi
         var store = app.MapGroup("/sessions/v1")
             .WithTags("MediaWiki session store")
             .RequireAuthorization(Schemes.WikiServer)
+            .AddEndpointFilter(InputLimits.RouteAndQuery)
             .AddEndpointFilter(WikiApi.EngineRefusals);
         store.MapGet("/{key}", Get).WithSummary("The bytes last written under the key, or 404.");
         store.MapPost("/{key}", Put).WithSummary("Write the bytes under the key (201 new, 204 replaced).");

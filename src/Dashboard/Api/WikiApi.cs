@@ -21,14 +21,12 @@ public sealed record VersionResponse(int Version);
 /// <summary>The routes wiki servers call, each authorised by the wiki's own key.</summary>
 public static class WikiApi
 {
-    private const int MaxCookies = 64;
-    private const int MaxCookieNameLength = 256;
-
     public static IEndpointRouteBuilder MapWikiApi(this IEndpointRouteBuilder app)
     {
         var wiki = app.MapGroup("/api/v1/wikis/{wiki}")
             .WithTags("Wiki servers")
             .RequireAuthorization(Schemes.WikiServer)
+            .AddEndpointFilter(InputLimits.RouteAndQuery)
             .AddEndpointFilter(OwnWikiOnly)
             .AddEndpointFilter(EngineRefusals);
         wiki.MapPost("/login", Login).WithSummary("The wiki has authenticated the user: make the sessions.");
@@ -42,19 +40,20 @@ public static class WikiApi
     private static async Task<Ok<LoginResult>> Login(string wiki, LoginBody body, SessionService sessions, CancellationToken cancellationToken)
     {
         if (body.Provider is null) throw Invalid("'provider' is required: cookie, botpassword or oauth.");
-        if (!WireNames.TryParse<ProviderKind>(body.Provider, out var provider))
+        if (!WireNames.TryParse<ProviderKind>(InputLimits.Text(body.Provider, "provider", InputLimits.Word), out var provider))
             throw Invalid($"'{body.Provider.ToLowerInvariant()}' is not a provider; use cookie, botpassword or oauth.");
-        if (string.IsNullOrWhiteSpace(body.User) || body.User.Length > 85)
-            throw Invalid("'user' is required: the global user name, at most 85 characters.");
-        var request = new LoginRequest(wiki, body.User, provider, body.Remember, body.AppId, body.Consumer, Client(body.Client),
+        if (string.IsNullOrWhiteSpace(body.User) || body.User.Length > InputLimits.User)
+            throw Invalid($"'user' is required: the global user name, at most {InputLimits.User} characters.");
+        InputLimits.Text(body.User, "user", InputLimits.User);
+        var request = new LoginRequest(wiki, body.User, provider, body.Remember,
+            InputLimits.Text(body.AppId, "appId", InputLimits.AppId), InputLimits.Text(body.Consumer, "consumer", InputLimits.Consumer), Client(body.Client),
             Cookies(body.Cookies, "cookies"), Cookies(body.CentralCookies, "centralCookies"));
         return TypedResults.Ok(await sessions.LoginAsync(request, cancellationToken));
     }
 
     private static async Task<Ok<ResolveResult>> Resolve(string wiki, ResolveBody body, SessionService sessions, CancellationToken cancellationToken)
     {
-        if (body.Authorization is { Length: > CookieRules.MaxValueLength })
-            throw Invalid($"'authorization' is longer than {CookieRules.MaxValueLength} characters.");
+        InputLimits.Text(body.Authorization, "authorization", InputLimits.Authorization);
         var request = new ResolveRequest(wiki, Cookies(body.Cookies, "cookies") ?? new Dictionary<string, string>(),
             Cookies(body.CentralCookies, "centralCookies"), body.Authorization, Client(body.Client));
         return TypedResults.Ok(await sessions.ResolveAsync(request, cancellationToken));
@@ -62,7 +61,7 @@ public static class WikiApi
 
     private static async Task<Ok<LogoutResponse>> Logout(string wiki, LogoutBody body, LogoutService logouts, CancellationToken cancellationToken)
     {
-        var scope = body.Scope?.ToLowerInvariant() switch
+        var scope = InputLimits.Text(body.Scope, "scope", InputLimits.Word)?.ToLowerInvariant() switch
         {
             null or "global" => LogoutScope.Global,
             "local" => LogoutScope.Local,
@@ -84,6 +83,8 @@ public static class WikiApi
     {
         if (body.ExpectedVersion is not { } expected) throw Invalid("'expectedVersion' is required: the version you read.");
         if (body.Data is not { ValueKind: JsonValueKind.Object } data) throw Invalid("'data' is required and must be a JSON object.");
+        // A lone surrogate stored here would make every later read of the session's data fail.
+        InputLimits.Json(data, "data");
         return TypedResults.Ok(new VersionResponse(await sessions.PutDataAsync(wiki, id, expected, data.GetRawText(), cancellationToken)));
     }
 
@@ -115,10 +116,9 @@ public static class WikiApi
     private static ClientInfo Client(ClientBody? client)
     {
         if (client is null) return new ClientInfo(null, null, false);
-        if (client.Ip is { } ip && !System.Net.IPAddress.TryParse(ip, out _))
-            throw Invalid($"client.ip '{Truncate(ip)}' is not an IP address.");
-        if (client.UserAgent is { Length: > 512 })
-            throw Invalid("client.userAgent is longer than 512 characters.");
+        if (InputLimits.Text(client.Ip, "client.ip", InputLimits.Ip) is { } ip && !IpKeys.TryParse(ip, out _))
+            throw Invalid($"client.ip '{ip}' is not an IP address; send dotted-quad IPv4 (203.0.113.7) or IPv6 without a zone.");
+        InputLimits.Text(client.UserAgent, "client.userAgent", InputLimits.UserAgent);
         return new ClientInfo(client.Ip, client.UserAgent, client.Secure);
     }
 
@@ -126,12 +126,14 @@ public static class WikiApi
     private static Dictionary<string, string>? Cookies(Dictionary<string, string>? cookies, string field)
     {
         if (cookies is null) return null;
-        if (cookies.Count > MaxCookies) throw Invalid($"'{field}' has {cookies.Count} cookies; at most {MaxCookies} are accepted.");
+        if (cookies.Count > InputLimits.Cookies) throw Invalid($"'{field}' has {cookies.Count} cookies; at most {InputLimits.Cookies} are accepted.");
         foreach (var (name, value) in cookies)
         {
-            if (name.Length is 0 or > MaxCookieNameLength) throw Invalid($"'{field}' has a cookie name that is empty or longer than {MaxCookieNameLength} characters.");
+            if (name.Length is 0 or > InputLimits.CookieName) throw Invalid($"'{field}' has a cookie name that is empty or longer than {InputLimits.CookieName} characters.");
+            InputLimits.Text(name, $"{field} (a cookie name)", InputLimits.CookieName);
             if (value is null) throw Invalid($"Cookie '{Truncate(name)}' in '{field}' has no value; send a string.");
-            if (value.Length > CookieRules.MaxValueLength) throw Invalid($"Cookie '{Truncate(name)}' in '{field}' is longer than {CookieRules.MaxValueLength} characters.");
+            if (value.Length > InputLimits.CookieValue) throw Invalid($"Cookie '{Truncate(name)}' in '{field}' is longer than {InputLimits.CookieValue} characters.");
+            InputLimits.Text(value, $"{field}.{Truncate(name)}", InputLimits.CookieValue);
         }
         return cookies;
     }

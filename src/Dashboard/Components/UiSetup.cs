@@ -32,7 +32,8 @@ public static class UiSetup
     public static IEndpointRouteBuilder MapDashboardUi(this IEndpointRouteBuilder app)
     {
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // The edge sends the whole content security policy, frame-ancestors 'none' included (EdgeSetup).
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 
         var account = app.MapGroup("/account").ExcludeFromDescription();
         account.MapPost("/login", LoginAsync).RequireRateLimiting(RateLimits.Login);
