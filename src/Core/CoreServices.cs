@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Sessions;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Core;
 
@@ -62,7 +63,16 @@ public static class CoreServices
         services.AddSingleton<UserQueries>();
         services.AddSingleton<TraceQueries>();
         services.AddSingleton<FarmQueries>();
+        services.AddOptions<StaffLoginOptions>().BindConfiguration("StaffLogin")
+            .Validate(o => o.MaxFailures > 0 && o.FirstLockout > TimeSpan.Zero && o.MaxLockout >= o.FirstLockout && o.RevalidationInterval > TimeSpan.Zero
+                && o.FailureLogInterval > TimeSpan.Zero && o.AbsoluteLifetime > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero,
+                "StaffLogin: MaxFailures and every interval must be positive, and MaxLockout at least FirstLockout.")
+            .ValidateOnStart();
         services.AddSingleton<StaffDirectory>();
+        services.AddSingleton<StaffSessions>();
+        services.AddSingleton<StaffLogins>();
+        services.AddSingleton<FailedLoginLog>();
+        services.AddHostedService<StaffHousekeeping>();
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());
         return services;

@@ -28,6 +28,7 @@ public static class DashboardSetup
         builder.Services.AddCore(builder.Configuration, dataFolder);
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         builder.Services.AddStaffAndWikiAuth(builder.Configuration);
+        builder.Services.AddStaffRateLimits(builder.Configuration);
         builder.Services.AddAntiforgery();
         builder.Services.AddApi();
         builder.Services.AddLiveHub(builder.Configuration);
@@ -74,6 +75,8 @@ public static class DashboardSetup
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: a flood of guessed tokens is turned away before any of them is looked up.
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -36,6 +36,9 @@ public class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Sessions", $"Data Source={_path}");
         builder.UseSetting("DemoFarm:Enabled", DemoFarmRate > 0 ? "true" : "false");
+        // Every browser of the tests logs in from 127.0.0.1.
+        builder.UseSetting("RateLimits:LoginPermitLimit", "10000");
+        builder.UseSetting("RateLimits:AdminPermitLimit", "100000");
         if (DemoFarmRate > 0) builder.UseSetting("DemoFarm:RequestsPerSecond", DemoFarmRate.ToString());
     }
 

@@ -26,6 +26,9 @@ public class AppFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:Sessions", $"Data Source={_path}");
         builder.UseSetting("DemoFarm:Enabled", "false");
+        // Every test client shares one address: the limits of the rate-limit tests are set by their own factory.
+        builder.UseSetting("RateLimits:LoginPermitLimit", "10000");
+        builder.UseSetting("RateLimits:AdminPermitLimit", "100000");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 

@@ -22,6 +22,7 @@ public abstract class SessionsDb(DbContextOptions options) : DbContext(options)
     public DbSet<OAuthConsumer> OAuthConsumers => Set<OAuthConsumer>();
     public DbSet<OAuthGrant> OAuthGrants => Set<OAuthGrant>();
     public DbSet<StaffAccount> Staff => Set<StaffAccount>();
+    public DbSet<StaffSession> StaffSessions => Set<StaffSession>();
     public DbSet<Session> Sessions => Set<Session>();
     public DbSet<CentralSession> CentralSessions => Set<CentralSession>();
     public DbSet<RememberToken> RememberTokens => Set<RememberToken>();

@@ -63,4 +63,37 @@ public class StaffAccount
     public required string TokenHash { get; set; }
     /// <summary>True while the account uses a credential from seed-data/demo-credentials.json.</summary>
     public bool IsDemo { get; set; }
+    /// <summary>A disabled account cannot log in, and its staff sessions and token stop working.</summary>
+    public bool Disabled { get; set; }
+    /// <summary>
+    /// Changes with the password, the token, the role or <see cref="Disabled"/>; a staff session made under another
+    /// stamp is no longer valid.
+    /// </summary>
+    public string Stamp { get; set; } = "";
+    /// <summary>Wrong passwords since the last login or lockout.</summary>
+    public int FailedLogins { get; set; }
+    /// <summary>Lockouts since the last login: each one lasts twice as long as the one before, up to a cap.</summary>
+    public int Lockouts { get; set; }
+    /// <summary>Password logins are refused until then.</summary>
+    public DateTimeOffset? LockedUntil { get; set; }
+}
+
+/// <summary>
+/// A dashboard login. The staff cookie carries a random token; the store keeps only its SHA-256, so logout, a
+/// changed credential or role, or a disabled account can end the login on the server.
+/// </summary>
+public class StaffSession
+{
+    public long Id { get; set; }
+    public required string TokenHash { get; set; }
+    /// <summary>The local account, or null for a login vouched for by the organisation's identity provider.</summary>
+    public int? StaffAccountId { get; set; }
+    public required string Name { get; set; }
+    /// <summary>The account's <see cref="StaffAccount.Stamp"/> when the session began.</summary>
+    public string Stamp { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastSeenAt { get; set; }
+    /// <summary>The absolute end, however active the session is.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
 }

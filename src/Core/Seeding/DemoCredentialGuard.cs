@@ -45,9 +45,12 @@ public static class DemoCredentialGuard
             account.PasswordHash = Secrets.HashPassword(password);
             account.TokenHash = Secrets.Sha256(token);
             account.IsDemo = false;
+            account.Stamp = Admin.StaffDirectory.NewStamp();
             staff.Add(new DemoStaff(account.Name, password, account.Role.ToString().ToLowerInvariant(), token));
         }
         await db.SaveChangesAsync(cancellationToken);
+        // The new stamps already invalidate every dashboard login; this records that they ended.
+        await db.StaffSessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, DateTimeOffset.UtcNow), cancellationToken);
         await tx.CommitAsync(cancellationToken);
         return new DemoCredentials(keys, staff, []);
     }

@@ -84,7 +84,7 @@ public static class SeedLoader
         db.Staff.AddRange(credentials.Staff.Select(s => new StaffAccount
         {
             Name = s.Name, Role = Enum.Parse<StaffRole>(s.Role, ignoreCase: true),
-            PasswordHash = Secrets.HashPassword(s.Password), TokenHash = Secrets.Sha256(s.Token), IsDemo = true,
+            PasswordHash = Secrets.HashPassword(s.Password), TokenHash = Secrets.Sha256(s.Token), IsDemo = true, Stamp = Admin.StaffDirectory.NewStamp(),
         }));
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);

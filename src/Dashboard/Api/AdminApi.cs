@@ -17,7 +17,7 @@ public static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/api/v1/admin").WithTags("Staff").AddEndpointFilter(WikiApi.EngineRefusals);
+        var admin = app.MapGroup("/api/v1/admin").WithTags("Staff").AddEndpointFilter(WikiApi.EngineRefusals).RequireRateLimiting(RateLimits.Admin);
 
         var read = admin.MapGroup("").RequireAuthorization(Schemes.AnyStaff);
         read.MapGet("/wikis", (FarmQueries q, CancellationToken ct) => q.WikisAsync(ct)).WithSummary("Active sessions per wiki and provider.");

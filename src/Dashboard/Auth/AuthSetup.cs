@@ -1,5 +1,8 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Dashboard.Auth;
 
@@ -17,8 +20,9 @@ public static class AuthSetup
                 o.Cookie.Name = "wikisessions_staff";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
+                // The cookie slides; the server-side staff session decides (idle timeout, absolute lifetime, logout, stamp).
                 o.SlidingExpiration = true;
-                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.Events.OnValidatePrincipal = ValidateStaffSessionAsync;
                 // API callers get status codes, not redirects to the login page.
                 o.Events.OnRedirectToLogin = c => Challenge(c, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = c => Challenge(c, StatusCodes.Status403Forbidden);
@@ -30,6 +34,8 @@ public static class AuthSetup
             .AddPolicyScheme(Schemes.Staff, "Staff login cookie or API token", o => o.ForwardDefaultSelector = c =>
                 c.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? Schemes.StaffToken : Schemes.StaffCookie);
 
+        services.AddOptions<CookieAuthenticationOptions>(Schemes.StaffCookie)
+            .Configure<IOptions<StaffLoginOptions>>((o, staff) => o.ExpireTimeSpan = staff.Value.IdleTimeout);
         services.AddAuthorizationBuilder()
             .AddPolicy(Schemes.AnyStaff, p => p.AddAuthenticationSchemes(Schemes.Staff).RequireRole("steward", "developer", "support"))
             .AddPolicy(Schemes.DeveloperOrSteward, p => p.AddAuthenticationSchemes(Schemes.Staff).RequireRole("steward", "developer"))
@@ -38,7 +44,17 @@ public static class AuthSetup
         return services;
     }
 
-    private static Task Challenge(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
+    /// <summary>A cookie is only as good as the staff session it names: ended, expired or made under an old stamp, it is refused.</summary>
+    private static async Task ValidateStaffSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var sessions = context.HttpContext.RequestServices.GetRequiredService<StaffSessions>();
+        var state = await sessions.ValidateAsync(context.Principal?.FindFirstValue(Schemes.SessionClaim), context.HttpContext.RequestAborted);
+        if (state is not null && (state.Role is not { } role || Schemes.RoleName(role) == context.Principal!.FindFirstValue(ClaimTypes.Role))) return;
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(Schemes.StaffCookie);
+    }
+
+    private static Task Challenge(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
         if (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
         {

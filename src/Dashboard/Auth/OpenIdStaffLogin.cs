@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Dashboard.Auth;
 
@@ -33,12 +34,19 @@ public static class OpenIdStaffLogin
             o.CallbackPath = "/signin-oidc";
             o.MapInboundClaims = false;
             o.Scope.Add("profile");
-            o.Events.OnTokenValidated = context =>
+            o.Events.OnTokenValidated = async context =>
             {
                 var principal = MapToStaff(context.Principal!, roleClaim, roles);
-                if (principal is null) context.Fail("The identity provider named no staff role for this account.");
-                else context.Principal = principal;
-                return Task.CompletedTask;
+                if (principal is null)
+                {
+                    context.Fail("The identity provider named no staff role for this account.");
+                    return;
+                }
+                // A server-side staff session, so that logging out ends this login too.
+                var sessions = context.HttpContext.RequestServices.GetRequiredService<StaffSessions>();
+                var token = await sessions.StartAsync(null, principal.Identity!.Name!, "", context.HttpContext.RequestAborted);
+                ((ClaimsIdentity)principal.Identity).AddClaim(new Claim(Schemes.SessionClaim, token));
+                context.Principal = principal;
             };
         });
     }

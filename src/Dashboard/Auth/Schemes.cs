@@ -21,6 +21,10 @@ public static class Schemes
     public const string WikiKey = "WikiKey";
 
     public const string WikiClaim = "wiki";
+    /// <summary>The token of the server-side staff session a login cookie names (the cookie is encrypted).</summary>
+    public const string SessionClaim = "staff_session";
+    /// <summary>The SHA-256 of the staff token a request was authenticated with, so a live connection can re-check it.</summary>
+    public const string TokenHashClaim = "staff_token_hash";
 
     /// <summary>Any staff role may read users, sessions and history.</summary>
     public const string AnyStaff = "AnyStaff";
@@ -32,8 +36,10 @@ public static class Schemes
 
     public static string RoleName(StaffRole role) => role.ToString().ToLowerInvariant();
 
-    public static ClaimsPrincipal Principal(StaffActor actor, string scheme) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, actor.Name), new Claim(ClaimTypes.Role, RoleName(actor.Role))], scheme));
+    public static ClaimsPrincipal Principal(StaffActor actor, string scheme, Claim? credential = null) =>
+        new(new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, actor.Name), new Claim(ClaimTypes.Role, RoleName(actor.Role)), .. credential is null ? Array.Empty<Claim>() : [credential]],
+            scheme));
 
     /// <summary>The staff member behind a request or circuit.</summary>
     public static StaffActor Actor(this ClaimsPrincipal user) =>
@@ -66,9 +72,10 @@ public sealed class BearerHandler(
             var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, wiki.DbName), new Claim(Schemes.WikiClaim, wiki.DbName)], Scheme.Name);
             return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
         }
-        var actor = await staff.VerifyTokenAsync(token, Context.RequestAborted);
+        var hash = Core.Sessions.Secrets.Sha256(token);
+        var actor = await staff.VerifyTokenHashAsync(hash, Context.RequestAborted);
         return actor is null
             ? AuthenticateResult.NoResult()
-            : AuthenticateResult.Success(new AuthenticationTicket(Schemes.Principal(actor, Scheme.Name), Scheme.Name));
+            : AuthenticateResult.Success(new AuthenticationTicket(Schemes.Principal(actor, Scheme.Name, new Claim(Schemes.TokenHashClaim, hash)), Scheme.Name));
     }
 }

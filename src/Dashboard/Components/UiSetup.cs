@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor;
 using MudBlazor.Services;
-using WikiSessions.Core.Admin;
+using WikiSessions.Core.Staff;
 using WikiSessions.Dashboard.Auth;
 using WikiSessions.Dashboard.Components.Replays;
 using WikiSessions.Dashboard.Components.Shared;
@@ -34,34 +35,30 @@ public static class UiSetup
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
         var account = app.MapGroup("/account").ExcludeFromDescription();
-        account.MapPost("/login", LoginAsync);
+        account.MapPost("/login", LoginAsync).RequireRateLimiting(RateLimits.Login);
         // With an OpenID Connect provider configured, the login page offers it; the provider signs into the staff cookie.
         account.MapGet("/login/external", (string? returnUrl) => TypedResults.Challenge(
             new AuthenticationProperties { RedirectUri = IsLocal(returnUrl) ? returnUrl : "/" }, [OpenIdStaffLogin.Scheme]));
-        account.MapPost("/logout", async (HttpContext http) =>
+        account.MapPost("/logout", async (HttpContext http, StaffSessions sessions) =>
         {
+            await sessions.EndAsync(http.User.FindFirstValue(Schemes.SessionClaim), http.RequestAborted);
             await http.SignOutAsync(Schemes.StaffCookie);
             return TypedResults.LocalRedirect("/login");
         });
         return app;
     }
 
+    /// <remarks>Failures are not logged here one by one: <see cref="FailedLoginLog"/> sums them up once a minute.</remarks>
     private static async Task<IResult> LoginAsync(
         [FromForm] string? name, [FromForm] string? password, [FromForm] string? returnUrl,
-        HttpContext http, StaffDirectory staff, ILoggerFactory loggers)
+        HttpContext http, StaffLogins logins, ILoggerFactory loggers)
     {
         var local = IsLocal(returnUrl) ? returnUrl! : "/";
-        var actor = string.IsNullOrWhiteSpace(name) || string.IsNullOrEmpty(password)
-            ? null
-            : await staff.VerifyPasswordAsync(name.Trim(), password, http.RequestAborted);
-        var logger = loggers.CreateLogger("WikiSessions.Dashboard.Login");
-        if (actor is null)
-        {
-            logger.LogWarning("Failed dashboard login for {StaffName}", name);
+        var login = await logins.LoginAsync(name, password, http.RequestAborted);
+        if (login is null)
             return TypedResults.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(local)}");
-        }
-        await http.SignInAsync(Schemes.StaffCookie, Schemes.Principal(actor, Schemes.StaffCookie));
-        logger.LogInformation("{StaffName} logged in to the dashboard as {Role}", actor.Name, actor.Role);
+        await http.SignInAsync(Schemes.StaffCookie, Schemes.Principal(login.Actor, Schemes.StaffCookie, new Claim(Schemes.SessionClaim, login.SessionToken)));
+        loggers.CreateLogger("WikiSessions.Dashboard.Login").LogInformation("{StaffName} logged in to the dashboard as {Role}", login.Actor.Name, login.Actor.Role);
         return TypedResults.LocalRedirect(local);
     }
 

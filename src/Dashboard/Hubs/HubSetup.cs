@@ -26,6 +26,8 @@ public static class HubSetup
             .AddAuthenticationSchemes(Schemes.StaffCookie, Schemes.StaffToken, Schemes.WikiKey)
             .RequireAssertion(c => c.User.HasClaim(k => k.Type == Schemes.WikiClaim) || c.User.IsInRole("steward") || c.User.IsInRole("developer") || c.User.IsInRole("support")));
 
+        services.AddSingleton<StaffConnectionGuard>();
+        services.AddHostedService(sp => sp.GetRequiredService<StaffConnectionGuard>());
         services.AddSingleton<NoticeBuffers>();
         services.AddHostedService<LiveFeedPump>();
         return services;

@@ -7,9 +7,9 @@ namespace WikiSessions.Dashboard.Hubs;
 /// <summary>
 /// The live feed. Clients only listen: staff get <see cref="NoticeBatch"/>es as <c>notices</c>, wiki servers get
 /// their own wiki's <see cref="InvalidationBatch"/>es as <c>invalidations</c>. The policy on the route refuses
-/// anyone else before the hub runs.
+/// anyone else before the hub runs; <see cref="StaffConnectionGuard"/> closes a staff connection once its login or token ends.
 /// </summary>
-public sealed class SessionsHub : Hub
+public sealed class SessionsHub(StaffConnectionGuard guard) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -21,6 +21,7 @@ public sealed class SessionsHub : Hub
         }
         else if (user.IsInRole("steward") || user.IsInRole("developer") || user.IsInRole("support"))
         {
+            guard.Watch(Context);
             await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.StaffGroup);
         }
         else
@@ -29,5 +30,11 @@ public sealed class SessionsHub : Hub
             return;
         }
         await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        guard.Forget(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
     }
 }

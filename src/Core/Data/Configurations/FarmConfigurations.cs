@@ -97,5 +97,20 @@ public sealed class StaffAccountConfiguration : IEntityTypeConfiguration<StaffAc
         b.Property(s => s.TokenHash).HasMaxLength(64);
         b.HasIndex(s => s.Name).IsUnique();
         b.HasIndex(s => s.TokenHash).IsUnique();
+        b.Property(s => s.Stamp).HasMaxLength(32);
+    }
+}
+
+public sealed class StaffSessionConfiguration : IEntityTypeConfiguration<StaffSession>
+{
+    public void Configure(EntityTypeBuilder<StaffSession> b)
+    {
+        b.Property(s => s.TokenHash).HasMaxLength(64);
+        b.Property(s => s.Name).HasMaxLength(256);
+        b.Property(s => s.Stamp).HasMaxLength(32);
+        b.HasOne<StaffAccount>().WithMany().HasForeignKey(s => s.StaffAccountId);
+        b.HasIndex(s => s.TokenHash).IsUnique();
+        b.HasIndex(s => new { s.StaffAccountId, s.EndedAt });
+        b.HasIndex(s => s.ExpiresAt);
     }
 }

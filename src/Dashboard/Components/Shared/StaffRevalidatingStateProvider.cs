@@ -1,27 +1,27 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
-using WikiSessions.Core.Admin;
+using Microsoft.Extensions.Options;
+using WikiSessions.Core.Staff;
 using WikiSessions.Dashboard.Auth;
 
 namespace WikiSessions.Dashboard.Components.Shared;
 
 /// <summary>
-/// Re-checks the staff account behind a live circuit every few minutes: a removed account, or one whose
-/// role changed, loses its circuit instead of keeping the rights it logged in with.
+/// Re-checks the staff session behind a live circuit every <see cref="StaffLoginOptions.RevalidationInterval"/>: after a
+/// logout, a changed password, token or role, or a disabled account, the circuit ends instead of keeping the rights
+/// it was opened with.
 /// </summary>
-public sealed class StaffRevalidatingStateProvider(ILoggerFactory loggerFactory, StaffDirectory staff)
+public sealed class StaffRevalidatingStateProvider(ILoggerFactory loggerFactory, StaffSessions sessions, IOptions<StaffLoginOptions> options)
     : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(3);
+    protected override TimeSpan RevalidationInterval => options.Value.RevalidationInterval;
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
         var user = authenticationState.User;
-        if (user.Identity is not { IsAuthenticated: true, Name: { } name }) return true;
-        // The organisation's identity provider vouched for this login; there is no local account to re-check.
-        if (user.HasClaim(c => c.Type == OpenIdStaffLogin.ProviderClaim)) return true;
-        var role = await staff.CurrentRoleAsync(name, cancellationToken);
-        return role is { } r && Schemes.RoleName(r) == user.FindFirstValue(ClaimTypes.Role);
+        if (user.Identity is not { IsAuthenticated: true }) return true;
+        var state = await sessions.ValidateAsync(user.FindFirstValue(Schemes.SessionClaim), cancellationToken);
+        return state is not null && (state.Role is not { } role || Schemes.RoleName(role) == user.FindFirstValue(ClaimTypes.Role));
     }
 }

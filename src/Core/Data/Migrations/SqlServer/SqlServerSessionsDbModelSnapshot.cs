@@ -740,8 +740,20 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
 
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("bit");
+
+                    b.Property<int>("FailedLogins")
+                        .HasColumnType("int");
+
                     b.Property<bool>("IsDemo")
                         .HasColumnType("bit");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Lockouts")
+                        .HasColumnType("int");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -754,6 +766,11 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(256)");
 
                     b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("Stamp")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
@@ -772,6 +789,56 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("Staff");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StaffSession", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<int?>("StaffAccountId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Stamp")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("StaffAccountId", "EndedAt");
+
+                    b.ToTable("StaffSessions");
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
@@ -1018,6 +1085,13 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Navigation("User");
 
                     b.Navigation("Wiki");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StaffSession", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.StaffAccount", null)
+                        .WithMany()
+                        .HasForeignKey("StaffAccountId");
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>

@@ -708,7 +708,19 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("FailedLogins")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("IsDemo")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Lockouts")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")
@@ -722,6 +734,11 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Stamp")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -740,6 +757,54 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("Staff");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StaffSession", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("StaffAccountId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Stamp")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("StaffAccountId", "EndedAt");
+
+                    b.ToTable("StaffSessions");
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
@@ -982,6 +1047,13 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Navigation("User");
 
                     b.Navigation("Wiki");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StaffSession", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.StaffAccount", null)
+                        .WithMany()
+                        .HasForeignKey("StaffAccountId");
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>

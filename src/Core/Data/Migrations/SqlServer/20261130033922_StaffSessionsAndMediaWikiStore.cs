@@ -1,0 +1,170 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WikiSessions.Core.Data.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class StaffSessionsAndMediaWikiStore : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "Disabled",
+                table: "Staff",
+                type: "bit",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<int>(
+                name: "FailedLogins",
+                table: "Staff",
+                type: "int",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<long>(
+                name: "LockedUntil",
+                table: "Staff",
+                type: "bigint",
+                nullable: true);
+
+            migrationBuilder.AddColumn<int>(
+                name: "Lockouts",
+                table: "Staff",
+                type: "int",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<string>(
+                name: "Stamp",
+                table: "Staff",
+                type: "nvarchar(32)",
+                maxLength: 32,
+                nullable: false,
+                defaultValue: "");
+
+            migrationBuilder.CreateTable(
+                name: "Blobs",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    WikiId = table.Column<int>(type: "int", nullable: false),
+                    KeyHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Kind = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    SessionId = table.Column<long>(type: "bigint", nullable: true),
+                    Body = table.Column<byte[]>(type: "varbinary(max)", nullable: false),
+                    Length = table.Column<int>(type: "int", nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    WrittenAt = table.Column<long>(type: "bigint", nullable: false),
+                    ReadAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: true),
+                    Writes = table.Column<int>(type: "int", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Blobs", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Blobs_Wikis_WikiId",
+                        column: x => x.WikiId,
+                        principalTable: "Wikis",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "StaffSessions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    TokenHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    StaffAccountId = table.Column<int>(type: "int", nullable: true),
+                    Name = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
+                    Stamp = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<long>(type: "bigint", nullable: false),
+                    LastSeenAt = table.Column<long>(type: "bigint", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "bigint", nullable: false),
+                    EndedAt = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_StaffSessions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_StaffSessions_Staff_StaffAccountId",
+                        column: x => x.StaffAccountId,
+                        principalTable: "Staff",
+                        principalColumn: "Id");
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Blobs_ExpiresAt",
+                table: "Blobs",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Blobs_KeyHash",
+                table: "Blobs",
+                column: "KeyHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Blobs_SessionId",
+                table: "Blobs",
+                column: "SessionId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Blobs_WikiId",
+                table: "Blobs",
+                column: "WikiId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StaffSessions_ExpiresAt",
+                table: "StaffSessions",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StaffSessions_StaffAccountId_EndedAt",
+                table: "StaffSessions",
+                columns: new[] { "StaffAccountId", "EndedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_StaffSessions_TokenHash",
+                table: "StaffSessions",
+                column: "TokenHash",
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "Blobs");
+
+            migrationBuilder.DropTable(
+                name: "StaffSessions");
+
+            migrationBuilder.DropColumn(
+                name: "Disabled",
+                table: "Staff");
+
+            migrationBuilder.DropColumn(
+                name: "FailedLogins",
+                table: "Staff");
+
+            migrationBuilder.DropColumn(
+                name: "LockedUntil",
+                table: "Staff");
+
+            migrationBuilder.DropColumn(
+                name: "Lockouts",
+                table: "Staff");
+
+            migrationBuilder.DropColumn(
+                name: "Stamp",
+                table: "Staff");
+        }
+    }
+}

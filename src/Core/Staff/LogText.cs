@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text;
+
+namespace WikiSessions.Core.Staff;
+
+/// <summary>Puts text a client chose into a log line: quoted, cut, and with control characters escaped, so it cannot forge or flood lines.</summary>
+public static class LogText
+{
+    public const int MaxLength = 64;
+
+    public static string Quote(string? text)
+    {
+        if (text is null) return "(none)";
+        var builder = new StringBuilder(MaxLength + 8).Append('\'');
+        var shown = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (shown == MaxLength) return builder.Append("'… (").Append(text.Length.ToString(CultureInfo.InvariantCulture)).Append(" chars)").ToString();
+            shown++;
+            switch (rune.Value)
+            {
+                case '\'': builder.Append("\\'"); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\r': builder.Append("\\r"); break;
+                case '\t': builder.Append("\\t"); break;
+                default:
+                    if (Rune.IsControl(rune) || rune.Utf16SequenceLength == 1 && char.IsSurrogate((char)rune.Value)
+                        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+                        builder.Append(CultureInfo.InvariantCulture, $"\\u{rune.Value:x4}");
+                    else
+                        builder.Append(rune.ToString());
+                    break;
+            }
+        }
+        return builder.Append('\'').ToString();
+    }
+}
