@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace WikiSessions.Dashboard.Tests.MediaWiki;
@@ -22,7 +23,8 @@ public sealed class MediaWikiFactAttribute : FactAttribute
 /// <summary>
 /// Two throwaway MediaWiki 1.39 wikis (Debian's package, SQLite, <c>php -S</c> on loopback ports) whose sessions
 /// are kept by the app over the Kask protocol at <c>/sessions/v1/</c>, each with its own wiki key. The wikis
-/// use two dbnames of the seeded farm, so their keys are the demo credentials.
+/// use two dbnames of the seeded farm, so their keys are the demo credentials; test2wiki also signs its sessions
+/// (<c>hmac_key</c>), so the store must return them byte for byte.
 /// </summary>
 public sealed class MediaWikiFarm : IAsyncLifetime
 {
@@ -61,8 +63,8 @@ public sealed class MediaWikiFarm : IAsyncLifetime
         var store = new Uri(App.Address, "/sessions/v1/");
         var clock = Stopwatch.StartNew();
         var installs = await Task.WhenAll(
-            MediaWikiInstance.InstallAsync("testwiki", LoopbackAppFactory.WikiKey("testwiki"), store),
-            MediaWikiInstance.InstallAsync("test2wiki", LoopbackAppFactory.WikiKey("test2wiki"), store));
+            MediaWikiInstance.InstallAsync("testwiki", LoopbackAppFactory.WikiKey("testwiki"), store, hmacKey: null),
+            MediaWikiInstance.InstallAsync("test2wiki", LoopbackAppFactory.WikiKey("test2wiki"), store, hmacKey: Convert.ToHexString(RandomNumberGenerator.GetBytes(32))));
         (A, B) = (installs[0], installs[1]);
         InstallTime = clock.Elapsed;
     }
@@ -127,7 +129,8 @@ public sealed class MediaWikiInstance : IDisposable
     /// <summary>The config file the wiki runs with: the installer's LocalSettings.php plus the session store.</summary>
     public string ConfigFile => Path.Combine(Folder, "KaskSettings.php");
 
-    public static async Task<MediaWikiInstance> InstallAsync(string dbName, string key, Uri store)
+    /// <summary>Installs and starts a wiki; with <paramref name="hmacKey"/> MediaWiki signs its sessions and checks them on read.</summary>
+    public static async Task<MediaWikiInstance> InstallAsync(string dbName, string key, Uri store, string? hmacKey)
     {
         var folder = Directory.CreateTempSubdirectory($"wikisessions-mw-{dbName}-").FullName;
         var wiki = new MediaWikiInstance(dbName, key, FreePort(), folder);
@@ -136,7 +139,7 @@ public sealed class MediaWikiInstance : IDisposable
             await wiki.RunAsync(null, "maintenance/install.php", "--dbtype", "sqlite", "--dbpath", folder, "--dbname", dbName,
                 "--server", $"http://127.0.0.1:{wiki.Port}", "--scriptpath", "", "--confpath", folder,
                 "--pass", MediaWikiFarm.Password, $"Kask {dbName}", "Admin");
-            await File.WriteAllTextAsync(wiki.ConfigFile, Settings(folder, store, key));
+            await File.WriteAllTextAsync(wiki.ConfigFile, Settings(folder, store, key, hmacKey));
             foreach (var user in MediaWikiFarm.Users)
                 await wiki.RunAsync(Path.Combine(folder, "LocalSettings.php"), "maintenance/createAndPromote.php", user, MediaWikiFarm.Password);
             await wiki.StartAsync();
@@ -150,7 +153,7 @@ public sealed class MediaWikiInstance : IDisposable
     }
 
     /// <summary>The lines docs/mediawiki.md gives operators, plus debug logs for the tests.</summary>
-    public static string Settings(string folder, Uri store, string key) => $$"""
+    public static string Settings(string folder, Uri store, string key, string? hmacKey) => $$"""
         <?php
         require __DIR__ . '/LocalSettings.php';
 
@@ -164,7 +167,7 @@ public sealed class MediaWikiInstance : IDisposable
                 'deleteHeaders' => [ 'Authorization' => 'Bearer {{key}}' ],
                 'writeMethod' => 'POST',
             ],
-            'serialization_type' => 'JSON',
+            'serialization_type' => 'JSON',{{(hmacKey is null ? "" : $"\n    'hmac_key' => '{hmacKey}',")}}
         ];
         $wgSessionCacheType = 'sessions';
 
