@@ -168,6 +168,9 @@ public sealed class MediaWikiInstance : IDisposable
                 'writeMethod' => 'POST',
             ],
             'serialization_type' => 'JSON',{{(hmacKey is null ? "" : $"\n    'hmac_key' => '{hmacKey}',")}}
+            // Generous for a test machine busy with other tests (the defaults are 1.2 s and 3 s).
+            'connTimeout' => 10,
+            'reqTimeout' => 30,
         ];
         $wgSessionCacheType = 'sessions';
 
