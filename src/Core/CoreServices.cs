@@ -21,6 +21,7 @@ public static class CoreServices
     {
         services.AddOptions<SessionOptions>().BindConfiguration("Sessions").ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(configuration);
         services.AddSingleton<StoreHealth>();
         services.AddSingleton<IInterceptor>(sp => sp.GetRequiredService<StoreHealth>());
 
@@ -53,8 +54,10 @@ public static class CoreServices
         services.AddSingleton<SessionProvider, OAuthSessionProvider>();
         services.AddSingleton(ServerKey.Load(configuration, dataFolder));
         services.AddSingleton<FarmDirectory>();
+        services.AddSingleton<WikiRegistry>();
         services.AddSingleton<MediaWiki.BlobCipher>();
         services.AddSingleton<MediaWiki.MediaWikiStore>();
+        services.AddSingleton<MediaWiki.MediaWikiTokenReset>();
         services.AddSingleton<SessionFeed>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<LogoutService>();

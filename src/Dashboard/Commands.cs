@@ -24,6 +24,23 @@ public static class Commands
                 Console.Error.WriteLine($"Usage: {DemoCredentialGuard.RotateCommand}");
                 Environment.ExitCode = 2;
                 return true;
+            case ["add-wiki", var dbName, var host, var group]:
+                try
+                {
+                    var key = await app.Services.GetRequiredService<Core.Admin.WikiRegistry>().AddAsync(dbName, host, group);
+                    Console.WriteLine($"Added {dbName} ({host}, {group}). Its key, shown only now: {key}");
+                    Console.WriteLine($"MediaWiki sends it as 'Authorization' => 'Bearer {key}' (docs/mediawiki.md). Restart running instances.");
+                }
+                catch (Core.Sessions.SessionException ex)
+                {
+                    Console.Error.WriteLine(ex.Message);
+                    Environment.ExitCode = 2;
+                }
+                return true;
+            case ["add-wiki", ..]:
+                Console.Error.WriteLine("Usage: dotnet run --project src/Dashboard -- add-wiki <dbname> <host> <group0|group1|group2>");
+                Environment.ExitCode = 2;
+                return true;
             case ["replay", var scenario]:
                 Environment.ExitCode = await ReplayCommand.RunAsync(app, scenario);
                 return true;

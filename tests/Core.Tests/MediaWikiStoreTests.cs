@@ -151,4 +151,38 @@ public sealed class MediaWikiStoreTests
         Assert.Contains("(hidden, changed)", diff.Provided);
         Assert.DoesNotContain("token", (diff.Saved + diff.Provided).Replace("userToken", ""), StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task Invalidating_a_MediaWiki_user_says_that_the_Token_cookie_can_restore_them_until_the_wiki_resets_the_token()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var (store, wiki) = await StoreAsync(farm);
+        await store.PutAsync(await store.KeyAsync(wiki, "testwiki:MWSession:s1", default), Body(3, User, "tok", Expires(farm, TimeSpan.FromDays(30)), remember: true), default);
+
+        var done = await farm.Admin.InvalidateUserAsync(TestFarm.Steward, User, "Compromised");
+
+        Assert.True(done.Check.Passed);
+        Assert.Contains("MediaWiki on testwiki can restore PeerUser1 from a remember-me Token cookie", done.Survives);
+        Assert.Contains("invalidateUserSessions.php", done.Survives);
+    }
+
+    [Fact]
+    public async Task With_a_reset_command_the_token_is_reset_on_the_wiki_and_the_outcome_is_audited()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"reset-{Guid.NewGuid():N}");
+        await using var farm = await TestFarm.StartAsync(configuration: new()
+        {
+            ["MediaWiki:Wikis:testwiki:ResetTokenCommand"] = $"/usr/bin/touch {marker}-{{user}}",
+        });
+        var (store, wiki) = await StoreAsync(farm);
+        await store.PutAsync(await store.KeyAsync(wiki, "testwiki:MWSession:s1", default), Body(3, User, "tok", Expires(farm, TimeSpan.FromDays(30)), remember: true), default);
+
+        var done = await farm.Admin.InvalidateUserAsync(TestFarm.Steward, User, "Compromised");
+
+        Assert.Null(done.Survives);
+        Assert.True(File.Exists($"{marker}-{User}"));
+        var audit = (await farm.FarmQueries.AuditAsync()).Items.Single(a => a.Action == "reset-mediawiki-token");
+        Assert.Equal("token of PeerUser1 reset on testwiki", audit.Detail);
+        File.Delete($"{marker}-{User}");
+    }
 }

@@ -31,15 +31,16 @@ public sealed class TestFarm : IAsyncDisposable
     public CommandCounter Commands { get; } = new();
     public LogCapture Logs { get; } = new();
 
-    private TestFarm(string path, Action<SessionOptions>? configure)
+    private TestFarm(string path, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
     {
         _path = path;
         Time = new FakeTimeProvider(Start);
-        Services = BuildServices(path, Time, configure, Commands, Logs);
+        Services = BuildServices(path, Time, configure, settings, Commands, Logs);
     }
 
-    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null) =>
-        new(await SeededStore.CopyAsync("test"), configure);
+    /// <param name="configuration">Settings beyond the store's connection string, as the app would read them.</param>
+    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null, Dictionary<string, string?>? configuration = null) =>
+        new(await SeededStore.CopyAsync("test"), configure, configuration);
 
     /// <summary>The test's own SQLite file.</summary>
     public string StorePath => _path;
@@ -86,9 +87,10 @@ public sealed class TestFarm : IAsyncDisposable
         SeededStore.Delete(_path);
     }
 
-    private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure, CommandCounter? counter, ILoggerProvider? logs)
+    private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure,
+        IReadOnlyDictionary<string, string?>? settings, CommandCounter? counter, ILoggerProvider? logs)
     {
-        var configuration = SeededStore.Configuration(path);
+        var configuration = new ConfigurationBuilder().AddConfiguration(SeededStore.Configuration(path)).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(b => { if (logs is not null) b.AddProvider(logs); });

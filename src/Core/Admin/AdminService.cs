@@ -18,6 +18,7 @@ public sealed class AdminService(
     IDbContextFactory<SessionsDb> dbFactory,
     FarmDirectory farm,
     SessionFeed feed,
+    MediaWiki.MediaWikiTokenReset tokenReset,
     TimeProvider time,
     ILogger<AdminService> logger)
 {
@@ -51,7 +52,9 @@ public sealed class AdminService(
                 : (0, 0, 0);
             var wiki = await farm.GetAsync(session.WikiId, cancellationToken);
             db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, now, wiki.Id, session, session.UserId, $"Revoked by {actor.Name} ({WireNames.Of(scope)}): {reason}"));
-            var survives = browser || live == 0 ? null
+            var survives = session.Origin == SessionOrigin.MediaWiki
+                ? session.Remember ? $"MediaWiki on {(await farm.GetAsync(session.WikiId, cancellationToken)).DbName} can restore {session.User?.Name ?? "the user"} from the remember-me Token cookie until the user's token is reset there; invalidate the user to reset it." : null
+                : browser || live == 0 ? null
                 : $"The browser's central session is still valid: auto-login (or its remember-me token) can log {session.User?.Name ?? "the user"} back in on any wiki. Revoke with scope 'browser' to end it too.";
             var what = browser
                 ? $"the browser of {session.User?.Name ?? "an anonymous user"}: {ended + linkedEnded} sessions, {centrals} central sessions and {tokens} remember-me tokens"
@@ -73,7 +76,7 @@ public sealed class AdminService(
             var user = await FindUserAsync(db, userName, cancellationToken);
             var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(db, user, EndReason.UserInvalidated, actor, now, cancellationToken);
             return new Outcome("invalidate-user", user.Name, ended, centrals, tokens, $"User token reset; {ended} sessions ended on {wikis.Count} wikis", wikis, user.Name, null,
-                q => UserScope(q, user.Id));
+                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken) };
         }, cancellationToken);
 
     /// <summary>Permanent: ends every session, revokes bot passwords and OAuth grants, and no provider may make a session for the user again.</summary>
@@ -92,7 +95,7 @@ public sealed class AdminService(
             var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(db, user, EndReason.Prevented, actor, now, cancellationToken);
             return new Outcome("prevent-user", user.Name, ended, centrals, tokens,
                 $"Prevented; {ended} sessions ended on {wikis.Count} wikis; {bots} bot passwords and {grants} OAuth grants revoked", wikis, user.Name, null,
-                q => UserScope(q, user.Id));
+                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken) };
         }, cancellationToken);
 
     /// <summary>Revoke the user's OAuth grant of a consumer: its sessions end on every wiki and its authorizations no longer work.</summary>
@@ -143,7 +146,11 @@ public sealed class AdminService(
     private sealed record Scope(IQueryable<Session> Sessions, IQueryable<CentralSession> Centrals, IQueryable<RememberToken> Tokens);
 
     private sealed record Outcome(string Action, string Target, int SessionsEnded, int CentralSessionsEnded, int RememberTokensEnded, string Detail,
-        IReadOnlyList<string> Wikis, string? User, string? Survives, Func<SessionsDb, Scope> Scope);
+        IReadOnlyList<string> Wikis, string? User, string? Survives, Func<SessionsDb, Scope> Scope)
+    {
+        /// <summary>Wikis whose MediaWiki kept sessions of the user here: their remember-me tokens live in MediaWiki.</summary>
+        public IReadOnlyList<string> MediaWikis { get; init; } = [];
+    }
 
     private static Scope UserScope(SessionsDb db, int userId) =>
         new(db.Sessions.Where(s => s.UserId == userId), db.CentralSessions.Where(c => c.UserId == userId), db.RememberTokens.Where(t => t.UserId == userId));
@@ -190,8 +197,39 @@ public sealed class AdminService(
         feed.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, outcome.Action == "revoke-session" ? outcome.Target : null,
             outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", EndReason: EndReasonOf(outcome.Action), Wikis: outcome.Wikis));
         var check = await CheckAsync(outcome, before, cancellationToken);
+        var survives = outcome.MediaWikis.Count > 0 && outcome.User is { } userName
+            ? await ResetMediaWikiTokensAsync(actor, reason, userName, outcome.MediaWikis, cancellationToken)
+            : outcome.Survives;
         return new ActionResult(outcome.Action, outcome.Target, outcome.SessionsEnded, outcome.CentralSessionsEnded, outcome.RememberTokensEnded,
-            outcome.Detail, outcome.Survives, check);
+            outcome.Detail, survives, check);
+    }
+
+    private static Task<List<string>> MediaWikisOfAsync(SessionsDb db, int userId, CancellationToken cancellationToken) =>
+        db.Sessions.Where(s => s.UserId == userId && s.Origin == SessionOrigin.MediaWiki).Select(s => s.Wiki!.DbName).Distinct().ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Resets the user's token on each MediaWiki wiki that names a command for it, each outcome in the audit log; says
+    /// plainly where none is named, since MediaWiki's Token cookie can then restore the user there.
+    /// </summary>
+    private async Task<string?> ResetMediaWikiTokensAsync(StaffActor actor, string reason, string userName, IReadOnlyList<string> wikis, CancellationToken cancellationToken)
+    {
+        var notReset = new List<string>();
+        foreach (var wiki in wikis)
+        {
+            if (!tokenReset.IsConfigured(wiki))
+            {
+                notReset.Add(wiki);
+                continue;
+            }
+            var (succeeded, outcome) = await tokenReset.ResetAsync(wiki, userName, cancellationToken);
+            if (!succeeded) notReset.Add(wiki);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            db.Audit.Add(new AuditEntry { At = time.GetUtcNow(), Actor = actor.Name, Action = "reset-mediawiki-token", Reason = reason, Target = userName, Detail = outcome });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return notReset.Count == 0 ? null
+            : $"MediaWiki on {string.Join(", ", notReset)} can restore {userName} from a remember-me Token cookie until the user's token is reset there " +
+              $"(php maintenance/invalidateUserSessions.php --user '{userName}'); set MediaWiki:Wikis:<dbname>:ResetTokenCommand to do it from here.";
     }
 
     /// <summary>The highest row IDs when the action began: "what existed before" for the post-action check.</summary>
