@@ -33,7 +33,7 @@ public sealed class MediaWikiFarm : IAsyncLifetime
     public const string Password = "Kask-test-password-2026";
 
     /// <summary>The users every wiki gets: one per test, so tests do not see each other's sessions.</summary>
-    public static readonly string[] Users = ["Kask Ada", "Kask Rem", "Kask Leo"];
+    public static readonly string[] Users = ["Kask Ada", "Kask Rem", "Kask Tom", "Kask Leo"];
 
     public static bool InCi => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 
@@ -46,7 +46,17 @@ public sealed class MediaWikiFarm : IAsyncLifetime
         : !PhpHasCurl() ? "PHP's curl extension is missing (without php-curl MediaWiki drops the Authorization header)"
         : null;
 
-    public LoopbackAppFactory App { get; } = new();
+    // Folders made before the app starts: the app's configuration names test2wiki's config file.
+    private readonly string _folderA = Directory.CreateTempSubdirectory("wikisessions-mw-testwiki-").FullName;
+    private readonly string _folderB = Directory.CreateTempSubdirectory("wikisessions-mw-test2wiki-").FullName;
+
+    public MediaWikiFarm() => App = new MediaWikiAppFactory(_folderB);
+
+    /// <summary>
+    /// The app. It resets a user's token on test2wiki when a steward invalidates the user (the wiki's
+    /// <c>ResetTokenCommand</c>); testwiki names no command, so there the Token cookie can restore the user.
+    /// </summary>
+    public LoopbackAppFactory App { get; }
     public MediaWikiInstance A { get; private set; } = null!;
     public MediaWikiInstance B { get; private set; } = null!;
 
@@ -63,8 +73,8 @@ public sealed class MediaWikiFarm : IAsyncLifetime
         var store = new Uri(App.Address, "/sessions/v1/");
         var clock = Stopwatch.StartNew();
         var installs = await Task.WhenAll(
-            MediaWikiInstance.InstallAsync("testwiki", LoopbackAppFactory.WikiKey("testwiki"), store, hmacKey: null),
-            MediaWikiInstance.InstallAsync("test2wiki", LoopbackAppFactory.WikiKey("test2wiki"), store, hmacKey: Convert.ToHexString(RandomNumberGenerator.GetBytes(32))));
+            MediaWikiInstance.InstallAsync("testwiki", _folderA, LoopbackAppFactory.WikiKey("testwiki"), store, hmacKey: null),
+            MediaWikiInstance.InstallAsync("test2wiki", _folderB, LoopbackAppFactory.WikiKey("test2wiki"), store, hmacKey: Convert.ToHexString(RandomNumberGenerator.GetBytes(32))));
         (A, B) = (installs[0], installs[1]);
         InstallTime = clock.Elapsed;
     }
@@ -87,6 +97,8 @@ public sealed class MediaWikiFarm : IAsyncLifetime
         A?.Dispose();
         B?.Dispose();
         await App.DisposeAsync();
+        foreach (var folder in new[] { _folderA, _folderB })
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
     }
 
     private static bool PhpHasCurl()
@@ -103,6 +115,17 @@ public sealed class MediaWikiFarm : IAsyncLifetime
             return false;
         }
     }
+}
+
+/// <summary>The app, configured to reset a user's token on test2wiki with MediaWiki's own maintenance script.</summary>
+public sealed class MediaWikiAppFactory(string test2wikiFolder) : LoopbackAppFactory
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("MediaWiki:Wikis:test2wiki:ResetTokenCommand", $"{MediaWikiFarm.Php ?? "php"} maintenance/invalidateUserSessions.php --user {{user}}"),
+        new("MediaWiki:Wikis:test2wiki:WorkingDirectory", MediaWikiFarm.Root),
+        new("MediaWiki:Wikis:test2wiki:Environment:MW_CONFIG_FILE", Path.Combine(test2wikiFolder, MediaWikiInstance.ConfigFileName)),
+    ];
 }
 
 /// <summary>One installed wiki served by <c>php -S</c>, and what it printed.</summary>
@@ -127,12 +150,13 @@ public sealed class MediaWikiInstance : IDisposable
     public Uri Api => new(Server, "api.php");
 
     /// <summary>The config file the wiki runs with: the installer's LocalSettings.php plus the session store.</summary>
-    public string ConfigFile => Path.Combine(Folder, "KaskSettings.php");
+    public string ConfigFile => Path.Combine(Folder, ConfigFileName);
+
+    public const string ConfigFileName = "KaskSettings.php";
 
     /// <summary>Installs and starts a wiki; with <paramref name="hmacKey"/> MediaWiki signs its sessions and checks them on read.</summary>
-    public static async Task<MediaWikiInstance> InstallAsync(string dbName, string key, Uri store, string? hmacKey)
+    public static async Task<MediaWikiInstance> InstallAsync(string dbName, string folder, string key, Uri store, string? hmacKey)
     {
-        var folder = Directory.CreateTempSubdirectory($"wikisessions-mw-{dbName}-").FullName;
         var wiki = new MediaWikiInstance(dbName, key, FreePort(), folder);
         try
         {

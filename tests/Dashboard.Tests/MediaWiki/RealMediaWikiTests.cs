@@ -69,6 +69,10 @@ public sealed class RealMediaWikiTests(MediaWikiFarm farm, ITestOutputHelper out
 
             var invalidate = await _steward.PostAsJsonAsync($"/api/v1/admin/users/{Uri.EscapeDataString(user)}/invalidate", new { reason = "real MediaWiki test: invalidate" });
             Assert.True(invalidate.IsSuccessStatusCode, $"invalidate: {(int)invalidate.StatusCode} {await invalidate.Content.ReadAsStringAsync()}");
+            // testwiki names no command to reset the token: the answer says what can still restore the user.
+            var survives = (await invalidate.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("survives").GetString();
+            Assert.Contains("Token cookie", survives);
+            Assert.Contains(farm.A.DbName, survives);
             // The session's blob is gone: without the Token cookie the browser is anonymous.
             using (var withoutToken = browser.Replay("Token"))
                 Assert.Null(await withoutToken.UserAsync());
@@ -89,6 +93,32 @@ public sealed class RealMediaWikiTests(MediaWikiFarm farm, ITestOutputHelper out
             await farm.A.RunAsync(farm.A.ConfigFile, "maintenance/invalidateUserSessions.php", "--user", user);
             using var replay = browser.Replay();
             Assert.Null(await replay.UserAsync());
+        });
+    }
+
+    [MediaWikiFact]
+    public async Task On_a_wiki_with_a_token_reset_command_invalidating_a_user_also_ends_their_remember_me_login()
+    {
+        await farm.ExplainAsync(async () =>
+        {
+            const string user = "Kask Tom";
+            using var browser = new WikiBrowser(farm.B);
+            await browser.LoginAsync(user, rememberMe: true);
+            Assert.NotNull(browser.Cookie("Token"));
+            Assert.Equal(user, await browser.UserAsync());
+            using var stolen = browser.Replay();
+
+            var invalidate = await _steward.PostAsJsonAsync($"/api/v1/admin/users/{Uri.EscapeDataString(user)}/invalidate", new { reason = "real MediaWiki test: invalidate with token reset" });
+            var answer = await invalidate.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(invalidate.IsSuccessStatusCode, $"invalidate: {(int)invalidate.StatusCode} {answer}");
+            Assert.Equal(JsonValueKind.Null, answer.GetProperty("survives").ValueKind);
+
+            // The app ran invalidateUserSessions.php on test2wiki: the Token cookie no longer logs the user in.
+            Assert.Null(await browser.UserAsync());
+            Assert.Null(await stolen.UserAsync());
+            Assert.Empty((await ActiveSessionsAsync(farm.B.DbName, user)).Sessions);
+            var audit = await _steward.GetStringAsync("/api/v1/admin/audit?pageSize=50");
+            Assert.Contains($"token of {user} reset on {farm.B.DbName}", audit);
         });
     }
 
