@@ -3,8 +3,8 @@
 #   scripts/mediawiki-demo.sh
 # Installs what is missing (as root; otherwise prints the apt-get line), starts the app with the demo farm off
 # (so the console shows only the wikis' real sessions), installs two throwaway wikis (testwiki and test2wiki of
-# the seeded farm, SQLite, php -S) pointed at the app, plays a few logins, a logout and a remember-me login with
-# curl, and prints where to look. Ctrl-C stops everything and removes the wikis. See docs/mediawiki.md.
+# the seeded farm, SQLite, php -S) pointed at the app (test2wiki with a token reset command, testwiki without),
+# plays a few logins, a logout and remember-me logins with curl, and prints where to look. Ctrl-C stops everything and removes the wikis. See docs/mediawiki.md.
 # Ports: APP_PORT (5080), WIKI_A_PORT (8081), WIKI_B_PORT (8082).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +72,12 @@ wait_for() { # URL SECONDS WHAT
 
 echo "Starting WikiSessions at $APP (demo farm off; store in $DEMO/data; output in $DEMO/app.log)..."
 # setsid: the app and the processes dotnet run starts form one group, stopped together.
+# test2wiki names the command that resets a user's token there, so invalidating a user also ends their
+# remember-me logins on it; testwiki names none, so there the Token cookie can bring the user back.
 ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=$APP Database__DataFolder=$DEMO/data DemoFarm__Enabled=${DemoFarm__Enabled:-false} \
+  MediaWiki__Wikis__test2wiki__ResetTokenCommand="php maintenance/invalidateUserSessions.php --user {user}" \
+  MediaWiki__Wikis__test2wiki__WorkingDirectory=$MW \
+  MediaWiki__Wikis__test2wiki__Environment__MW_CONFIG_FILE=$DEMO/test2wiki/WikiSessions.php \
   setsid dotnet run --project src/Dashboard --no-launch-profile >"$DEMO/app.log" 2>&1 &
 pids+=($!)
 wait_for "$APP/health/ready" 600 "WikiSessions"
@@ -143,8 +148,9 @@ login "$WIKI_A_PORT" "$DEMO/bob-a.jar" "Demo Bob"
 cp "$DEMO/bob-a.jar" "$DEMO/bob-a-copy.jar"
 logout "$WIKI_A_PORT" "$DEMO/bob-a.jar"
 echo "  Bob logs out of testwiki: now $(whoami "$WIKI_A_PORT" "$DEMO/bob-a.jar"); a copy of his old cookies: $(whoami "$WIKI_A_PORT" "$DEMO/bob-a-copy.jar")"
+login "$WIKI_A_PORT" "$DEMO/carol-a.jar" "Demo Carol" remember
 login "$WIKI_B_PORT" "$DEMO/carol-b.jar" "Demo Carol" remember
-echo "  Carol on test2wiki: $(whoami "$WIKI_B_PORT" "$DEMO/carol-b.jar") (her Token cookie can bring her back after a revoke)"
+echo "  Carol on testwiki: $(whoami "$WIKI_A_PORT" "$DEMO/carol-a.jar"); on test2wiki: $(whoami "$WIKI_B_PORT" "$DEMO/carol-b.jar") (both with a Token cookie)"
 
 STEWARD=$(credential "[s for s in d['staff'] if s['role']=='steward'][0]['name']")
 STEWARD_PASSWORD=$(credential "[s for s in d['staff'] if s['role']=='steward'][0]['password']")
@@ -167,9 +173,12 @@ The wikis:     http://127.0.0.1:$WIKI_A_PORT/index.php?title=Special:UserLogin  
                users Demo Alice, Demo Bob, Demo Carol; password $PASSWORD
 Try:           revoke Alice's testwiki session in the console, then ask testwiki who she is:
                  curl -s -b $DEMO/alice-a.jar 'http://127.0.0.1:$WIKI_A_PORT/api.php?action=query&meta=userinfo&format=json'
-               invalidate Demo Carol, then ask test2wiki: her Token cookie brings her back, and the console flags it;
-                 (cd $MW && MW_CONFIG_FILE=$DEMO/test2wiki/WikiSessions.php php maintenance/invalidateUserSessions.php --user 'Demo Carol')
-               ends it for good.
+               invalidate Demo Carol in the console (the answer names testwiki), then ask both wikis:
+                 curl -s -b $DEMO/carol-a.jar 'http://127.0.0.1:$WIKI_A_PORT/api.php?action=query&meta=userinfo&format=json'
+                 curl -s -b $DEMO/carol-b.jar 'http://127.0.0.1:$WIKI_B_PORT/api.php?action=query&meta=userinfo&format=json'
+               test2wiki ran its token reset: she is anonymous there. On testwiki her Token cookie brings her back,
+               and the console flags the new session as a resurrection; this ends it for good:
+                 (cd $MW && MW_CONFIG_FILE=$DEMO/testwiki/WikiSessions.php php maintenance/invalidateUserSessions.php --user 'Demo Carol')
 Logs:          $DEMO/app.log, $DEMO/testwiki.log, $DEMO/test2wiki.log
 
 Ctrl-C stops everything.
