@@ -5,7 +5,9 @@ using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Core.Admin;
 
-public sealed record WikiOverview(string Wiki, string Host, DeploymentGroup Group, WikiStatus Status, int ActiveSessions, IReadOnlyDictionary<ProviderKind, int> ByProvider);
+/// <summary>A wiki's active sessions: logged-in ones by provider, and anonymous ones (MediaWiki keeps a session for every visitor) apart.</summary>
+public sealed record WikiOverview(string Wiki, string Host, DeploymentGroup Group, WikiStatus Status, int ActiveSessions, IReadOnlyDictionary<ProviderKind, int> ByProvider,
+    int AnonymousSessions = 0);
 
 /// <summary>Events and errors of a wiki, or of a deployment group (then <paramref name="Key"/> is the group as the API spells it).</summary>
 public sealed record ErrorRate(string Key, int Events, int Errors);
@@ -19,13 +21,14 @@ public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var active = await AdminReads.ActiveAsync(db, time.GetUtcNow(), cancellationToken);
-        var counts = await active.GroupBy(s => new { s.WikiId, s.Provider })
-            .Select(g => new { g.Key.WikiId, g.Key.Provider, Count = g.Count() })
+        var counts = await active.GroupBy(s => new { s.WikiId, s.Provider, Anonymous = s.UserId == null })
+            .Select(g => new { g.Key.WikiId, g.Key.Provider, g.Key.Anonymous, Count = g.Count() })
             .ToListAsync(cancellationToken);
-        var byWiki = counts.ToLookup(c => c.WikiId);
+        var byWiki = counts.Where(c => !c.Anonymous).ToLookup(c => c.WikiId);
+        var anonymous = counts.Where(c => c.Anonymous).GroupBy(c => c.WikiId).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
         return (await farm.AllAsync(cancellationToken)).OrderBy(w => w.DbName, StringComparer.Ordinal).Select(w => new WikiOverview(
             w.DbName, w.Host, w.Group, w.Status, byWiki[w.Id].Sum(c => c.Count),
-            byWiki[w.Id].ToDictionary(c => c.Provider, c => c.Count))).ToList();
+            byWiki[w.Id].ToDictionary(c => c.Provider, c => c.Count), anonymous.GetValueOrDefault(w.Id))).ToList();
     }
 
     /// <summary>Active sessions in the whole farm: what invalidate-everyone would end.</summary>

@@ -58,7 +58,11 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         var settings = await farm.SettingsAsync(session.WikiId, cancellationToken);
         var setting = settings[session.Provider];
         var others = settings.Values.Where(s => s.Provider != session.Provider && s.Enabled).Select(s => $"{WireNames.Of(s.Provider)} ({s.Priority})");
-        var explanation = $"{WireNames.Of(session.Provider)} (priority {setting.Priority}) resolved it: " + session.Origin switch
+        var explanation = session.Origin == SessionOrigin.MediaWiki
+            ? $"MediaWiki keeps this session in the store (its provider class is in the metadata); the console sees its metadata, never its data. " +
+              "A revoke or an invalidation makes the store answer 404, so MediaWiki sees no session on its next request; MediaWiki's own " +
+              "remember-me Token cookie can restore the user until the user's token is reset on the wiki."
+            : $"{WireNames.Of(session.Provider)} (priority {setting.Priority}) resolved it: " + session.Origin switch
         {
             SessionOrigin.AutoLogin => "the browser had no session here, and the central session logged it in (auto-login).",
             SessionOrigin.RememberMe => "the remember-me token cookie matched the user's token.",
