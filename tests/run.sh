@@ -5,11 +5,18 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download does not work here) and the
-# scale-out test starts Debian's redis-server on a loopback port. Installed here when missing, as root.
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work here), the
+# scale-out test starts Debian's redis-server on a loopback port, and the MediaWiki tests install two throwaway
+# wikis from Debian's mediawiki package and serve them with PHP (php-curl carries the wiki key). Installed here
+# when missing, as root.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
+[ -d /usr/share/mediawiki ] || missing+=(mediawiki)
+command -v php >/dev/null || missing+=(php-cli)
+for package in php-sqlite3 php-curl php-intl php-mbstring php-xml; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
