@@ -11,6 +11,7 @@ namespace WikiSessions.Dashboard.Tests.Reliability;
 /// The app killed with SIGKILL in the middle of a burst of logins, data writes and logouts, then started again on the
 /// same store: whatever a wiki server was told had happened, has happened.
 /// </summary>
+[Collection(ReliabilityCollection.Name)]
 public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly string[] Wikis = ["enwiki", "dewiki", "frwiki", "commonswiki"];

@@ -26,6 +26,7 @@ public sealed class OutageAppFactory : LoopbackAppFactory
 /// the answers are a 503 that names the cause or the truth, never a new empty session or one that had ended, and the
 /// service comes back by itself when the store does.
 /// </summary>
+[Collection(ReliabilityCollection.Name)]
 public sealed class StoreOutageTests(OutageAppFactory app, ITestOutputHelper output) : IClassFixture<OutageAppFactory>
 {
     [Theory]
