@@ -41,7 +41,8 @@ public static class CoreServices
                 Directory.CreateDirectory(dataFolder);
                 connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataFolder, "wikisessions.db") }.ToString();
             }
-            services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => Common(o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas()), sp));
+            connectionString = ServingConnectionString(connectionString);
+            services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => Common(o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new StoreFaults.PoolRecovery()), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
         }
         else
@@ -81,6 +82,18 @@ public static class CoreServices
         services.AddSingleton<StoreFailureReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreFailureReporter>());
         return services;
+    }
+
+    /// <summary>
+    /// While serving, a missing store file is an outage, not a new empty store: SQLite's default would create one, every
+    /// query would fail on its missing tables, and the store moved back would not be seen. Start-up creates the file.
+    /// </summary>
+    private static string ServingConnectionString(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (connectionString.Contains("Mode", StringComparison.OrdinalIgnoreCase) || builder.DataSource is "" or ":memory:") return connectionString;
+        builder.Mode = SqliteOpenMode.ReadWrite;
+        return builder.ToString();
     }
 
     private static void Common(DbContextOptionsBuilder options, IServiceProvider services) =>

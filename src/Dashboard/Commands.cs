@@ -48,6 +48,13 @@ public static class Commands
                 Console.Error.WriteLine($"Usage: dotnet run --project src/Dashboard -- replay <{string.Join("|", app.Services.GetRequiredService<ReplayRunner>().Scenarios)}>");
                 Environment.ExitCode = 2;
                 return true;
+            case ["soak", var duration] when TimeSpan.TryParse(duration, System.Globalization.CultureInfo.InvariantCulture, out var length) && length > TimeSpan.Zero:
+                Environment.ExitCode = await SoakCommand.RunAsync(app, length);
+                return true;
+            case ["soak", ..]:
+                Console.Error.WriteLine("Usage: dotnet run -c Release --project src/Dashboard -- soak <duration, e.g. 00:30:00>");
+                Environment.ExitCode = 2;
+                return true;
             default:
                 return false;
         }

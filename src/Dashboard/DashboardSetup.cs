@@ -16,6 +16,8 @@ public static class DashboardSetup
 {
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<LogLineCounter>();
+        builder.Services.AddSingleton<Serilog.Core.ILogEventSink>(sp => sp.GetRequiredService<LogLineCounter>());
         builder.Services.AddSerilog((services, logger) =>
         {
             // ReadFrom.Services adds any sink registered in the container (the tests capture every line this way).

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using WikiSessions.Core.Seeding;
@@ -12,6 +13,13 @@ public static class StoreSetup
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
+            // The app opens the store without creating it (a missing file while serving is an outage); the first start creates it here.
+            var create = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Mode = SqliteOpenMode.ReadWriteCreate };
+            if (create.DataSource is not ("" or ":memory:"))
+            {
+                await using var creating = new SqliteConnection(create.ToString());
+                await creating.OpenAsync(cancellationToken);
+            }
             // WAL lets readers go on while a writer commits; the setting is stored in the file.
             await db.Database.OpenConnectionAsync(cancellationToken);
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);

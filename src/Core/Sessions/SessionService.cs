@@ -284,7 +284,9 @@ public sealed class SessionService(
                 Publish(draft.Event, c.Now, c.Wiki, session, draft.User, draft.Detail);
                 if (session.ResurrectionOfTraceId is { } failed)
                 {
-                    logger.LogWarning("Resurrection: {User} got session {SessionHandle} on {Wiki} ({Origin}) from a credential that survived logout {TraceId}",
+                    // Debug, like the rejection below: each is an event in the store and a notice on the live feed, and a farm
+                    // with a broken integration has them on every request, which would flood the log at its default level.
+                    logger.LogDebug("Resurrection: {User} got session {SessionHandle} on {Wiki} ({Origin}) from a credential that survived logout {TraceId}",
                         draft.User.Name, session.Handle, c.Wiki.DbName, session.Origin, failed);
                     Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, draft.User, "Logged straight back in after a logout", traceId: failed);
                 }
@@ -337,7 +339,7 @@ public sealed class SessionService(
             await c.Db.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
-        logger.LogWarning("Rejected session {SessionHandle} on {Wiki}: metadata conflicts on {Keys}", session.Handle, c.Wiki.DbName, keys);
+        logger.LogDebug("Rejected session {SessionHandle} on {Wiki}: metadata conflicts on {Keys}", session.Handle, c.Wiki.DbName, keys);
         Publish(SessionEventKind.MetadataRejected, c.Now, c.Wiki, session, session.User, $"Metadata conflict on {keys}", endReason: EndReason.MetadataConflict);
         return NoSession($"The request is not a valid continuation of the session: its {keys} differ from the saved metadata. The session was ended.", clear);
     }

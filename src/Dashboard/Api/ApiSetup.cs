@@ -1,7 +1,9 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using WikiSessions.Core.Data;
 using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Dashboard.Api;
@@ -62,7 +64,9 @@ public static class ApiSetup
             _ => StatusCodes.Status503ServiceUnavailable,
         };
         var extensions = ex.CurrentVersion is { } version ? new Dictionary<string, object?> { ["currentVersion"] = version } : null;
-        return TypedResults.Problem(title: ex.Message, statusCode: status, extensions: extensions);
+        // A store failure says what is wrong with the store, so the operator paged by the 503s knows where to look.
+        var detail = ex.Failure == Failure.Unavailable ? StoreFaults.Describe(ex.InnerException) : null;
+        return TypedResults.Problem(title: ex.Message, detail: detail, statusCode: status, extensions: extensions);
     }
 }
 
@@ -83,6 +87,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ApiExce
                 (StatusCodes.Status400BadRequest, $"The request body is not valid JSON for this route: {json.Message}"),
             BadHttpRequestException bad => (bad.StatusCode, bad.Message),
             SessionException refused => (((IStatusCodeHttpResult)ApiSetup.Problem(refused)).StatusCode ?? 400, refused.Message),
+            DbException or TimeoutException => (StatusCodes.Status503ServiceUnavailable, "The session store is unavailable; nothing was changed. Retry in a moment."),
             _ => (StatusCodes.Status503ServiceUnavailable, "The session service hit an unexpected error; nothing was changed. Retry, and report it if it persists."),
         };
         if (status >= 500)
@@ -101,7 +106,7 @@ public sealed class ApiExceptionHandler(IProblemDetailsService problems, ApiExce
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = status, Title = title },
+            ProblemDetails = { Status = status, Title = title, Detail = status == StatusCodes.Status503ServiceUnavailable ? StoreFaults.Describe(exception) : null },
         });
     }
 }
