@@ -138,7 +138,10 @@ public sealed class MediaWikiStore(
         return created;
     });
 
-    /// <summary>Deletes the key; a logged-in session ends, as logged out unless a new key for the same user follows at once (an ID rotation).</summary>
+    /// <summary>
+    /// Deletes the key. Its session ends: an anonymous one as replaced (MediaWiki logged the visitor in under a new ID), a
+    /// logged-in one as logged out, unless a new key for the same user follows at once (an ID rotation).
+    /// </summary>
     public Task<bool> DeleteAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
         var now = time.GetUtcNow();
@@ -148,7 +151,9 @@ public sealed class MediaWikiStore(
         if (blob is null) return false;
         await db.Blobs.Where(b => b.Id == blob.Id).ExecuteDeleteAsync(cancellationToken);
         var session = blob.SessionId is { } id ? await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == id, cancellationToken) : null;
-        if (session is not null && await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == session.Id), EndReason.LoggedOut, null, now, cancellationToken) == 1
+        // MediaWiki deletes an anonymous session when it logs the visitor in under a new ID, and a logged-in one at logout.
+        var reason = session?.UserId is null ? EndReason.Replaced : EndReason.LoggedOut;
+        if (session is not null && await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == session.Id), reason, null, now, cancellationToken) == 1
             && session.UserId is { } userId)
         {
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);

@@ -1,3 +1,4 @@
+using WikiSessions.Testing;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -185,6 +186,6 @@ public sealed class RealMediaWikiTests(MediaWikiFarm farm, ITestOutputHelper out
     public void Dispose()
     {
         _steward.Dispose();
-        if (MediaWikiFarm.Missing is null) output.WriteLine($"Both wikis were installed in {farm.InstallTime.TotalSeconds:F1} s.");
+        if (MediaWikiSetup.Missing is null) output.WriteLine($"Both wikis were installed in {farm.InstallTime.TotalSeconds:F1} s.");
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace WikiSessions.Dashboard.Tests.MediaWiki;
+namespace WikiSessions.Testing;
 
 /// <summary>A browser of one wiki over real HTTP: its own cookie jar, MediaWiki's action API.</summary>
 public sealed class WikiBrowser : IDisposable
@@ -69,7 +69,7 @@ public sealed class WikiBrowser : IDisposable
         {
             ["action"] = "clientlogin",
             ["username"] = user,
-            ["password"] = MediaWikiFarm.Password,
+            ["password"] = MediaWikiSetup.Password,
             ["logintoken"] = token,
             ["loginreturnurl"] = _wiki.Server.ToString(),
         };
