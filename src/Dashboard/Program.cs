@@ -2,6 +2,7 @@ using WikiSessions.Dashboard;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDashboard();
+WikiSessions.Dashboard.Farm.SoakCommand.ConfigureBeforeBuild(builder.Configuration, args);
 
 var app = builder.Build();
 if (!await app.PrepareAsync(args)) return;

@@ -36,7 +36,9 @@ public sealed class SessionSweeper(
             try
             {
                 var result = await SweepOnceAsync(stoppingToken);
-                if (result.Total > 0) logger.LogInformation("Sweep: {@Sweep}", result);
+                // Routine passes are Debug, so a busy farm's log stays bounded; a pass that hit its bound means a backlog.
+                if (result.Total > 0)
+                    logger.Log(result.Total >= options.Value.SweepBatchSize * MaxBatchesPerPass ? LogLevel.Information : LogLevel.Debug, "Sweep: {@Sweep}", result);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {

@@ -31,7 +31,6 @@ public static class SoakCommand
     public static async Task<int> RunAsync(WebApplication app, TimeSpan duration)
     {
         var interval = app.Configuration.GetValue("Soak:ReportInterval", TimeSpan.FromSeconds(10));
-        Configure(app.Configuration, duration);
         app.Urls.Clear();
         app.Urls.Add("http://127.0.0.1:0");
         app.UseDashboard();
@@ -44,7 +43,9 @@ public static class SoakCommand
         var (resolvesAtStart, linesAtStart) = (resolves.Count, logs.Lines);
         var clock = Stopwatch.StartNew();
         var samples = new List<SoakSample>();
-        Console.WriteLine($"Soak for {duration} at {app.Configuration["DemoFarm:RequestsPerSecond"]} requests a second, a report every {interval}.");
+        var sessions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WikiSessions.Core.Sessions.SessionOptions>>().Value;
+        Console.WriteLine($"Soak for {duration} at {app.Configuration["DemoFarm:RequestsPerSecond"]} requests a second, a report every {interval}; " +
+            $"sessions idle out after {sessions.IdleTimeout}, remembered ones after {sessions.RememberDuration}, ended ones are kept {sessions.Retention}.");
         try
         {
             using var timer = new PeriodicTimer(interval);
@@ -67,6 +68,16 @@ public static class SoakCommand
     }
 
     /// <summary>The farm at full rate for the whole run, and the compressed session lifetimes.</summary>
+    /// <summary>
+    /// The soak's settings, given before the app is built: options are read once, at the first request for them, and a
+    /// setting changed after that would not reach the engine.
+    /// </summary>
+    public static void ConfigureBeforeBuild(IConfiguration configuration, string[] args)
+    {
+        if (args is ["soak", var length, ..] && TimeSpan.TryParse(length, CultureInfo.InvariantCulture, out var duration) && duration > TimeSpan.Zero)
+            Configure(configuration, duration);
+    }
+
     private static void Configure(IConfiguration configuration, TimeSpan duration)
     {
         configuration["DemoFarm:Enabled"] = "true";
@@ -74,10 +85,13 @@ public static class SoakCommand
         configuration["DemoFarm:MaxBrowsers"] = configuration.GetValue("Soak:MaxBrowsers", 200).ToString(CultureInfo.InvariantCulture);
         configuration["DemoFarm:Duration"] = duration.ToString("c");
         if (!configuration.GetValue("Soak:CompressTime", true)) return;
-        configuration["Sessions:IdleTimeout"] = (duration / 4).ToString("c");
-        configuration["Sessions:ActivityWriteInterval"] = (duration / 40).ToString("c");
-        configuration["Sessions:Retention"] = (duration / 8).ToString("c");
-        configuration["Sessions:SweepInterval"] = (duration / 8).ToString("c");
+        // Every lifetime shrinks with the run (remember-me too, or its sessions outlive any soak), so the store
+        // reaches its steady state within the first third and the last two thirds can be compared.
+        configuration["Sessions:IdleTimeout"] = (duration / 8).ToString("c");
+        configuration["Sessions:RememberDuration"] = (duration / 8).ToString("c");
+        configuration["Sessions:ActivityWriteInterval"] = (duration / 80).ToString("c");
+        configuration["Sessions:Retention"] = (duration / 16).ToString("c");
+        configuration["Sessions:SweepInterval"] = (duration / 24).ToString("c");
     }
 
     private static async Task<SoakSample> SampleAsync(TimeSpan at, DemoFarm farm, IDbContextFactory<SessionsDb> dbFactory, long resolves, long lines)
