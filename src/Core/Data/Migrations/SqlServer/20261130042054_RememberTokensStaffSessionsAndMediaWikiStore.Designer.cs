@@ -11,8 +11,8 @@ using WikiSessions.Core.Data;
 namespace WikiSessions.Core.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerSessionsDb))]
-    [Migration("20261130031246_RememberTokensLineageAndStepKinds")]
-    partial class RememberTokensLineageAndStepKinds
+    [Migration("20261130042054_RememberTokensStaffSessionsAndMediaWikiStore")]
+    partial class RememberTokensStaffSessionsAndMediaWikiStore
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -197,11 +197,6 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.Property<long?>("EpochChangedAt")
                         .HasColumnType("bigint");
-
-                    b.Property<string>("Secret")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("nvarchar(128)");
 
                     b.HasKey("Id");
 
@@ -748,8 +743,20 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
 
+                    b.Property<bool>("Disabled")
+                        .HasColumnType("bit");
+
+                    b.Property<int>("FailedLogins")
+                        .HasColumnType("int");
+
                     b.Property<bool>("IsDemo")
                         .HasColumnType("bit");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Lockouts")
+                        .HasColumnType("int");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -762,6 +769,11 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(256)");
 
                     b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("Stamp")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
@@ -780,6 +792,116 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("Staff");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StaffSession", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<int?>("StaffAccountId")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Stamp")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("StaffAccountId", "EndedAt");
+
+                    b.ToTable("StaffSessions");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<byte[]>("Body")
+                        .IsRequired()
+                        .HasColumnType("varbinary(max)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("ExpiresAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<int>("Length")
+                        .HasColumnType("int");
+
+                    b.Property<long>("ReadAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SessionId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("WikiId")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Writes")
+                        .HasColumnType("int");
+
+                    b.Property<long>("WrittenAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.HasIndex("KeyHash")
+                        .IsUnique();
+
+                    b.HasIndex("SessionId");
+
+                    b.HasIndex("WikiId");
+
+                    b.ToTable("Blobs");
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.UserAttachment", b =>
@@ -966,6 +1088,22 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Navigation("User");
 
                     b.Navigation("Wiki");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StaffSession", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.StaffAccount", null)
+                        .WithMany()
+                        .HasForeignKey("StaffAccountId");
+                });
+
+            modelBuilder.Entity("WikiSessions.Core.Domain.StoredBlob", b =>
+                {
+                    b.HasOne("WikiSessions.Core.Domain.Wiki", null)
+                        .WithMany()
+                        .HasForeignKey("WikiId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.UserAttachment", b =>

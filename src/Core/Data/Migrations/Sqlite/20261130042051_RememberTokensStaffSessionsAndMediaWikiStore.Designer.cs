@@ -10,8 +10,8 @@ using WikiSessions.Core.Data;
 namespace WikiSessions.Core.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteSessionsDb))]
-    [Migration("20261130033859_StaffSessionsAndMediaWikiStore")]
-    partial class StaffSessionsAndMediaWikiStore
+    [Migration("20261130042051_RememberTokensStaffSessionsAndMediaWikiStore")]
+    partial class RememberTokensStaffSessionsAndMediaWikiStore
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

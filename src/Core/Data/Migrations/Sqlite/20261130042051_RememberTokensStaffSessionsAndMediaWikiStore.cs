@@ -5,11 +5,15 @@
 namespace WikiSessions.Core.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class StaffSessionsAndMediaWikiStore : Migration
+    public partial class RememberTokensStaffSessionsAndMediaWikiStore : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropColumn(
+                name: "Secret",
+                table: "Farm");
+
             migrationBuilder.AddColumn<bool>(
                 name: "Disabled",
                 table: "Staff",
@@ -45,6 +49,33 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                 nullable: false,
                 defaultValue: "");
 
+            migrationBuilder.AddColumn<long>(
+                name: "RememberTokenId",
+                table: "Sessions",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "Kind",
+                table: "LogoutTraceSteps",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: false,
+                defaultValue: "Ended");
+
+            migrationBuilder.AddColumn<long>(
+                name: "SurvivedLogoutAt",
+                table: "CentralSessions",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "SurvivedLogoutTraceId",
+                table: "CentralSessions",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+
             migrationBuilder.CreateTable(
                 name: "Blobs",
                 columns: table => new
@@ -68,6 +99,40 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     table.PrimaryKey("PK_Blobs", x => x.Id);
                     table.ForeignKey(
                         name: "FK_Blobs_Wikis_WikiId",
+                        column: x => x.WikiId,
+                        principalTable: "Wikis",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RememberTokens",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    UserId = table.Column<int>(type: "INTEGER", nullable: false),
+                    WikiId = table.Column<int>(type: "INTEGER", nullable: false),
+                    CentralSessionId = table.Column<long>(type: "INTEGER", nullable: true),
+                    IssuedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UserToken = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    Epoch = table.Column<long>(type: "INTEGER", nullable: false),
+                    EndedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    EndReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RememberTokens", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RememberTokens_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Restrict);
+                    table.ForeignKey(
+                        name: "FK_RememberTokens_Wikis_WikiId",
                         column: x => x.WikiId,
                         principalTable: "Wikis",
                         principalColumn: "Id",
@@ -100,6 +165,11 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Sessions_RememberTokenId",
+                table: "Sessions",
+                column: "RememberTokenId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Blobs_ExpiresAt",
                 table: "Blobs",
                 column: "ExpiresAt");
@@ -118,6 +188,32 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
             migrationBuilder.CreateIndex(
                 name: "IX_Blobs_WikiId",
                 table: "Blobs",
+                column: "WikiId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_CentralSessionId",
+                table: "RememberTokens",
+                column: "CentralSessionId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_EndedAt_ExpiresAt",
+                table: "RememberTokens",
+                columns: new[] { "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_TokenHash",
+                table: "RememberTokens",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_UserId_EndedAt",
+                table: "RememberTokens",
+                columns: new[] { "UserId", "EndedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_WikiId",
+                table: "RememberTokens",
                 column: "WikiId");
 
             migrationBuilder.CreateIndex(
@@ -144,7 +240,14 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                 name: "Blobs");
 
             migrationBuilder.DropTable(
+                name: "RememberTokens");
+
+            migrationBuilder.DropTable(
                 name: "StaffSessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_RememberTokenId",
+                table: "Sessions");
 
             migrationBuilder.DropColumn(
                 name: "Disabled",
@@ -165,6 +268,30 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
             migrationBuilder.DropColumn(
                 name: "Stamp",
                 table: "Staff");
+
+            migrationBuilder.DropColumn(
+                name: "RememberTokenId",
+                table: "Sessions");
+
+            migrationBuilder.DropColumn(
+                name: "Kind",
+                table: "LogoutTraceSteps");
+
+            migrationBuilder.DropColumn(
+                name: "SurvivedLogoutAt",
+                table: "CentralSessions");
+
+            migrationBuilder.DropColumn(
+                name: "SurvivedLogoutTraceId",
+                table: "CentralSessions");
+
+            migrationBuilder.AddColumn<string>(
+                name: "Secret",
+                table: "Farm",
+                type: "TEXT",
+                maxLength: 128,
+                nullable: false,
+                defaultValue: "");
         }
     }
 }
