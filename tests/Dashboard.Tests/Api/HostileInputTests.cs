@@ -18,7 +18,7 @@ public sealed class QuietAppFactory : AppFactory
 }
 
 /// <summary>
-/// Random and nasty requests to every route of the API, wiki and admin: never a 500, and a refused request
+/// Random and nasty requests to every route of the API, wiki and admin, and of MediaWiki's store: never a 500, and a refused request
 /// changes nothing in the store. <c>WIKISESSIONS_HOSTILE_ITERATIONS</c> sets the number of requests
 /// (default 1,500); CsCheck prints the seed of a failure, to replay with <c>WIKISESSIONS_HOSTILE_SEED</c>.
 /// </summary>
@@ -58,6 +58,11 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
         new("POST", "/api/v1/admin/users/{name}/grants/{consumer}/revoke", true, [], Reason),
         new("POST", "/api/v1/admin/users/{name}/bot-passwords/{appId}/revoke", true, [], Reason),
         new("POST", "/api/v1/admin/invalidate-all", true, [], Reason),
+        // MediaWiki's session store: any bytes are a value, so only refusals must leave the store as it was.
+        new("GET", "/sessions/v1/{key}", false, [], []),
+        new("POST", "/sessions/v1/{key}", false, [], ["data", "metadata"]),
+        new("PUT", "/sessions/v1/{key}", false, [], ["data", "metadata"]),
+        new("DELETE", "/sessions/v1/{key}", false, [], []),
     ];
 
     /// <summary>Plausible values, and the values that broke services like this one.</summary>
