@@ -10,9 +10,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropColumn(
-                name: "Secret",
-                table: "Farm");
+            // SQLite drops the column itself (3.35 and later, which Microsoft.Data.Sqlite bundles): EF's default rebuilds
+            // the table outside the migration's transaction.
+            migrationBuilder.Sql("ALTER TABLE \"Farm\" DROP COLUMN \"Secret\";");
 
             migrationBuilder.AddColumn<bool>(
                 name: "Disabled",
