@@ -12,6 +12,9 @@ public sealed record AdminSession(
     string? Ip, string? UserAgent, SessionOrigin Origin, DateTimeOffset? EndedAt, EndReason? EndReason, string? EndReasonText,
     string? EndedBy, string? ResurrectionOfTraceId);
 
+/// <summary>What a browser-scope revoke ends besides the session itself, counted by the validity rule.</summary>
+public sealed record BrowserRadius(int CentralSessions, int OtherSessions, int Wikis, int RememberTokens);
+
 public sealed record SessionFilter(string? Wiki = null, string? User = null, ProviderKind? Provider = null, string? Ip = null, bool? Active = null)
 {
     /// <summary>A provider as the API spells it (cookie, botpassword, oauth; any case), or null for none.</summary>
@@ -55,6 +58,29 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
             if (rows.Count < AdminReads.MaxPageSize) yield break;
             below = rows[^1].Id;
         }
+    }
+
+    /// <summary>
+    /// What revoking the session with scope browser would end besides it: its central session (and the one of the
+    /// remember-me token it was restored from), the other live sessions linked to them, on how many wikis, and their tokens.
+    /// </summary>
+    public async Task<BrowserRadius> BrowserRadiusAsync(string handle, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var session = await db.Sessions.Where(s => s.Handle == handle).Select(s => new { s.Id, s.CentralSessionId, s.RememberTokenId }).FirstOrDefaultAsync(cancellationToken)
+            ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
+        var tokenCentral = session.RememberTokenId is { } tokenId
+            ? await db.RememberTokens.Where(t => t.Id == tokenId).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        long[] centrals = new[] { session.CentralSessionId, tokenCentral }.OfType<long>().Distinct().ToArray();
+        if (centrals.Length == 0) return new BrowserRadius(0, 0, 0, 0);
+        var (epoch, now) = (await AdminReads.EpochAsync(db, cancellationToken), time.GetUtcNow());
+        var linked = Validity.Active(db, db.Sessions.Where(s => s.Id != session.Id && s.CentralSessionId != null && centrals.Contains(s.CentralSessionId.Value)), epoch, now);
+        return new BrowserRadius(
+            await Validity.Active(db, db.CentralSessions.Where(c => centrals.Contains(c.Id)), epoch, now).CountAsync(cancellationToken),
+            await linked.CountAsync(cancellationToken),
+            await linked.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken),
+            await Validity.Active(db, db.RememberTokens.Where(t => t.CentralSessionId != null && centrals.Contains(t.CentralSessionId.Value)), epoch, now).CountAsync(cancellationToken));
     }
 
     public async Task<SessionDetail> SessionAsync(string handle, CancellationToken cancellationToken = default)

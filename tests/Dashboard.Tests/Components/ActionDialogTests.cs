@@ -39,6 +39,26 @@ public class ActionDialogTests : ComponentTest
     }
 
     [Fact]
+    public async Task The_browser_scope_shows_what_else_it_reaches_before_the_steward_runs_it()
+    {
+        var login = await LoginAsync(Alice, "enwiki");
+        var central = login.SetCookies.Where(c => c.Host == CentralHost && c.Value != "").ToDictionary(c => c.Name, c => c.Value);
+        await ResolveAsync("dewiki", new Dictionary<string, string>(), central);
+        var handle = (await UserQueries.UserAsync(Alice)).ActiveSessions.Single(s => s.Wiki == "enwiki").Handle;
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var page = Ctx.Render<UserPage>(p => p.Add(u => u.Name, Alice));
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll(".revoke-session").Count));
+
+        var click = page.FindAll(".revoke-session").First(b => b.ParentElement!.ParentElement!.TextContent.Contains(handle)).ClickAsync(new());
+
+        dialogs.WaitForAssertion(() => Assert.Contains("1 central session, 1 other session linked to it on 1 wiki, and 0 remember-me tokens",
+            dialogs.Find("#revoke-scope").TextContent));
+        await dialogs.Find("#action-cancel").ClickAsync(new());
+        await click;
+    }
+
+    [Fact]
     public async Task A_session_scope_revoke_says_plainly_that_the_central_session_can_log_the_user_back_in()
     {
         await LoginAsync(Alice, "enwiki");

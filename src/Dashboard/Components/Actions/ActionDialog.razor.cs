@@ -37,6 +37,7 @@ public partial class ActionDialog
     [Parameter] public string? Handle { get; set; }
 
     private string? _radius;
+    private BrowserRadius? _browser;
     private string? _reason;
     private string? _confirm;
     private bool _running;
@@ -77,6 +78,7 @@ public partial class ActionDialog
                 AdminActionKind.InvalidateEveryone => Describe(await FarmQueries.FarmBlastRadiusAsync()),
                 _ => Describe(await UserQueries.UserBlastRadiusAsync(User!)),
             };
+            if (Kind == AdminActionKind.RevokeSession) _browser = await SessionQueries.BrowserRadiusAsync(Handle!);
         }
         catch (Exception ex)
         {
@@ -116,6 +118,14 @@ public partial class ActionDialog
             _running = false;
         }
     }
+
+    /// <summary>The browser scope's choice in words, with what it reaches.</summary>
+    private string BrowserChoice => _browser is not { } b || b.CentralSessions + b.OtherSessions + b.RememberTokens == 0
+        ? "The whole browser: this session, and its central session and remember-me tokens if it has any (it has none left)"
+        : $"The whole browser: this session, {Count(b.CentralSessions, "central session")}, {Count(b.OtherSessions, "other session")} linked to it " +
+          $"on {Count(b.Wikis, "wiki")}, and {Count(b.RememberTokens, "remember-me token")}";
+
+    private static string Count(int n, string what) => $"{n:N0} {what}{(n == 1 ? "" : "s")}";
 
     private static string Describe(AdminSession s) =>
         $"1 {WireNames.Of(s.Provider)} session on {s.Wiki} of {s.User ?? "an anonymous user"}, last active {s.LastActivityAt:yyyy-MM-dd HH:mm} UTC, from {s.Ip ?? "an unknown address"}.";
