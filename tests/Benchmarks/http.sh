@@ -13,7 +13,7 @@ trap 'kill $app 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 dotnet build -c Release src/Dashboard -v q >/dev/null
 port=$((20000 + RANDOM % 20000))
-(cd src/Dashboard && ASPNETCORE_ENVIRONMENT=Development ConnectionStrings__Sessions="Data Source=$work/bench.db" Database__DataFolder="$work" DemoFarm__Enabled=false \
+(cd src/Dashboard && exec env ASPNETCORE_ENVIRONMENT=Development ConnectionStrings__Sessions="Data Source=$work/bench.db" Database__DataFolder="$work" DemoFarm__Enabled=false \
   Serilog__MinimumLevel__Default=Warning RateLimits__AdminPermitLimit=1000000 \
   dotnet bin/Release/net10.0/WikiSessions.Dashboard.dll --urls "http://127.0.0.1:$port" >"$work/app.log" 2>&1) &
 app=$!
