@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -276,18 +275,6 @@ public sealed class MediaWikiStore(
     /// <summary>A keyed fingerprint of MediaWiki's user token: equal tokens match, and the token cannot be recovered from it.</summary>
     private string Fingerprint(string token) => serverKey.Mac("mediawiki-user-token|" + token)[..16];
 
-    /// <summary>A store failure is a clear 503, counted; never a silently empty session.</summary>
-    private async Task<T> GuardAsync<T>(StoreKey k, Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (Exception ex) when (ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException)
-        {
-            // Logged once per kind per interval and published per wiki by StoreHealth: an outage fails every request.
-            storeHealth.CountFailure(k.Wiki.DbName, ex);
-            throw new SessionException(Failure.Unavailable, "The session store is unavailable; nothing was changed. Retry in a moment.", ex);
-        }
-    }
+    private Task<T> GuardAsync<T>(StoreKey k, Func<Task<T>> action) =>
+        storeHealth.GuardAsync(k.Wiki.DbName, "The session store is unavailable; nothing was changed. Retry in a moment.", action);
 }

@@ -398,22 +398,6 @@ public sealed class SessionService(
         string? traceId = null, EndReason? endReason = null) =>
         feed.Publish(new SessionNotice(kind, at, wiki.DbName, session.Handle, user?.Name, session.Provider, detail, traceId, endReason));
 
-    /// <summary>
-    /// A store failure becomes a clear, counted error: never a crash, never a silently new session
-    /// ("Can neither load the session nor create an empty session", T124126).
-    /// </summary>
-    private async Task<T> GuardStoreAsync<T>(string wiki, Func<Task<T>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (Exception ex) when (ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException)
-        {
-            // Logged once per kind per interval and published per wiki by StoreHealth: an outage fails every request.
-            storeHealth.CountFailure(wiki, ex);
-            throw new SessionException(Failure.Unavailable,
-                "The session store is unavailable, so the session could neither be loaded nor created. Nothing was changed; retry in a moment.", ex);
-        }
-    }
+    private Task<T> GuardStoreAsync<T>(string wiki, Func<Task<T>> action) => storeHealth.GuardAsync(wiki,
+        "The session store is unavailable, so the session could neither be loaded nor created. Nothing was changed; retry in a moment.", action);
 }

@@ -47,6 +47,25 @@ public sealed class StoreHealth(TimeProvider time, SessionFeed feed, IOptions<Se
 
     public void EndOutage() => Interlocked.Exchange(ref _outageUntilTicks, 0);
 
+    /// <summary>
+    /// Runs a store operation of <paramref name="wiki"/>. A store failure becomes a clear, counted error that says
+    /// nothing was changed (<paramref name="refusal"/>): never a crash, never a silently new session
+    /// ("Can neither load the session nor create an empty session", T124126).
+    /// </summary>
+    public async Task<T> GuardAsync<T>(string wiki, string refusal, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException)
+        {
+            // Logged once per kind per interval and published per wiki here: an outage fails every request.
+            CountFailure(wiki, ex);
+            throw new SessionException(Failure.Unavailable, refusal, ex);
+        }
+    }
+
     /// <summary>Counts a failed request of <paramref name="wiki"/>; logs it if it is the first of its kind in the interval.</summary>
     public void CountFailure(string wiki, Exception? exception = null)
     {
