@@ -35,17 +35,17 @@ public sealed class AdminService(
         {
             var session = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Handle == handle, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
-            var centralIds = new List<long>();
-            if (session.CentralSessionId is { } linked) centralIds.Add(linked);
-            if (session.RememberTokenId is { } tokenId
-                && await db.RememberTokens.Where(t => t.Id == tokenId).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } tokenCentral
-                && !centralIds.Contains(tokenCentral))
-                centralIds.Add(tokenCentral);
+            var centralIds = await SessionRecords.BrowserCentralsAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
             var browser = scope == RevokeScope.Browser;
             var live = await LiveCentralsAsync(db, centralIds, now, cancellationToken);
             if (session.EndedAt is not null && (!browser || live == 0))
                 throw new SessionException(Failure.Conflict, $"Session {handle} already ended ({EndReasons.Describe(session.EndReason ?? EndReason.Idle)}); nothing to revoke.");
 
+            // The wikis whose sessions this ends, named in the notice that tells their servers to drop cached sessions.
+            var wikiIds = browser
+                ? await db.Sessions.Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == null)
+                    .Select(s => s.WikiId).Distinct().ToListAsync(cancellationToken)
+                : [];
             var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == session.Id), EndReason.Revoked, actor.Name, now, cancellationToken);
             var (linkedEnded, tokens, centrals) = browser
                 ? await SessionRecords.EndBrowsersAsync(db, centralIds, EndReason.Revoked, actor.Name, now, cancellationToken)
@@ -53,14 +53,14 @@ public sealed class AdminService(
             var wiki = await farm.GetAsync(session.WikiId, cancellationToken);
             db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, now, wiki.Id, session, session.UserId, $"Revoked by {actor.Name} ({WireNames.Of(scope)}): {reason}"));
             var survives = session.Origin == SessionOrigin.MediaWiki
-                ? session.Remember ? $"MediaWiki on {(await farm.GetAsync(session.WikiId, cancellationToken)).DbName} can restore {session.User?.Name ?? "the user"} from the remember-me Token cookie until the user's token is reset there; invalidate the user to reset it." : null
+                ? session.Remember ? $"MediaWiki on {wiki.DbName} can restore {session.User?.Name ?? "the user"} from the remember-me Token cookie until the user's token is reset there; invalidate the user to reset it." : null
                 : browser || live == 0 ? null
                 : $"The browser's central session is still valid: auto-login (or its remember-me token) can log {session.User?.Name ?? "the user"} back in on any wiki. Revoke with scope 'browser' to end it too.";
             var what = browser
                 ? $"the browser of {session.User?.Name ?? "an anonymous user"}: {ended + linkedEnded} sessions, {centrals} central sessions and {tokens} remember-me tokens"
                 : $"{wiki.DbName} session of {session.User?.Name ?? "an anonymous user"}";
-            var wikis = await db.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == now))
-                .Select(s => s.Wiki!.DbName).Distinct().ToListAsync(cancellationToken);
+            var wikis = new List<string> { wiki.DbName };
+            foreach (var id in wikiIds.Where(id => id != wiki.Id)) wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
             return new Outcome("revoke-session", handle, ended + linkedEnded, centrals, tokens, $"Revoked ({WireNames.Of(scope)} scope) {what}", wikis, session.User?.Name, survives,
                 q => browser
                     ? new Scope(q.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))),

@@ -69,11 +69,8 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var session = await db.Sessions.Where(s => s.Handle == handle).Select(s => new { s.Id, s.CentralSessionId, s.RememberTokenId }).FirstOrDefaultAsync(cancellationToken)
             ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
-        var tokenCentral = session.RememberTokenId is { } tokenId
-            ? await db.RememberTokens.Where(t => t.Id == tokenId).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken)
-            : null;
-        long[] centrals = new[] { session.CentralSessionId, tokenCentral }.OfType<long>().Distinct().ToArray();
-        if (centrals.Length == 0) return new BrowserRadius(0, 0, 0, 0);
+        var centrals = await SessionRecords.BrowserCentralsAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
+        if (centrals.Count == 0) return new BrowserRadius(0, 0, 0, 0);
         var (epoch, now) = (await AdminReads.EpochAsync(db, cancellationToken), time.GetUtcNow());
         var linked = Validity.Active(db, db.Sessions.Where(s => s.Id != session.Id && s.CentralSessionId != null && centrals.Contains(s.CentralSessionId.Value)), epoch, now);
         return new BrowserRadius(

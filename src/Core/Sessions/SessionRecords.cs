@@ -37,6 +37,18 @@ internal static class SessionRecords
             .SetProperty(t => t.EndReason, reason), cancellationToken);
 
     /// <summary>
+    /// The central sessions of the browser that holds a session: the one it is linked to, and the one of the remember-me
+    /// token it was restored from. A browser-scope revoke ends what hangs off them.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> BrowserCentralsAsync(SessionsDb db, long? centralSessionId, long? rememberTokenId, CancellationToken cancellationToken)
+    {
+        var tokenCentral = rememberTokenId is { } tokenId
+            ? await db.RememberTokens.Where(t => t.Id == tokenId).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        return new[] { centralSessionId, tokenCentral }.OfType<long>().Distinct().ToList();
+    }
+
+    /// <summary>
     /// Ends everything that hangs off the given central sessions: the sessions linked to them on every wiki, the
     /// remember-me tokens issued with them and the sessions restored from those tokens, then the central sessions.
     /// </summary>
