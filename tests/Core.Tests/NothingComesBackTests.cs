@@ -156,6 +156,21 @@ public sealed class NothingComesBackTests
     }
 
     [Fact]
+    public async Task A_login_that_reuses_the_central_session_keeps_it_alive()
+    {
+        // Found by the model-based test at 5,000 sequences: the second login reused the central session without
+        // refreshing it, and the resolve right after it had nothing to write yet, so the central session idled out.
+        await using var farm = await TestFarm.StartAsync();
+        var first = await farm.LoginAsync(wiki: "dewiki");
+        var central = TestFarm.CookiesFor(first.SetCookies, TestFarm.CentralHost);
+        farm.Time.Advance(TimeSpan.FromMinutes(25));
+        await farm.LoginAsync(wiki: "dewiki", centralCookies: central);
+        farm.Time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.True((await farm.ResolveAsync("enwiki", NoCookies, central)).AutoLogin);
+    }
+
+    [Fact]
     public async Task Global_logout_ends_the_central_session_the_browser_sent_as_well_as_the_one_the_local_session_is_linked_to()
     {
         await using var farm = await TestFarm.StartAsync();

@@ -81,13 +81,7 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         if (previous is not null && Validity.Reason(previous, user, c.Wiki, c.State.Epoch, c.Now) is null)
             return new Again(previous, user, c.DerivedId("auto", centralId, previous));
 
-        // Claim the central session at the version read: zero rows means a logout ended it in between.
-        var claimed = await c.Db.CentralSessions.Where(s => s.Id == central.Id && s.Version == central.Version && s.EndedAt == null)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.Version, s => s.Version + 1)
-                .SetProperty(s => s.LastActivityAt, c.Now)
-                .SetProperty(s => s.ExpiresAt, c.Now + c.Lifetime(central.Remember)), cancellationToken);
-        if (claimed == 0) return null;
+        if (!await ClaimAsync(c, central, cancellationToken)) return null;
 
         await AttachAsync(c, user, cancellationToken);
         var session = c.NewSession(user, Kind, SessionOrigin.AutoLogin, central.Remember, c.NextCreatedAt(previous?.CreatedAt));
@@ -144,7 +138,8 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         {
             var hash = Secrets.Sha256(carriedId.ToLowerInvariant());
             var existing = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash && s.UserId == user.Id, cancellationToken);
-            if (existing is not null && Validity.Reason(existing, user, c.State.Epoch, c.Now) is null)
+            // A login is activity: the reused central session is refreshed, unless a logout ended it in between.
+            if (existing is not null && Validity.Reason(existing, user, c.State.Epoch, c.Now) is null && await ClaimAsync(c, existing, cancellationToken))
                 return (existing, carriedId.ToLowerInvariant(), []);
         }
 
@@ -166,6 +161,17 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
             CookieRules.Set(centralWiki.Host, CookieRules.CentralUser, user.Name, expires, c.Client),
         ]);
     }
+
+    /// <summary>
+    /// Claims the central session at the version read, refreshing its activity: false when a logout (or anything else)
+    /// changed it in between, so a session is never minted from, or linked to, a central session that has just ended.
+    /// </summary>
+    private static async Task<bool> ClaimAsync(SessionContext c, CentralSession central, CancellationToken cancellationToken) =>
+        await c.Db.CentralSessions.Where(s => s.Id == central.Id && s.Version == central.Version && s.EndedAt == null)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.Version, s => s.Version + 1)
+                .SetProperty(s => s.LastActivityAt, c.Now)
+                .SetProperty(s => s.ExpiresAt, c.Now + c.Lifetime(central.Remember)), cancellationToken) == 1;
 
     private static string IssueRememberToken(SessionContext c, GlobalUser user, CentralSession central)
     {
