@@ -52,6 +52,18 @@ public sealed class SessionContext(
     }
 
     /// <summary>
+    /// Attaches the user to the wiki (CentralAuth's attachment, made at login and on the first auto-login there); a
+    /// private wiki takes members only.
+    /// </summary>
+    public async Task AttachAsync(GlobalUser user, CancellationToken cancellationToken)
+    {
+        if (await db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == wiki.Id, cancellationToken)) return;
+        if (wiki.Status == WikiStatus.Private)
+            throw new SessionException(Failure.Forbidden, $"{wiki.DbName} is private and {user.Name} is not a member.");
+        db.Attachments.Add(new UserAttachment { UserId = user.Id, WikiId = wiki.Id, AttachedAt = now });
+    }
+
+    /// <summary>
     /// The ID of a session minted from a credential the browser presents (a central session ID, a remember-me token,
     /// an OAuth grant): derived from it and the session's creation time, so the same credential finds the same session
     /// again, and the store, which keeps neither the credential nor the result, cannot compute it.

@@ -83,7 +83,7 @@ public sealed class SessionService(
 
             var created = await CreateAsync(c, async () =>
             {
-                await AttachAsync(c, user, cancellationToken);
+                await c.AttachAsync(user, cancellationToken);
                 var made = await provider.BindAsync(c, user, request, cancellationToken);
                 if (made is Draft draft)
                 {
@@ -352,15 +352,6 @@ public sealed class SessionService(
         c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, session, session.UserId, EndReasons.Describe(reason)));
         await c.Db.SaveChangesAsync(cancellationToken);
         Publish(SessionEventKind.Ended, c.Now, c.Wiki, session, session.User, EndReasons.Describe(reason), endReason: reason);
-    }
-
-    /// <summary>A login attaches the user to the wiki (CentralAuth's attachment); a private wiki takes members only.</summary>
-    private static async Task AttachAsync(SessionContext c, GlobalUser user, CancellationToken cancellationToken)
-    {
-        if (await c.Db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == c.Wiki.Id, cancellationToken)) return;
-        if (c.Wiki.Status == WikiStatus.Private)
-            throw new SessionException(Failure.Forbidden, $"{c.Wiki.DbName} is private and {user.Name} is not a member.");
-        c.Db.Attachments.Add(new UserAttachment { UserId = user.Id, WikiId = c.Wiki.Id, AttachedAt = c.Now });
     }
 
     private SessionProvider ProviderFor(ProviderKind kind) => _providers.First(p => p.Kind == kind);

@@ -83,7 +83,7 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
 
         if (!await ClaimAsync(c, central, cancellationToken)) return null;
 
-        await AttachAsync(c, user, cancellationToken);
+        await c.AttachAsync(user, cancellationToken);
         var session = c.NewSession(user, Kind, SessionOrigin.AutoLogin, central.Remember, c.NextCreatedAt(previous?.CreatedAt));
         session.CentralSessionId = central.Id;
         session.Metadata = Metadata.Write(SavedMetadata(user, central: true));
@@ -182,13 +182,6 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
             IssuedAt = c.Now, ExpiresAt = c.Now + c.Options.RememberDuration, UserToken = user.Token, Epoch = c.State.Epoch,
         });
         return token;
-    }
-
-    /// <summary>Auto-login attaches the user to a wiki they have not visited (CentralAuth's "attach on first visit").</summary>
-    private static async Task AttachAsync(SessionContext c, GlobalUser user, CancellationToken cancellationToken)
-    {
-        if (!await c.Db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == c.Wiki.Id, cancellationToken))
-            c.Db.Attachments.Add(new UserAttachment { UserId = user.Id, WikiId = c.Wiki.Id, AttachedAt = c.Now });
     }
 
     public override Task<Dictionary<string, string>> ProvideMetadataAsync(
