@@ -1,90 +1,15 @@
-using System.Diagnostics;
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using WikiSessions.Core;
-using WikiSessions.Core.Admin;
-using WikiSessions.Core.Data;
-using WikiSessions.Core.Domain;
-using WikiSessions.Core.Seeding;
-using WikiSessions.Core.Sessions;
-using WikiSessions.Testing;
+using WikiSessions.Benchmarks;
 
-// A small harness that prints its figures: the engine on a real SQLite file holding the seeded farm.
-// Run: dotnet run -c Release --project tests/Benchmarks [-- --sessions 1000000]
-var sizes = args.SkipWhile(a => a != "--sessions").Skip(1).Select(int.Parse).DefaultIfEmpty(1_000_000).ToArray();
-var path = Path.Combine(Path.GetTempPath(), $"wikisessions-bench-{Guid.NewGuid():N}.db");
-var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Sessions"] = $"Data Source={path}" }).Build();
-var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddCore(configuration, Path.GetTempPath()).BuildServiceProvider();
-var dbFactory = services.GetRequiredService<IDbContextFactory<SessionsDb>>();
-var seed = SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory, Directory.GetCurrentDirectory());
-
-Console.WriteLine($"WikiSessions benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, SQLite file in {Path.GetTempPath()}");
-var clock = Stopwatch.StartNew();
-await StoreSetup.MigrateAndSeedAsync(dbFactory, seed, TimeProvider.System, NullLogger.Instance);
-Report("migrate and seed the farm (1,072 wikis, 3,000 users)", clock.Elapsed, 1);
-
-var sessionService = services.GetRequiredService<SessionService>();
-var admin = services.GetRequiredService<AdminService>();
-var farmQueries = services.GetRequiredService<FarmQueries>();
-var client = new ClientInfo("203.0.113.7", "bench", true);
-var names = File.ReadLines(Path.Combine(seed, "users.tsv")).Skip(4).Take(200).Select(l => l.Split('\t')).ToList();
-
-// Logins: 8 concurrent callers.
-var logins = new List<LoginResult>();
-clock.Restart();
-await Parallel.ForEachAsync(Enumerable.Range(0, 2_000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+// Harnesses that print their figures (not timed tests). The first argument picks one:
+//   engine [--sessions N...]   the engine in process (default)
+// Run: dotnet run -c Release --project tests/Benchmarks -- <mode> [options]
+var mode = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : "engine";
+var rest = mode == args.FirstOrDefault() ? args[1..] : args;
+switch (mode)
 {
-    var row = names[i % names.Count];
-    var result = await sessionService.LoginAsync(new LoginRequest(row[1], row[0], ProviderKind.Cookie, false, null, null, client), ct);
-    lock (logins) logins.Add(result);
-});
-Report("cookie logins (local + central session), 8 concurrent", clock.Elapsed, logins.Count);
-
-// Resolves of active sessions: reads only, as most requests are.
-var cookieSets = logins.Select(l => (l.Session.Wiki, Cookies: l.SetCookies.Where(c => c.Name.EndsWith("_session")).ToDictionary(c => c.Name, c => c.Value))).ToList();
-clock.Restart();
-await Parallel.ForEachAsync(Enumerable.Range(0, 20_000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
-{
-    var (wiki, cookies) = cookieSets[i % cookieSets.Count];
-    var resolved = await sessionService.ResolveAsync(new ResolveRequest(wiki, cookies, null, null, client), ct);
-    if (resolved.Session is null) throw new InvalidOperationException("A live session did not resolve.");
-});
-Report("resolves of active sessions, 8 concurrent", clock.Elapsed, 20_000);
-
-// Invalidate everyone: the same single statement whatever the number of sessions.
-var inserted = 0;
-foreach (var size in sizes.Prepend(10_000).Prepend(100_000).Distinct().Order())
-{
-    if (inserted > 0)
-    {
-        // Bring the sessions of the last round into the current epoch again (setup, not measured).
-        await using var db = dbFactory.CreateDbContext();
-        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync();
-        await db.Sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.Epoch, epoch));
-    }
-    await SeededStore.InsertSessionsAsync(path, inserted, size - inserted, DateTimeOffset.UtcNow);
-    inserted = size;
-    var active = (await farmQueries.FarmBlastRadiusAsync()).ActiveSessions;
-    clock.Restart();
-    await admin.InvalidateEveryoneAsync(new StaffActor("bench", StaffRole.Steward), "benchmark");
-    var took = clock.Elapsed;
-    Console.WriteLine($"  invalidate everyone with {active,9:N0} active sessions: {took.TotalMilliseconds,8:N1} ms");
+    case "engine": await Engine.RunAsync(rest); break;
+    default:
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine.");
+        return 2;
 }
-
-// The sweeper records the end of the invalidated sessions in bounded batches.
-var sweeper = services.GetRequiredService<SessionSweeper>();
-clock.Restart();
-var sweep = await sweeper.SweepOnceAsync();
-Report($"sweeper pass (bounded to 50 batches of 2,000): {sweep.EndedByEpoch:N0} sessions marked ended", clock.Elapsed, 1);
-
-await services.DisposeAsync();
-SqliteConnection.ClearAllPools();
-foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
-
-static void Report(string what, TimeSpan elapsed, int count) =>
-    Console.WriteLine(count == 1
-        ? $"  {what}: {elapsed.TotalMilliseconds:N0} ms"
-        : $"  {what}: {count:N0} in {elapsed.TotalMilliseconds:N0} ms = {count / elapsed.TotalSeconds:N0}/s, {elapsed.TotalMilliseconds * 1000 / count:N0} µs each");
+return 0;
