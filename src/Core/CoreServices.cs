@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Sessions;
@@ -24,6 +25,9 @@ public static class CoreServices
         services.TryAddSingleton(configuration);
         services.AddSingleton<StoreHealth>();
         services.AddSingleton<IInterceptor>(sp => sp.GetRequiredService<StoreHealth>());
+        services.AddMetrics();
+        services.AddSingleton<StoreCounters>();
+        services.AddSingleton<IInterceptor>(sp => sp.GetRequiredService<StoreCounters>());
 
         var provider = configuration["Database:Provider"] ?? "Sqlite";
         var connectionString = configuration.GetConnectionString("Sessions");
@@ -54,6 +58,7 @@ public static class CoreServices
         services.AddSingleton<SessionProvider, BotPasswordSessionProvider>();
         services.AddSingleton<SessionProvider, OAuthSessionProvider>();
         services.AddSingleton(ServerKey.Load(configuration, dataFolder));
+        services.AddSingleton(sp => new SessionCache(maxAge: sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SessionOptions>>().Value.CacheBackstop));
         services.AddSingleton<FarmDirectory>();
         services.AddSingleton<WikiRegistry>();
         services.AddSingleton<MediaWiki.BlobCipher>();

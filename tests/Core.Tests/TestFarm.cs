@@ -28,14 +28,15 @@ public sealed class TestFarm : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
     public ServiceProvider Services { get; }
-    public CommandCounter Commands { get; } = new();
+    public CommandCounter Commands { get; }
     public LogCapture Logs { get; } = new();
 
     private TestFarm(string path, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
     {
         _path = path;
         Time = new FakeTimeProvider(Start);
-        Services = BuildServices(path, Time, configure, settings, Commands, Logs);
+        Services = BuildServices(path, Time, configure, settings, Logs);
+        Commands = new CommandCounter(Services.GetRequiredService<StoreCounters>());
     }
 
     /// <param name="configuration">Settings beyond the store's connection string, as the app would read them.</param>
@@ -88,14 +89,13 @@ public sealed class TestFarm : IAsyncDisposable
     }
 
     private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure,
-        IReadOnlyDictionary<string, string?>? settings, CommandCounter? counter, ILoggerProvider? logs)
+        IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs)
     {
         var configuration = new ConfigurationBuilder().AddConfiguration(SeededStore.Configuration(path)).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(b => { if (logs is not null) b.AddProvider(logs); });
         services.AddSingleton(time);
-        if (counter is not null) services.AddSingleton<IInterceptor>(counter);
         services.AddCore(configuration, Path.GetTempPath());
         if (configure is not null) services.PostConfigure(configure);
         return services.BuildServiceProvider();
@@ -103,36 +103,14 @@ public sealed class TestFarm : IAsyncDisposable
 }
 
 /// <summary>Counts the statements the store runs, split into reads and writes.</summary>
-public sealed class CommandCounter : DbCommandInterceptor
+/// <summary>The app's own statement counters (<see cref="StoreCounters"/>), counted from a point the test chooses.</summary>
+public sealed class CommandCounter(StoreCounters counters)
 {
-    private int _reads;
-    private int _writes;
-    public int Reads => _reads;
-    public int Writes => _writes;
-    public int Total => _reads + _writes;
-    public void Reset() { _reads = 0; _writes = 0; }
-
-    private void Count(DbCommand command)
-    {
-        var sql = command.CommandText.TrimStart();
-        if (sql.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) || sql.StartsWith("PRAGMA", StringComparison.OrdinalIgnoreCase))
-            Interlocked.Increment(ref _reads);
-        else
-            Interlocked.Increment(ref _writes);
-    }
-
-    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
-    { Count(command); return result; }
-    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-    { Count(command); return ValueTask.FromResult(result); }
-    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
-    { Count(command); return result; }
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    { Count(command); return ValueTask.FromResult(result); }
-    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
-    { Count(command); return result; }
-    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
-    { Count(command); return ValueTask.FromResult(result); }
+    private long _reads, _writes;
+    public int Reads => (int)(counters.Reads - _reads);
+    public int Writes => (int)(counters.Writes - _writes);
+    public int Total => Reads + Writes;
+    public void Reset() => (_reads, _writes) = (counters.Reads, counters.Writes);
 }
 
 /// <summary>Keeps every formatted log message, to check what the logs may never contain.</summary>

@@ -19,6 +19,7 @@ public sealed class AdminService(
     FarmDirectory farm,
     SessionFeed feed,
     MediaWiki.MediaWikiTokenReset tokenReset,
+    SessionCache cache,
     TimeProvider time,
     ILogger<AdminService> logger)
 {
@@ -197,6 +198,8 @@ public sealed class AdminService(
             db.Events.Add(SessionRecords.Event(SessionEventKind.AdminAction, now, null, null, null, $"{actor.Name}: {outcome.Action} {outcome.Target}: {reason}"));
             await db.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
+            // A steward's action is rare and may reach any session, user or the farm epoch: nothing cached survives it.
+            cache.EvictAll();
         }
         catch (DbUpdateConcurrencyException ex)
         {

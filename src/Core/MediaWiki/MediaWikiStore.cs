@@ -21,6 +21,7 @@ public sealed class MediaWikiStore(
     ServerKey serverKey,
     SessionFeed feed,
     StoreHealth storeHealth,
+    SessionCache cache,
     IOptions<SessionOptions> options,
     TimeProvider time,
     ILogger<MediaWikiStore> logger)
@@ -55,26 +56,41 @@ public sealed class MediaWikiStore(
     /// <summary>The bytes last written under the key, or null (404): never written, deleted, expired, or its session ended.</summary>
     public Task<byte[]?> GetAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
+        var now = time.GetUtcNow();
+        if (cache.Blob(k.Hash) is { } hit && Readable(hit.ExpiresAt, hit.ReadAt, hit.Session, k.Wiki, cache.Epoch, now)) return hit.Body;
+
+        var seen = cache.Changes;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
-        if (blob is null) return null;
-        var now = time.GetUtcNow();
-        if (blob.ExpiresAt <= now) return null;
-        if (blob.SessionId is { } sessionId)
-        {
-            var session = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
-            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
-            if (session is null || Validity.Reason(session, session.User, k.Wiki, epoch, now) is not null) return null;
-        }
+        if (blob is null || blob.ExpiresAt <= now) return null;
+        var session = blob.SessionId is { } sessionId
+            ? await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken)
+            : null;
+        var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
+        if (blob.SessionId is not null && (session is null || Validity.Reason(session, session.User, k.Wiki, epoch, now) is not null)) return null;
         // Reads do not write: the last-read time moves at most once per activity interval.
         if (now - blob.ReadAt >= _options.ActivityWriteInterval)
         {
             await db.Blobs.Where(b => b.Id == blob.Id).ExecuteUpdateAsync(u => u.SetProperty(b => b.ReadAt, now), cancellationToken);
-            if (blob.SessionId is { } id)
-                await db.Sessions.Where(s => s.Id == id && s.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastActivityAt, now), cancellationToken);
+            if (session is not null)
+            {
+                await db.Sessions.Where(s => s.Id == session.Id && s.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastActivityAt, now), cancellationToken);
+                session.LastActivityAt = now;
+            }
+            blob.ReadAt = now;
         }
-        return cipher.Decrypt(blob.Body, k.Hash);
+        var body = cipher.Decrypt(blob.Body, k.Hash);
+        cache.PutBlob(seen, k.Hash, body, blob.ExpiresAt, blob.ReadAt, session);
+        return body;
     });
+
+    /// <summary>
+    /// A cached value answers only while it is unexpired, its session valid by the rule with the cached epoch, and its
+    /// read-time write not yet due; otherwise the store decides.
+    /// </summary>
+    private bool Readable(DateTimeOffset? expiresAt, DateTimeOffset readAt, Session? session, Wiki wiki, long? epoch, DateTimeOffset now) =>
+        epoch is { } e && !(expiresAt <= now) && now - readAt < _options.ActivityWriteInterval
+        && (session is null || Validity.Reason(session, session.User, wiki, e, now) is null);
 
     /// <summary>Writes the bytes under the key; true when the key is new. A prevented user's writes, and writes to an ended session, are refused.</summary>
     public Task<bool> PutAsync(StoreKey k, byte[] body, CancellationToken cancellationToken) => GuardAsync(k, async () =>
@@ -83,7 +99,7 @@ public sealed class MediaWikiStore(
         var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+        var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
         var user = metadata is { LoggedIn: true } ? await UserAsync(db, k.Wiki, metadata.UserName!, now, cancellationToken) : null;
         if (user is { Prevented: true })
             throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions: the store refuses their sessions on every wiki.");
@@ -133,6 +149,7 @@ public sealed class MediaWikiStore(
         }
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        cache.EvictKey(k.Hash);
         notices.ForEach(feed.Publish);
         return created;
     });
@@ -158,6 +175,7 @@ public sealed class MediaWikiStore(
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
         }
         await tx.CommitAsync(cancellationToken);
+        cache.EvictKey(k.Hash);
         return true;
     });
 

@@ -9,7 +9,7 @@ namespace WikiSessions.Core.Sessions;
 /// The farm's wikis and provider settings, read once and kept in memory: they change with a deployment,
 /// not per request, and every request needs them.
 /// </summary>
-public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory)
+public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory, SessionCache cache)
 {
     private sealed record Snapshot(
         FrozenDictionary<string, Wiki> ByName,
@@ -19,8 +19,12 @@ public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory)
 
     private Snapshot? _snapshot;
 
-    /// <summary>Forget the cached farm, after wikis or provider settings changed.</summary>
-    public void Reload() => _snapshot = null;
+    /// <summary>Forget the cached farm, after wikis or provider settings changed, and whatever was cached under the old one.</summary>
+    public void Reload()
+    {
+        _snapshot = null;
+        cache.EvictAll();
+    }
 
     public async Task<Wiki?> FindAsync(string dbName, CancellationToken cancellationToken) =>
         (await GetAsync(cancellationToken)).ByName.GetValueOrDefault(dbName);

@@ -17,6 +17,7 @@ public sealed class LogoutService(
     IEnumerable<SessionProvider> providers,
     SessionFeed feed,
     StoreHealth storeHealth,
+    SessionCache cache,
     TimeProvider time,
     ILogger<LogoutService> logger)
 {
@@ -85,6 +86,7 @@ public sealed class LogoutService(
         var tokenHash = cookies.TryGetValue(CookieSessionProvider.TokenCookie(wiki), out var tokenCookie) ? Secrets.Sha256(tokenCookie.ToLowerInvariant()) : null;
         var tokens = db.RememberTokens.Where(t => t.WikiId == wiki.Id
             && (t.TokenHash == tokenHash || (t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value))));
+        var tokenUsers = await tokens.Select(t => t.UserId).Distinct().ToListAsync(cancellationToken);
         localEnded += await SessionRecords.EndAsync(db.Sessions.Where(s => s.WikiId == wiki.Id && s.RememberTokenId != null && tokens.Any(t => t.Id == s.RememberTokenId)),
             EndReason.LoggedOut, null, now, cancellationToken);
         var tokensEnded = await SessionRecords.EndAsync(tokens, EndReason.LoggedOut, now, cancellationToken);
@@ -149,6 +151,9 @@ public sealed class LogoutService(
             $"{WireNames.Of(request.Scope)} logout {WireNames.Of(trace.Outcome)}: {trace.Steps.Sum(s => s.SessionsEnded)} sessions ended on {trace.Steps.Count(s => s.SessionsEnded > 0)} wikis"));
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        // Every session this logout ended is of one of these users: none of them may resolve from memory now.
+        foreach (var userId in tokenUsers.Concat(centrals.Select(c => c.UserId)).Append(local?.UserId ?? 0).Distinct()) cache.EvictUser(userId);
+        if (local is not null) cache.EvictKey(local.IdHash);
 
         var userName = trace.UserId is { } uid ? await db.Users.Where(u => u.Id == uid).Select(u => u.Name).FirstOrDefaultAsync(cancellationToken) : null;
         logger.LogDebug("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, userName, wiki.DbName, request.Scope, trace.Outcome);

@@ -23,4 +23,9 @@ public sealed class SessionOptions
     /// failures per wiki are published and, once the store is back, written as events at this rate.
     /// </summary>
     public TimeSpan StoreFailureReportInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How long an instance trusts a cached session or store value without hearing an eviction: a backstop for an
+    /// eviction another instance could not publish, never the way sessions end (see <see cref="SessionCache"/>).
+    /// </summary>
+    public TimeSpan CacheBackstop { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -19,6 +19,7 @@ public sealed class SessionService(
     IEnumerable<SessionProvider> providers,
     SessionFeed feed,
     StoreHealth storeHealth,
+    SessionCache cache,
     IOptions<SessionOptions> options,
     ServerKey key,
     TimeProvider time,
@@ -81,6 +82,7 @@ public sealed class SessionService(
             if (user.Prevented)
                 throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions; no provider may log them in.");
 
+            string? replaced = null;
             var created = await CreateAsync(c, async () =>
             {
                 await c.AttachAsync(user, cancellationToken);
@@ -94,11 +96,13 @@ public sealed class SessionService(
                     {
                         var carriedHash = Secrets.Sha256(carried);
                         await SessionRecords.EndAsync(db.Sessions.Where(s => s.IdHash == carriedHash && s.WikiId == wiki.Id), EndReason.Replaced, null, c.Now, cancellationToken);
+                        replaced = carriedHash;
                     }
                 }
                 return made;
             }, cancellationToken);
 
+            if (replaced is not null) cache.EvictKey(replaced);
             logger.LogDebug("Login of {User} on {Wiki} through {Provider}: session {SessionHandle}", user.Name, wiki.DbName, request.Provider, created.Row!.Handle);
             var centralId = (created.Made as Draft)?.CentralId;
             var authorization = created.Made switch { Draft d => d.Authorization, Again a => a.Authorization, _ => null };
@@ -110,10 +114,14 @@ public sealed class SessionService(
         GuardStoreAsync(request.Wiki, async () =>
         {
             var wiki = await RequireWikiAsync(request.Wiki, cancellationToken);
+            var cookies = CookieRules.Usable(request.Cookies);
+            var winner = await WinningClaimAsync(wiki, cookies, request.Authorization, cancellationToken);
+            if (winner is { Provider.Kind: ProviderKind.Cookie, Claim: { SessionId: { } cachedId, Invalid: null } } && FromCache(wiki, cachedId, cookies) is { } hit)
+                return hit;
+
+            var seen = cache.Changes;
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var c = await ContextAsync(db, wiki, request.Client, request.Cookies, request.CentralCookies, request.Authorization, cancellationToken);
-
-            var winner = await WinningClaimAsync(wiki, c.Cookies, request.Authorization, cancellationToken);
             if (winner is null)
             {
                 return await RecoverAsync(c, ProviderFor(ProviderKind.Cookie), null, [], cancellationToken)
@@ -152,8 +160,24 @@ public sealed class SessionService(
 
             var merged = Metadata.Merge(saved, provided);
             await TouchAsync(c, session, merged.Count != saved.Count ? Metadata.Write(merged) : null, cancellationToken);
+            if (provider.Kind == ProviderKind.Cookie) cache.Put(seen, session);
             return new ResolveResult(View(session, wiki, session.User, sessionId), false, [], null);
         });
+
+    /// <summary>
+    /// The hot path: a cookie session this instance resolved a moment ago, still valid by the rule with the cached epoch
+    /// and user, carrying the same user cookies, and not due for its activity write. Anything else goes to the store,
+    /// which decides and records (an end, a conflict, a touch).
+    /// </summary>
+    private ResolveResult? FromCache(Wiki wiki, string sessionId, IReadOnlyDictionary<string, string> cookies)
+    {
+        if (cache.Epoch is not { } epoch || cache.Session(wiki.Id, Secrets.Sha256(sessionId)) is not { } hit) return null;
+        var (session, now) = (hit.Session, time.GetUtcNow());
+        if (Validity.Reason(session, session.User, wiki, epoch, now) is not null || now - session.LastActivityAt >= _options.ActivityWriteInterval) return null;
+        var provided = CookieSessionProvider.Provided(wiki, cookies);
+        if (provided.Any(p => !hit.Saved.TryGetValue(p.Key, out var saved) || saved != p.Value)) return null;
+        return new ResolveResult(View(session, wiki, session.User, sessionId), false, [], null);
+    }
 
     /// <summary>The session's data and its version.</summary>
     public Task<SessionData> GetDataAsync(string wikiName, string sessionId, CancellationToken cancellationToken = default) =>
@@ -164,7 +188,7 @@ public sealed class SessionService(
             var session = await db.Sessions.AsNoTracking().Include(s => s.User)
                 .FirstOrDefaultAsync(s => s.IdHash == hash && s.WikiId == wiki.Id, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"No session with that ID on {wiki.DbName}.");
-            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+            var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
             if (Validity.Reason(session, session.User, wiki, epoch, time.GetUtcNow()) is { } ended)
                 throw new SessionException(Failure.NotFound, $"That session has ended ({EndReasons.Describe(ended)}); its data can no longer be read.");
             return new SessionData(session.DataVersion, session.Data);
@@ -184,7 +208,7 @@ public sealed class SessionService(
                 throw new SessionException(Failure.Invalid, "Session data must be a JSON object.");
 
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+            var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
             var now = time.GetUtcNow();
             var written = await Validity.Active(db, db.Sessions.Where(s => s.IdHash == hash && s.WikiId == wiki.Id && s.DataVersion == expectedVersion), epoch, now)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.Data, dataJson).SetProperty(s => s.DataVersion, s => s.DataVersion + 1), cancellationToken);
@@ -202,7 +226,7 @@ public sealed class SessionService(
 
     private async Task<SessionContext> ContextAsync(SessionsDb db, Wiki wiki, ClientInfo client, IReadOnlyDictionary<string, string>? cookies,
         IReadOnlyDictionary<string, string>? centralCookies, string? authorization, CancellationToken cancellationToken) =>
-        new(db, wiki, await db.Farm.AsNoTracking().SingleAsync(cancellationToken), client,
+        new(db, wiki, await cache.FarmAsync(db, cancellationToken), client,
             CookieRules.Usable(cookies), CookieRules.Usable(centralCookies), authorization, time.GetUtcNow(), _options, key);
 
     /// <summary>The highest-priority provider that recognises the request; a tie is an error, never a silent choice.</summary>
@@ -314,6 +338,7 @@ public sealed class SessionService(
             .SetProperty(s => s.Metadata, s => metadata ?? s.Metadata), cancellationToken);
         session.LastActivityAt = c.Now;
         session.ExpiresAt = expires;
+        if (metadata is not null) session.Metadata = metadata;
         if (session.CentralSessionId is { } centralId)
         {
             DateTimeOffset idle = c.Now + c.Options.IdleTimeout, remembered = c.Now + c.Options.RememberDuration;
@@ -339,6 +364,7 @@ public sealed class SessionService(
             await c.Db.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
+        cache.EvictKey(session.IdHash);
         logger.LogDebug("Rejected session {SessionHandle} on {Wiki}: metadata conflicts on {Keys}", session.Handle, c.Wiki.DbName, keys);
         Publish(SessionEventKind.MetadataRejected, c.Now, c.Wiki, session, session.User, $"Metadata conflict on {keys}", endReason: EndReason.MetadataConflict);
         return NoSession($"The request is not a valid continuation of the session: its {keys} differ from the saved metadata. The session was ended.", clear);
@@ -347,6 +373,7 @@ public sealed class SessionService(
     private async Task EndLazilyAsync(SessionContext c, Session session, EndReason reason, CancellationToken cancellationToken)
     {
         var ended = await SessionRecords.EndAsync(c.Db.Sessions.Where(s => s.Id == session.Id), reason, null, c.Now, cancellationToken);
+        cache.EvictKey(session.IdHash);
         if (ended == 0) return;
         // OAuth sessions ended by a revoked grant show up for every request of the tool; one event per session is enough.
         c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, session, session.UserId, EndReasons.Describe(reason)));

@@ -28,6 +28,7 @@ public static class HubSetup
 
         services.AddSingleton<StaffConnectionGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<StaffConnectionGuard>());
+        services.AddHostedService<CacheEvictions>();
         services.AddSingleton<NoticeBuffers>();
         services.AddHostedService<LiveFeedPump>();
         return services;

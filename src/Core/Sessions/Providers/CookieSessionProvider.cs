@@ -185,16 +185,16 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
     }
 
     public override Task<Dictionary<string, string>> ProvideMetadataAsync(
-        SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken)
+        SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken) =>
+        Task.FromResult(session.Wiki is { } wiki ? Provided(wiki, cookies) : []);
+
+    /// <summary>The user cookies, which must name the session's own user: a mixed cookie jar is not a continuation.</summary>
+    public static Dictionary<string, string> Provided(Wiki wiki, IReadOnlyDictionary<string, string> cookies)
     {
-        // The user cookies must name the session's own user: a mixed cookie jar is not a continuation.
         var provided = new Dictionary<string, string>();
-        if (session.Wiki is { } wiki)
-        {
-            if (cookies.TryGetValue(UserIdCookie(wiki), out var userId)) provided["userId"] = userId;
-            if (cookies.TryGetValue(UserNameCookie(wiki), out var userName)) provided["userName"] = userName;
-        }
-        return Task.FromResult(provided);
+        if (cookies.TryGetValue(UserIdCookie(wiki), out var userId)) provided["userId"] = userId;
+        if (cookies.TryGetValue(UserNameCookie(wiki), out var userName)) provided["userName"] = userName;
+        return provided;
     }
 
     public override IEnumerable<SetCookie> Persist(Wiki wiki, Session session, string sessionId, GlobalUser? user, ClientInfo client, string? rememberToken)

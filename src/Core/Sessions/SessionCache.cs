@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+
+namespace WikiSessions.Core.Sessions;
+
+/// <summary>
+/// What the hot paths read, kept in memory: the farm state, live sessions with their user (for resolves) and MediaWiki
+/// store values with their session (for the store's GET). A cached copy is a hint that can only say "still valid":
+/// the validity rule runs on it for every request, and anything it does not decide (an expiry that another instance
+/// may have pushed back, a touch that is due) goes to the store.
+/// <para>
+/// It never outlives an event that may end what it holds: each logout, revoke, invalidation, store write or delete
+/// evicts, on this instance before its answer returns and on the others through <see cref="Evicted"/> (relayed by
+/// Redis). Eviction moves a generation (the farm's, a user's, or a stripe of session IDs and store keys) that every entry carries, so a copy
+/// read from the store just before the event and put just after it is dead on arrival: <see cref="Changes"/> is read
+/// before the store read, and a put made after any eviction since then is not kept.
+/// </para>
+/// </summary>
+public sealed class SessionCache
+{
+    private const int Stripes = 4096;
+    private readonly int _capacity;
+    private readonly long _maxAgeMs;
+    private long _changes;
+    private long _farm;
+    private readonly ConcurrentDictionary<int, long> _users = new();
+    private readonly long[] _keys = new long[Stripes];
+    private readonly ConcurrentDictionary<(int Wiki, string Hash), CachedSession> _sessions = new();
+    private readonly ConcurrentDictionary<string, CachedBlob> _blobs = new(StringComparer.Ordinal);
+    private volatile CachedFarm? _state;
+    private volatile bool _enabled = true;
+
+    /// <param name="capacity">Entries kept; when full the cache starts over.</param>
+    /// <param name="maxAge">
+    /// A backstop, not the mechanism: if an instance cannot reach Redis at the moment it publishes an eviction, the
+    /// other instances stop trusting what they hold after this long.
+    /// </param>
+    public SessionCache(int capacity = 200_000, TimeSpan? maxAge = null)
+    {
+        _capacity = capacity;
+        _maxAgeMs = (long)(maxAge ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
+    }
+
+    /// <summary>A live session as last read, with its user, the wiki it is of and its parsed saved metadata.</summary>
+    public sealed record CachedSession(Session Session, IReadOnlyDictionary<string, string> Saved, long Farm, long User, long Key, long At);
+
+    /// <summary>A MediaWiki store value as last read: its plain bytes, its expiry, and its session (null for opaque keys).</summary>
+    public sealed record CachedBlob(byte[] Body, DateTimeOffset? ExpiresAt, DateTimeOffset ReadAt, Session? Session, long Farm, long User, long Key, long At);
+
+    private sealed record CachedFarm(FarmState State, long Farm);
+
+    /// <summary>Raised after each eviction made here, with the message other instances apply (see <see cref="Apply"/>).</summary>
+    public event Action<string>? Evicted;
+
+    /// <summary>Read before a store read whose result will be put: a put made after an eviction since then is dropped.</summary>
+    public long Changes => Interlocked.Read(ref _changes);
+
+    /// <summary>
+    /// Off while the cache cannot hear other instances' evictions (the Redis link is down): then every read goes to the
+    /// store. Turning it on again starts from empty, since evictions may have been missed meanwhile.
+    /// </summary>
+    public bool Enabled
+    {
+        get => _enabled;
+        set
+        {
+            Apply("*");
+            _enabled = value;
+        }
+    }
+
+    public int Count => _sessions.Count + _blobs.Count;
+
+    /// <summary>The farm state (its epoch), from memory or the store.</summary>
+    public async Task<FarmState> FarmAsync(SessionsDb db, CancellationToken cancellationToken)
+    {
+        if (_enabled && _state is { } cached && cached.Farm == Interlocked.Read(ref _farm)) return cached.State;
+        var seen = Changes;
+        var state = await db.Farm.AsNoTracking().SingleAsync(cancellationToken);
+        var farm = Interlocked.Read(ref _farm);
+        if (_enabled && Changes == seen) _state = new CachedFarm(state, farm);
+        return state;
+    }
+
+    /// <summary>The farm epoch when it is in memory and current; null sends the caller to the store.</summary>
+    public long? Epoch => _enabled && _state is { } cached && cached.Farm == Interlocked.Read(ref _farm) ? cached.State.Epoch : null;
+
+    public CachedSession? Session(int wikiId, string hash) =>
+        _enabled && _sessions.TryGetValue((wikiId, hash), out var entry) && Current(entry.Farm, entry.Session.UserId, entry.User, hash, entry.Key, entry.At) ? entry : null;
+
+    /// <summary>Keeps a session read from the store when <paramref name="seen"/> was taken before that read. The session's <see cref="Session.Wiki"/> and user must be set.</summary>
+    public void Put(long seen, Session session)
+    {
+        var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session.UserId), KeyGeneration(session.IdHash));
+        if (!_enabled || Changes != seen || !Room()) return;
+        _sessions[(session.WikiId, session.IdHash)] = new CachedSession(session, Metadata.Parse(session.Metadata), farm, user, key, Environment.TickCount64);
+    }
+
+    public CachedBlob? Blob(string keyHash) =>
+        _enabled && _blobs.TryGetValue(keyHash, out var entry) && Current(entry.Farm, entry.Session?.UserId, entry.User, keyHash, entry.Key, entry.At) ? entry : null;
+
+    public void PutBlob(long seen, string keyHash, byte[] body, DateTimeOffset? expiresAt, DateTimeOffset readAt, Session? session)
+    {
+        var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session?.UserId), KeyGeneration(keyHash));
+        if (!_enabled || Changes != seen || !Room()) return;
+        _blobs[keyHash] = new CachedBlob(body, expiresAt, readAt, session, farm, user, key, Environment.TickCount64);
+    }
+
+    /// <summary>Something of the user's may have ended or changed (null: an anonymous session).</summary>
+    public void EvictUser(int? userId) => Evict($"u:{userId ?? 0}");
+
+    /// <summary>One session (by its ID's hash) or one MediaWiki store key (by its hash) was ended, written or deleted.</summary>
+    public void EvictKey(string hash) => Evict($"k:{Stripe(hash)}");
+
+    /// <summary>Anything may have changed: the farm epoch, a wiki, or what a steward's action reached.</summary>
+    public void EvictAll() => Evict("*");
+
+    /// <summary>Applies an eviction made on another instance.</summary>
+    public void Apply(string message)
+    {
+        // The change counter moves first: a put that checks it afterwards is dropped, and one that checked it before
+        // read the generation before it moved, so its entry is dead on arrival.
+        Interlocked.Increment(ref _changes);
+        if (message == "*")
+        {
+            Interlocked.Increment(ref _farm);
+            _sessions.Clear();
+            _blobs.Clear();
+            _state = null;
+        }
+        else if (message.StartsWith("u:", StringComparison.Ordinal) && int.TryParse(message.AsSpan(2), out var user))
+        {
+            _users.AddOrUpdate(user, 1, (_, g) => g + 1);
+        }
+        else if (message.StartsWith("k:", StringComparison.Ordinal) && int.TryParse(message.AsSpan(2), out var stripe) && stripe is >= 0 and < Stripes)
+        {
+            Interlocked.Increment(ref _keys[stripe]);
+        }
+        else
+        {
+            // Not understood (a newer instance's message): the safe reading is "anything changed".
+            Apply("*");
+        }
+    }
+
+    private void Evict(string message)
+    {
+        Apply(message);
+        Evicted?.Invoke(message);
+    }
+
+    private bool Current(long farm, int? userId, long user, string hash, long key, long at) =>
+        farm == Interlocked.Read(ref _farm) && user == UserGeneration(userId) && key == KeyGeneration(hash) && Environment.TickCount64 - at < _maxAgeMs;
+
+    private long KeyGeneration(string hash) => Interlocked.Read(ref _keys[Stripe(hash)]);
+
+    private long UserGeneration(int? userId) => _users.TryGetValue(userId ?? 0, out var g) ? g : 0;
+
+    private bool Room()
+    {
+        if (_sessions.Count + _blobs.Count < _capacity) return true;
+        // Full: start over rather than track recency on the hot path; live sessions come back on their next request.
+        _sessions.Clear();
+        _blobs.Clear();
+        return true;
+    }
+
+    /// <summary>Key hashes are SHA-256 hex, so their first digits spread evenly, and every instance computes the same stripe.</summary>
+    private static int Stripe(string keyHash) =>
+        keyHash.Length >= 3 && int.TryParse(keyHash.AsSpan(0, 3), System.Globalization.NumberStyles.AllowHexSpecifier, null, out var stripe) ? stripe : 0;
+}

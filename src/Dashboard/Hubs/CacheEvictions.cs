@@ -1,0 +1,59 @@
+using StackExchange.Redis;
+using WikiSessions.Core.Sessions;
+
+namespace WikiSessions.Dashboard.Hubs;
+
+/// <summary>
+/// Carries the session cache's evictions between app instances over the Redis of the hub's backplane, so a revoke,
+/// logout or invalidation on one instance ends what the others hold in memory within a Redis round trip. While this
+/// instance cannot hear Redis, its cache is off and every read goes to the store: a missed eviction can never
+/// leave it serving an ended session.
+/// </summary>
+public sealed class CacheEvictions(SessionCache cache, IConfiguration configuration, ILogger<CacheEvictions> logger) : IHostedService, IAsyncDisposable
+{
+    private static readonly RedisChannel Channel = RedisChannel.Literal("wikisessions:cache-evictions");
+    private readonly string _instance = Guid.NewGuid().ToString("N");
+    private ConnectionMultiplexer? _redis;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (configuration["SignalR:Redis"] is not { Length: > 0 } redis) return;
+        cache.Enabled = false;
+        var options = ConfigurationOptions.Parse(redis);
+        options.AbortOnConnectFail = false;
+        _redis = await ConnectionMultiplexer.ConnectAsync(options);
+        _redis.ConnectionFailed += (_, e) =>
+        {
+            cache.Enabled = false;
+            logger.LogWarning("Redis unreachable ({Failure}): the session cache is off until it is back, every read goes to the store", e.FailureType);
+        };
+        _redis.ConnectionRestored += (_, _) =>
+        {
+            cache.Enabled = true;
+            logger.LogInformation("Redis reachable again: the session cache starts over, empty");
+        };
+        var subscriber = _redis.GetSubscriber();
+        await subscriber.SubscribeAsync(Channel, (_, message) =>
+        {
+            var text = message.ToString();
+            var bar = text.IndexOf('|');
+            if (bar > 0 && text[..bar] != _instance) cache.Apply(text[(bar + 1)..]);
+        });
+        cache.Evicted += Publish;
+        cache.Enabled = _redis.IsConnected;
+    }
+
+    private void Publish(string eviction) =>
+        _redis?.GetSubscriber().Publish(Channel, $"{_instance}|{eviction}", CommandFlags.FireAndForget);
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        cache.Evicted -= Publish;
+        return Task.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_redis is not null) await _redis.DisposeAsync();
+    }
+}

@@ -1,0 +1,122 @@
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.MediaWiki;
+
+namespace WikiSessions.Core.Tests.Sessions;
+
+/// <summary>The hot paths' cache: reads stay off the store, and no eviction is ever lost to a read in flight.</summary>
+public sealed class SessionCacheTests
+{
+    private static Session Live(int? userId = 7, string hash = "a1b2c3") => new()
+    {
+        IdHash = hash, Handle = "h", WikiId = 1, UserId = userId, Metadata = "{}", ExpiresAt = DateTimeOffset.MaxValue,
+    };
+
+    [Fact]
+    public void A_copy_read_before_an_eviction_is_never_kept()
+    {
+        // The store read happens between Changes and Put; an eviction in that window means the copy may be stale.
+        foreach (var evict in new Action<SessionCache>[] { c => c.EvictUser(7), c => c.EvictKey("a1b2c3"), c => c.EvictAll(), c => c.Apply("u:7") })
+        {
+            var cache = new SessionCache();
+            var seen = cache.Changes;
+            evict(cache);
+            cache.Put(seen, Live());
+            Assert.Null(cache.Session(1, "a1b2c3"));
+        }
+    }
+
+    [Fact]
+    public void An_eviction_ends_exactly_what_it_names_and_an_unknown_message_ends_everything()
+    {
+        var cache = new SessionCache();
+        cache.Put(cache.Changes, Live(7, "a1b2c3"));
+        cache.Put(cache.Changes, Live(8, "f00000"));
+        var heard = new List<string>();
+        cache.Evicted += heard.Add;
+
+        cache.EvictUser(7);
+        Assert.Null(cache.Session(1, "a1b2c3"));
+        Assert.NotNull(cache.Session(1, "f00000"));
+        Assert.Equal(["u:7"], heard);
+
+        cache.Apply("from a newer instance");
+        Assert.Null(cache.Session(1, "f00000"));
+        Assert.Single(heard); // applied from elsewhere: not sent on again
+    }
+
+    [Fact]
+    public void A_cache_that_cannot_hear_other_instances_serves_nothing_and_restarts_empty()
+    {
+        var cache = new SessionCache();
+        cache.Put(cache.Changes, Live());
+        cache.Enabled = false;
+        Assert.Null(cache.Session(1, "a1b2c3"));
+        cache.Put(cache.Changes, Live());
+        cache.Enabled = true;
+        Assert.Null(cache.Session(1, "a1b2c3"));
+    }
+
+    [Fact]
+    public void Entries_are_not_trusted_past_their_backstop_age()
+    {
+        var cache = new SessionCache(maxAge: TimeSpan.Zero);
+        cache.Put(cache.Changes, Live());
+        Assert.Null(cache.Session(1, "a1b2c3"));
+    }
+
+    [Fact]
+    public async Task Resolves_of_an_active_session_write_nothing_and_read_the_store_a_bounded_number_of_times()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var cookies = TestFarm.CookiesFor((await farm.LoginAsync()).SetCookies, "en.wikipedia.org");
+        farm.Commands.Reset();
+
+        for (var i = 0; i < 1_000; i++)
+            Assert.NotNull((await farm.ResolveAsync("enwiki", cookies)).Session);
+
+        Assert.Equal(0, farm.Commands.Writes);
+        // The first resolve reads the farm state and the session; the rest are answered from memory.
+        Assert.InRange(farm.Commands.Reads, 1, 4);
+    }
+
+    [Fact]
+    public async Task A_logout_or_a_revoke_ends_a_session_that_resolves_from_memory_before_its_answer_returns()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var login = await farm.LoginAsync();
+        var cookies = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
+        Assert.NotNull((await farm.ResolveAsync("enwiki", cookies)).Session);
+        farm.Commands.Reset();
+        Assert.NotNull((await farm.ResolveAsync("enwiki", cookies)).Session);
+        Assert.Equal(0, farm.Commands.Total); // from memory
+
+        await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", cookies, null, LogoutScope.Local, TestFarm.Browser));
+        Assert.Null((await farm.ResolveAsync("enwiki", cookies)).Session);
+
+        var again = TestFarm.CookiesFor((await farm.LoginAsync(TestFarm.Bob)).SetCookies, "en.wikipedia.org");
+        Assert.NotNull((await farm.ResolveAsync("enwiki", again)).Session);
+        await farm.Admin.InvalidateUserAsync(TestFarm.Steward, TestFarm.Bob, "test");
+        Assert.Null((await farm.ResolveAsync("enwiki", again)).Session);
+    }
+
+    [Fact]
+    public async Task Store_reads_of_a_live_value_write_nothing_and_a_delete_ends_them_at_once()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var store = farm.Services.GetRequiredService<MediaWikiStore>();
+        var wiki = (await farm.Services.GetRequiredService<FarmDirectory>().FindAsync("testwiki", default))!;
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:cachedsession0000000000000000001", default);
+        var expires = (farm.Time.GetUtcNow() + TimeSpan.FromHours(1)).ToUnixTimeSeconds();
+        var body = Encoding.UTF8.GetBytes($$$"""JSON..{"data":{},"metadata":{"provider":"MediaWiki\\Session\\CookieSessionProvider","userId":3,"userName":"Cached User","userToken":"0123456789abcdef0123456789abcdef","remember":false,"expires":{{{expires}}},"loggedOut":0,"persisted":true}}""");
+        await store.PutAsync(key, body, default);
+        farm.Commands.Reset();
+
+        for (var i = 0; i < 500; i++) Assert.Equal(body, await store.GetAsync(key, default));
+        Assert.Equal(0, farm.Commands.Writes);
+        Assert.InRange(farm.Commands.Reads, 1, 4);
+
+        await store.DeleteAsync(key, default);
+        Assert.Null(await store.GetAsync(key, default));
+    }
+}
