@@ -37,6 +37,7 @@ public static class CoreServices
                 throw new InvalidOperationException("Database:Provider is SqlServer but ConnectionStrings:Sessions is not set; set it to the SQL Server connection string.");
             services.AddDbContextFactory<SqlServerSessionsDb>((sp, o) => Common(o.UseSqlServer(connectionString), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqlServerSessionsDb>>();
+            services.AddSingleton(new WriteGate(serialize: false));
         }
         else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
         {
@@ -48,6 +49,7 @@ public static class CoreServices
             connectionString = ServingConnectionString(connectionString);
             services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => Common(o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new StoreFaults.PoolRecovery()), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
+            services.AddSingleton(new WriteGate(serialize: true));
         }
         else
         {

@@ -20,6 +20,7 @@ public sealed class AdminService(
     SessionFeed feed,
     MediaWiki.MediaWikiTokenReset tokenReset,
     SessionCache cache,
+    WriteGate writes,
     TimeProvider time,
     ILogger<AdminService> logger)
 {
@@ -187,7 +188,7 @@ public sealed class AdminService(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var tx = await writes.BeginAsync(db, cancellationToken);
             before = await Existing.ReadAsync(db, cancellationToken);
             outcome = await act(db, now);
             db.Audit.Add(new AuditEntry

@@ -22,6 +22,7 @@ public sealed class MediaWikiStore(
     SessionFeed feed,
     StoreHealth storeHealth,
     SessionCache cache,
+    WriteGate writes,
     IOptions<SessionOptions> options,
     TimeProvider time,
     ILogger<MediaWikiStore> logger)
@@ -98,7 +99,7 @@ public sealed class MediaWikiStore(
         var now = time.GetUtcNow();
         var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var tx = await writes.BeginAsync(db, cancellationToken);
         var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
         var user = metadata is { LoggedIn: true } ? await UserAsync(db, k.Wiki, metadata.UserName!, now, cancellationToken) : null;
         if (user is { Prevented: true })
@@ -162,7 +163,7 @@ public sealed class MediaWikiStore(
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var tx = await writes.BeginAsync(db, cancellationToken);
         var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
         if (blob is null) return false;
         await db.Blobs.Where(b => b.Id == blob.Id).ExecuteDeleteAsync(cancellationToken);

@@ -18,6 +18,7 @@ public sealed class LogoutService(
     SessionFeed feed,
     StoreHealth storeHealth,
     SessionCache cache,
+    WriteGate writes,
     TimeProvider time,
     ILogger<LogoutService> logger)
 {
@@ -45,7 +46,7 @@ public sealed class LogoutService(
         var centralWiki = await farm.CentralAsync(cancellationToken);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var tx = await writes.BeginAsync(db, cancellationToken);
 
         // The local session: whichever provider's cookie the request carried.
         var hashes = providers.Select(p => p.Claim(wiki, cookies, null)?.SessionId).OfType<string>().Select(Secrets.Sha256).ToList();

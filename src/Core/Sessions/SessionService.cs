@@ -20,6 +20,7 @@ public sealed class SessionService(
     SessionFeed feed,
     StoreHealth storeHealth,
     SessionCache cache,
+    WriteGate writes,
     IOptions<SessionOptions> options,
     ServerKey key,
     TimeProvider time,
@@ -276,7 +277,7 @@ public sealed class SessionService(
     private async Task<Created> CreateAsync(
         SessionContext c, Func<Task<Made?>> bind, CancellationToken cancellationToken)
     {
-        await using var tx = await c.Db.Database.BeginTransactionAsync(cancellationToken);
+        await using var tx = await writes.BeginAsync(c.Db, cancellationToken);
         var made = await bind();
         switch (made)
         {
@@ -353,7 +354,7 @@ public sealed class SessionService(
         IReadOnlyList<string> conflicts, IReadOnlyList<SetCookie> clear, CancellationToken cancellationToken)
     {
         var keys = string.Join(", ", conflicts);
-        await using (var tx = await c.Db.Database.BeginTransactionAsync(cancellationToken))
+        await using (var tx = await writes.BeginAsync(c.Db, cancellationToken))
         {
             await SessionRecords.EndAsync(c.Db.Sessions.Where(s => s.Id == session.Id), EndReason.MetadataConflict, null, c.Now, cancellationToken);
             c.Db.MetadataDiffs.Add(new MetadataDiff

@@ -1,0 +1,324 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace WikiSessions.Benchmarks;
+
+/// <summary>
+/// The app in Release over HTTP, driven by wrk (Debian's package) with N requests in flight, every target side by side
+/// in one run: the app's own bare endpoint (the limit of this machine and this app), resolves, MediaWiki store reads,
+/// the store's 100:1 read/write mix, and logins; with the store's statements per 1,000 resolves (the app's own
+/// counters, from /metrics) and the app's resident memory.
+/// </summary>
+internal static partial class Http
+{
+    private sealed record Target(string Name, string Path, string? Script);
+    private sealed record Figures(double Rps, double P50, double P99, long Requests, long Errors);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var seconds = Option(args, "--seconds", 10);
+        var connections = Option(args, "--connections", 64);
+        var sessions = Option(args, "--sessions", 1_000);
+        var store = args.SkipWhile(a => a != "--store").Skip(1).FirstOrDefault();
+        // --only login,resolve: the bare endpoint and the targets whose names contain these words.
+        var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',');
+        if (!File.Exists("/usr/bin/wrk"))
+        {
+            Console.Error.WriteLine("wrk is missing: sudo apt-get install -y wrk");
+            return 1;
+        }
+
+        var root = FindRoot();
+        var work = Directory.CreateTempSubdirectory("wikisessions-http-").FullName;
+        try
+        {
+            Run("dotnet", $"build -c Release \"{Path.Combine(root, "src", "Dashboard")}\" -v q", root);
+            var database = Path.Combine(work, "bench.db");
+            if (store is not null) File.Copy(store, database);
+            await using var app = await App.StartAsync(root, database, work);
+            Console.WriteLine($"WikiSessions over HTTP, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, wrk -t2 -c{connections} -d{seconds}s, " +
+                              $"{sessions:N0} sessions resolved in rotation, store: {(store is null ? "freshly seeded" : store)}");
+
+            var credentials = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "seed-data", "demo-credentials.json"))).RootElement.GetProperty("wikiKeys");
+            string enwiki = credentials.GetProperty("enwiki").GetString()!, testwiki = credentials.GetProperty("testwiki").GetString()!;
+            var users = File.ReadLines(Path.Combine(root, "seed-data", "users.tsv")).Skip(4).Select(l => l.Split('\t')[0]).Take(2_000).ToList();
+            var resolveBodies = await LoginAsync(app.Client, enwiki, users, sessions);
+            var storeKeys = await WriteStoreAsync(app.Client, testwiki, sessions);
+
+            var targets = new List<Target>
+            {
+                new("GET /health/live (bare)", "/health/live", null),
+                new($"POST resolve ({sessions:N0} active sessions)", "/api/v1/wikis/enwiki/resolve", Script(work, "resolve", "POST", enwiki, resolveBodies.Select(b => ("/api/v1/wikis/enwiki/resolve", (string?)b)))),
+                new("GET MediaWiki store value", "/", Script(work, "store", "GET", testwiki, storeKeys.Select(k => ($"/sessions/v1/{k.Key}", (string?)null)))),
+                new("MediaWiki store 100:1 GET/POST", "/", MixScript(work, testwiki, storeKeys)),
+                new("POST login (local + central + event)", "/api/v1/wikis/enwiki/login", Script(work, "login", "POST", enwiki,
+                    users.Select(u => ("/api/v1/wikis/enwiki/login", (string?)JsonSerializer.Serialize(new { user = u, provider = "cookie", client = Client }))))),
+            };
+
+            if (only is not null) targets.RemoveAll(t => t != targets[0] && !only.Any(o => t.Name.Contains(o, StringComparison.OrdinalIgnoreCase)));
+            Console.WriteLine($"  {"target",-40} {"requests/s",11} {"x bare",7} {"p50",9} {"p99",9} {"non-2xx",8}");
+            double? bare = null;
+            long resolves = 0, writes = 0, reads = 0;
+            foreach (var target in targets)
+            {
+                var (r0, w0) = await app.StoreCountersAsync();
+                var figures = await app.SampleWhileAsync(() => Wrk(app.Address, target, connections, seconds, work));
+                var (r1, w1) = await app.StoreCountersAsync();
+                bare ??= figures.Rps;
+                if (target.Name.StartsWith("POST resolve")) (resolves, reads, writes) = (figures.Requests, r1 - r0, w1 - w0);
+                Console.WriteLine($"  {target.Name,-40} {figures.Rps,11:N0} {figures.Rps / bare.Value,7:0.00} {figures.P50,7:0.00}ms {figures.P99,7:0.00}ms {figures.Errors,8:N0}");
+            }
+            Console.WriteLine($"  store statements per 1,000 resolves: {1000.0 * writes / Math.Max(1, resolves):0.0} writes, {1000.0 * reads / Math.Max(1, resolves):0.0} reads " +
+                              $"({writes:N0} writes and {reads:N0} reads over {resolves:N0} resolves)");
+            Console.WriteLine($"  app resident memory: {app.RssAtStart / 1e6:N0} MB after start-up, peak during the runs {app.PeakRss / 1e6:N0} MB (VmHWM {app.HighWaterMark() / 1e6:N0} MB)");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static readonly object Client = new { ip = "203.0.113.7", userAgent = "wrk", secure = true };
+
+    /// <summary>Logs in <paramref name="count"/> sessions on enwiki through the API; returns the resolve body of each.</summary>
+    private static async Task<List<string>> LoginAsync(HttpClient http, string key, IReadOnlyList<string> users, int count)
+    {
+        var bodies = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/wikis/enwiki/login")
+            {
+                Content = JsonContent.Create(new { user = users[i % users.Count], provider = "cookie", client = Client }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            var login = await response.Content.ReadFromJsonAsync<JsonElement>();
+            var cookies = login.GetProperty("setCookies").EnumerateArray()
+                .Where(c => c.GetProperty("host").GetString() == "en.wikipedia.org" && c.GetProperty("value").GetString() is { Length: > 0 })
+                .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("value").GetString()!);
+            bodies.Add(JsonSerializer.Serialize(new { cookies, client = Client }));
+        }
+        return bodies;
+    }
+
+    /// <summary>Writes <paramref name="count"/> logged-in MWSession values on testwiki, as MediaWiki 1.39 does.</summary>
+    private static async Task<List<(string Key, string Body)>> WriteStoreAsync(HttpClient http, string key, int count)
+    {
+        var expires = DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeSeconds();
+        var values = new List<(string, string)>();
+        for (var i = 0; i < count; i++)
+        {
+            var storeKey = $"testwiki%3AMWSession%3Abench{i:x27}";
+            var body = "JSON..{\"data\":{\"wsToken\":\"x\"},\"metadata\":{\"provider\":\"MediaWiki\\\\Session\\\\CookieSessionProvider\",\"userId\":" + (3 + i % 500) +
+                       ",\"userName\":\"Bench User " + (i % 500) + "\",\"userToken\":\"0123456789abcdef0123456789abcdef\",\"remember\":false,\"forceHTTPS\":false,\"expires\":" +
+                       expires + ",\"loggedOut\":0,\"persisted\":true}}";
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/sessions/v1/{storeKey}") { Content = new StringContent(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            values.Add((storeKey, body));
+        }
+        return values;
+    }
+
+    /// <summary>A wrk script that sends the given requests in rotation, each connection starting at its own place.</summary>
+    private static string Script(string folder, string name, string method, string key, IEnumerable<(string Path, string? Body)> requests)
+    {
+        var lua = new StringBuilder();
+        lua.AppendLine($"local method, key = \"{method}\", \"{key}\"");
+        lua.AppendLine("local requests = {");
+        foreach (var (path, body) in requests) lua.AppendLine($"  {{ {Lua(path)}, {(body is null ? "nil" : Lua(body))} }},");
+        lua.AppendLine("""
+            }
+            local i = 0
+            function init(args) i = math.random(#requests) end
+            function request()
+              i = i % #requests + 1
+              local r = requests[i]
+              local headers = { ["Authorization"] = "Bearer " .. key }
+              if r[2] then headers["Content-Type"] = "application/json" end
+              return wrk.format(method, r[1], headers, r[2])
+            end
+            """);
+        var file = Path.Combine(folder, name + ".lua");
+        File.WriteAllText(file, lua.ToString());
+        return file;
+    }
+
+    /// <summary>Kask's published mix: a hundred reads to a write, each write putting a value back as MediaWiki does.</summary>
+    private static string MixScript(string folder, string key, IReadOnlyList<(string Key, string Body)> values)
+    {
+        var lua = new StringBuilder();
+        lua.AppendLine($"local key = \"{key}\"");
+        lua.AppendLine("local values = {");
+        foreach (var (storeKey, body) in values) lua.AppendLine($"  {{ {Lua("/sessions/v1/" + storeKey)}, {Lua(body)} }},");
+        lua.AppendLine("""
+            }
+            local i, n = 0, 0
+            function init(args) i = math.random(#values) end
+            function request()
+              i = i % #values + 1
+              n = n + 1
+              local v = values[i]
+              local headers = { ["Authorization"] = "Bearer " .. key }
+              if n % 101 == 0 then return wrk.format("POST", v[1], headers, v[2]) end
+              return wrk.format("GET", v[1], headers, nil)
+            end
+            """);
+        var file = Path.Combine(folder, "mix.lua");
+        File.WriteAllText(file, lua.ToString());
+        return file;
+    }
+
+    private static string Lua(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static Figures Wrk(Uri address, Target target, int connections, int seconds, string work)
+    {
+        var script = target.Script is null ? "" : $"-s \"{target.Script}\" ";
+        var output = Run("wrk", $"-t2 -c{connections} -d{seconds}s --latency {script}{new Uri(address, target.Path)}", work);
+        double Latency(string percentile) => Milliseconds(Regex.Match(output, $@"^\s+{percentile}%\s+(\S+)", RegexOptions.Multiline).Groups[1].Value);
+        var requests = long.Parse(Regex.Match(output, @"(\d+) requests in").Groups[1].Value, CultureInfo.InvariantCulture);
+        var errors = Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)") is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        var socketErrors = Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
+        if (socketErrors.Success) errors += Enumerable.Range(1, 4).Sum(g => long.Parse(socketErrors.Groups[g].Value, CultureInfo.InvariantCulture));
+        var rps = double.Parse(Regex.Match(output, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        return new Figures(rps, Latency("50"), Latency("99"), requests, errors);
+    }
+
+    private static double Milliseconds(string wrkTime) => wrkTime switch
+    {
+        _ when wrkTime.EndsWith("us") => double.Parse(wrkTime[..^2], CultureInfo.InvariantCulture) / 1000,
+        _ when wrkTime.EndsWith("ms") => double.Parse(wrkTime[..^2], CultureInfo.InvariantCulture),
+        _ when wrkTime.EndsWith('s') => double.Parse(wrkTime[..^1], CultureInfo.InvariantCulture) * 1000,
+        _ => double.NaN,
+    };
+
+    private static int Option(string[] args, string name, int fallback) =>
+        args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    internal static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Run from inside the repository (Dashboard.sln not found above the current folder).");
+    }
+
+    internal static string Run(string file, string arguments, string folder)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments)
+        {
+            WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error.Result}{output.Result}");
+        return output.Result;
+    }
+
+    /// <summary>The Release app as its own process on a loopback port: demo farm off, logging at Warning.</summary>
+    private sealed class App : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private long _peak;
+
+        private App(Process process, Uri address)
+        {
+            _process = process;
+            Address = address;
+            Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+        }
+
+        public Uri Address { get; }
+        public HttpClient Client { get; }
+        public long RssAtStart { get; private set; }
+        public long PeakRss => _peak;
+
+        public static async Task<App> StartAsync(string root, string database, string work)
+        {
+            var port = 20000 + Random.Shared.Next(20000);
+            var start = new ProcessStartInfo("dotnet", $"bin/Release/net10.0/WikiSessions.Dashboard.dll --urls http://127.0.0.1:{port}")
+            {
+                WorkingDirectory = Path.Combine(root, "src", "Dashboard"), UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+                Environment =
+                {
+                    // Development: the seeded demo credentials, which Production refuses.
+                    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                    ["ConnectionStrings__Sessions"] = $"Data Source={database}",
+                    ["Database__DataFolder"] = work,
+                    ["DemoFarm__Enabled"] = "false",
+                    ["Serilog__MinimumLevel__Default"] = "Warning",
+                    ["RateLimits__AdminPermitLimit"] = "1000000",
+                },
+            };
+            var process = Process.Start(start)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var app = new App(process, new Uri($"http://127.0.0.1:{port}"));
+            for (var i = 0; ; i++)
+            {
+                try
+                {
+                    if ((await app.Client.GetAsync("/health/live")).IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException) when (i < 600)
+                {
+                }
+                if (process.HasExited) throw new InvalidOperationException("The app exited during start-up.");
+                await Task.Delay(200);
+            }
+            app.RssAtStart = app.Rss();
+            return app;
+        }
+
+        /// <summary>Runs <paramref name="action"/> (on another thread) while sampling the app's resident memory.</summary>
+        public async Task<T> SampleWhileAsync<T>(Func<T> action)
+        {
+            var run = Task.Run(action);
+            while (!run.IsCompleted)
+            {
+                _peak = Math.Max(_peak, Rss());
+                await Task.WhenAny(run, Task.Delay(250));
+            }
+            return await run;
+        }
+
+        /// <summary>The store's statements so far, from the app's own counters in /metrics.</summary>
+        public async Task<(long Reads, long Writes)> StoreCountersAsync()
+        {
+            using var response = await Client.GetAsync("/metrics");
+            if (!response.IsSuccessStatusCode) return (0, 0);
+            var text = await response.Content.ReadAsStringAsync();
+            long Value(string name) => Regex.Match(text, $@"^{name}(?:\{{[^}}]*\}})?\s+([\d.e+]+)", RegexOptions.Multiline) is { Success: true } m
+                ? (long)double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"/metrics has no {name}.");
+            return (Value("wikisessions_store_reads_total"), Value("wikisessions_store_writes_total"));
+        }
+
+        public long Rss() => Status("VmRSS");
+        public long HighWaterMark() => Status("VmHWM");
+
+        private long Status(string field)
+        {
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(field + ":"));
+            return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+    }
+}
