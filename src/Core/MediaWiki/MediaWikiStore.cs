@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
+using WikiSessions.Core.Metrics;
 using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Core.MediaWiki;
@@ -21,6 +22,7 @@ public sealed class MediaWikiStore(
     ServerKey serverKey,
     SessionFeed feed,
     StoreHealth storeHealth,
+    SessionMetrics metrics,
     IOptions<SessionOptions> options,
     TimeProvider time,
     ILogger<MediaWikiStore> logger)
@@ -55,6 +57,7 @@ public sealed class MediaWikiStore(
     /// <summary>The bytes last written under the key, or null (404): never written, deleted, expired, or its session ended.</summary>
     public Task<byte[]?> GetAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
+        metrics.Count(k.Wiki.DbName, Signal.Reads);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
         if (blob is null) return null;
@@ -79,6 +82,7 @@ public sealed class MediaWikiStore(
     /// <summary>Writes the bytes under the key; true when the key is new. A prevented user's writes, and writes to an ended session, are refused.</summary>
     public Task<bool> PutAsync(StoreKey k, byte[] body, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
+        metrics.CountWrite(k.Wiki.DbName, body.Length);
         var now = time.GetUtcNow();
         var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -143,6 +147,7 @@ public sealed class MediaWikiStore(
     /// </summary>
     public Task<bool> DeleteAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
+        metrics.Count(k.Wiki.DbName, Signal.Deletes);
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
