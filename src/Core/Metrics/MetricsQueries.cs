@@ -40,6 +40,15 @@ public sealed class MetricsQueries(IDbContextFactory<SessionsDb> dbFactory, Sess
             name => Task.FromResult(name == wiki.DbName), wiki.Id, cancellationToken);
     }
 
+    /// <summary>Alerts, open and ended, newest first; of one deployment group when <paramref name="group"/> is set.</summary>
+    public async Task<IReadOnlyList<AlertView>> AlertsAsync(DeploymentGroup? group = null, int take = 200, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var alerts = await db.Alerts.Where(a => group == null || a.Group == group).OrderByDescending(a => a.StartedAt).ThenByDescending(a => a.Id)
+            .Take(Math.Clamp(take, 1, 1000)).ToListAsync(cancellationToken);
+        return alerts.Select(AlertView.Of).ToList();
+    }
+
     private async Task<MetricSeries> ReadAsync(string scope, TimeSpan window, Func<SessionsDb, IQueryable<MetricBucket>> rows, Func<string, Task<bool>> inScope,
         int? wikiId, CancellationToken cancellationToken)
     {
