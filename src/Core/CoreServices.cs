@@ -23,6 +23,7 @@ public static class CoreServices
         services.AddOptions<SessionOptions>().BindConfiguration("Sessions").ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(configuration);
+        services.AddSingleton<Metrics.SessionMetrics>();
         services.AddSingleton<StoreHealth>();
         services.AddSingleton<IInterceptor>(sp => sp.GetRequiredService<StoreHealth>());
         services.AddMetrics();
@@ -86,6 +87,13 @@ public static class CoreServices
         services.AddHostedService<StaffHousekeeping>();
         services.AddSingleton<SessionSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionSweeper>());
+        services.AddOptions<Metrics.MetricsOptions>().BindConfiguration("Metrics")
+            .Validate(o => o.IsValid(), "Metrics: intervals must be positive, Retention at least a day, each rule's Window 1 minute to 1 day and its thresholds not negative.")
+            .ValidateOnStart();
+        services.AddSingleton<Metrics.AlertBoard>();
+        services.AddSingleton<Metrics.MetricsQueries>();
+        services.AddSingleton<Metrics.MetricsWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Metrics.MetricsWriter>());
         services.AddSingleton<StoreFailureReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<StoreFailureReporter>());
         return services;

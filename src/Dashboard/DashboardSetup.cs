@@ -9,6 +9,7 @@ using WikiSessions.Dashboard.Auth;
 using WikiSessions.Dashboard.Components;
 using WikiSessions.Dashboard.Farm;
 using WikiSessions.Dashboard.Hubs;
+using WikiSessions.Dashboard.Operations;
 
 namespace WikiSessions.Dashboard;
 
@@ -37,6 +38,7 @@ public static class DashboardSetup
         builder.Services.AddLiveHub(builder.Configuration);
         builder.Services.AddDemoFarm(builder.Configuration);
         builder.Services.AddDashboardUi();
+        builder.Services.AddOperations();
         return builder;
     }
 
@@ -91,6 +93,7 @@ public static class DashboardSetup
         app.MapHealthChecks("/health/ready");
         app.MapApi();
         app.MapLiveHub();
+        app.MapOperations();
         app.MapDashboardUi();
         return app;
     }

@@ -32,6 +32,8 @@ public abstract class SessionsDb(DbContextOptions options) : DbContext(options)
     public DbSet<LogoutTrace> LogoutTraces => Set<LogoutTrace>();
     public DbSet<LogoutTraceStep> LogoutTraceSteps => Set<LogoutTraceStep>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+    public DbSet<MetricBucket> MetricBuckets => Set<MetricBucket>();
+    public DbSet<Alert> Alerts => Set<Alert>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
+using WikiSessions.Core.Metrics;
 using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Core.MediaWiki;
@@ -23,6 +24,7 @@ public sealed class MediaWikiStore(
     StoreHealth storeHealth,
     SessionCache cache,
     WriteGate writes,
+    SessionMetrics metrics,
     IOptions<SessionOptions> options,
     TimeProvider time,
     ILogger<MediaWikiStore> logger)
@@ -57,6 +59,7 @@ public sealed class MediaWikiStore(
     /// <summary>The bytes last written under the key, or null (404): never written, deleted, expired, or its session ended.</summary>
     public Task<byte[]?> GetAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
+        metrics.Count(k.Wiki.DbName, Signal.Reads);
         var now = time.GetUtcNow();
         if (cache.Blob(k.Hash) is { } hit && Readable(hit.ExpiresAt, hit.ReadAt, hit.Session, k.Wiki, cache.Epoch, now)) return hit.Body;
 
@@ -96,6 +99,7 @@ public sealed class MediaWikiStore(
     /// <summary>Writes the bytes under the key; true when the key is new. A prevented user's writes, and writes to an ended session, are refused.</summary>
     public Task<bool> PutAsync(StoreKey k, byte[] body, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
+        metrics.CountWrite(k.Wiki.DbName, body.Length);
         var now = time.GetUtcNow();
         var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -161,6 +165,7 @@ public sealed class MediaWikiStore(
     /// </summary>
     public Task<bool> DeleteAsync(StoreKey k, CancellationToken cancellationToken) => GuardAsync(k, async () =>
     {
+        metrics.Count(k.Wiki.DbName, Signal.Deletes);
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await writes.BeginAsync(db, cancellationToken);

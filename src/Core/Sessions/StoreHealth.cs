@@ -19,7 +19,7 @@ namespace WikiSessions.Core.Sessions;
 /// down. The dashboard hears of the first failure of a wiki at once; <see cref="StoreFailureReporter"/> publishes
 /// the counts every interval and writes them as events once the store is back.
 /// </remarks>
-public sealed class StoreHealth(TimeProvider time, SessionFeed feed, IOptions<SessionOptions> options, ILogger<StoreHealth> logger) : DbCommandInterceptor
+public sealed class StoreHealth(TimeProvider time, SessionFeed feed, Metrics.SessionMetrics metrics, IOptions<SessionOptions> options, ILogger<StoreHealth> logger) : DbCommandInterceptor
 {
     /// <summary>Most wikis counted separately; failures of further wikis are counted under <see cref="OtherWikis"/>.</summary>
     public const int MaxTrackedWikis = 2048;
@@ -73,6 +73,7 @@ public sealed class StoreHealth(TimeProvider time, SessionFeed feed, IOptions<Se
         wiki = BoundedText.Cut(wiki, SessionNotice.MaxName) ?? "";
         if (!_pending.ContainsKey(wiki) && _pending.Count >= MaxTrackedWikis) wiki = OtherWikis;
         FailureCounter.Add(1, new KeyValuePair<string, object?>("wiki", wiki));
+        metrics.Count(wiki, Metrics.Signal.StoreFailures);
 
         var now = time.GetUtcNow();
         var pending = _pending.GetOrAdd(wiki, _ => new WikiFailures());

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WikiSessions.Core.MediaWiki;
+using WikiSessions.Core.Metrics;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Auth;
 
@@ -26,9 +27,11 @@ public static class MediaWikiApi
         return app;
     }
 
-    private static async Task<IResult> Get(string key, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(string key, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, SessionMetrics metrics, CancellationToken cancellationToken)
     {
-        var body = await store.GetAsync(await KeyAsync(key, caller, farm, store, cancellationToken), cancellationToken);
+        var k = await KeyAsync(key, caller, farm, store, cancellationToken);
+        var body = await store.GetAsync(k, cancellationToken);
+        if (body is null) metrics.Count(k.Wiki.DbName, Signal.Misses);
         return body is null
             ? TypedResults.Problem(title: "Nothing is stored under that key (never written, deleted, expired, or its session ended).", statusCode: StatusCodes.Status404NotFound)
             : TypedResults.Bytes(body, "application/octet-stream");

@@ -26,6 +26,10 @@ public static class LiveFeed
     public const string AllWikisGroup = "wikis";
     public const string StaffMethod = "notices";
     public const string WikiMethod = "invalidations";
+    /// <summary>Stewards and developers, who can act on an alert.</summary>
+    public const string AlertsGroup = "alerts";
+    /// <summary>An <see cref="Core.Metrics.AlertChange"/>: alerts raised or ended, and those open.</summary>
+    public const string AlertsMethod = "alerts";
 
     public static string WikiGroup(string dbName) => "wiki:" + dbName;
 

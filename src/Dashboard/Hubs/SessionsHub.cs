@@ -23,6 +23,7 @@ public sealed class SessionsHub(StaffConnectionGuard guard) : Hub
         {
             guard.Watch(Context);
             await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.StaffGroup);
+            if (!user.IsInRole("support")) await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.AlertsGroup);
         }
         else
         {

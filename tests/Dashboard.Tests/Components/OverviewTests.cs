@@ -77,19 +77,28 @@ public class OverviewTests : ComponentTest
     }
 
     [Fact]
-    public void Error_rates_of_the_last_hour_are_charted_per_group_and_wiki()
+    public void A_quiet_farm_says_in_words_that_nothing_went_wrong_instead_of_drawing_empty_bars()
     {
-        Feed.Publish(Notice(0)); // the chart reads stored events, not the feed
         var cut = RenderOverview();
-        Assert.Contains("No session events in the last hour", cut.Find("#error-rates").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("No resurrections or metadata rejections or refusals or store failures in the last hour",
+            cut.Find("#chart-trouble").TextContent));
+        Assert.Empty(cut.FindAll("#chart-trouble .mud-chart"));
     }
 
     [Fact]
-    public async Task Error_rate_charts_appear_once_wikis_have_events()
+    public async Task Logins_are_charted_over_time_from_the_live_minute_before_any_bucket_is_written()
     {
         await LoginAsync(Alice, "enwiki");
         var cut = RenderOverview();
-        Assert.NotEmpty(cut.FindAll("#error-rates svg"));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#chart-traffic .mud-chart")));
+        Assert.Contains("Logins: 1 in all · Logouts: 0 in all", cut.Find("#chart-traffic .chart-totals").TextContent);
+    }
+
+    [Fact]
+    public void Each_wiki_in_the_table_links_to_its_own_page()
+    {
+        var cut = RenderOverview();
+        cut.WaitForAssertion(() => Assert.Contains(cut.FindAll("a.wiki-link"), a => a.GetAttribute("href") == "/wikis/aawiki"));
     }
 
     private SessionNotice Notice(int i, string wiki = "enwiki") =>

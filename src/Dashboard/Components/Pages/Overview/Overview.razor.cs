@@ -20,8 +20,7 @@ public partial class Overview
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private IReadOnlyList<WikiOverview>? _wikis;
-    private IReadOnlyList<ErrorRate> _groupRates = [];
-    private IReadOnlyList<ErrorRate> _wikiRates = [];
+    private OperationsCharts? _charts;
     private IReadOnlyList<SessionNotice> _notices = [];
     private readonly LinkedList<SessionNotice> _incoming = new();
     private WikiGrid? _grid;
@@ -53,12 +52,11 @@ public partial class Overview
         try
         {
             _wikis = await Queries.WikisAsync();
-            var since = Time.GetUtcNow().AddHours(-1);
-            _groupRates = await Queries.ErrorRatesAsync(since, byGroup: true);
-            _wikiRates = await Queries.ErrorRatesAsync(since, byGroup: false);
             lock (_gate) _notices = _incoming.ToList();
             StateHasChanged();
             if (_grid is not null) await _grid.ReloadAsync();
+            // The charts read per-minute buckets and the live minute, never the session rows.
+            if (_charts is not null) await _charts.ReloadAsync();
         }
         catch (Exception ex)
         {

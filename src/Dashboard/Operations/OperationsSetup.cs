@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.SignalR;
+using OpenTelemetry.Metrics;
+using WikiSessions.Core.Metrics;
+using WikiSessions.Dashboard.Hubs;
+
+namespace WikiSessions.Dashboard.Operations;
+
+/// <summary>The operations stack's side: <c>/metrics</c> in Prometheus format, and alerts pushed on the hub.</summary>
+public static class OperationsSetup
+{
+    public const string MetricsPath = "/metrics";
+
+    public static IServiceCollection AddOperations(this IServiceCollection services)
+    {
+        // Only the app's own meters: their labels are wiki and group, never a session, user or address.
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName, "WikiSessions.Store").AddPrometheusExporter());
+        services.AddHostedService<AlertPush>();
+        return services;
+    }
+
+    /// <summary>Open to scrapers without a staff login (restrict it at the proxy, docs/operations.md).</summary>
+    public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder app)
+    {
+        app.MapPrometheusScrapingEndpoint(MetricsPath).AllowAnonymous().DisableRateLimiting();
+        return app;
+    }
+}
+
+/// <summary>Sends each raised or ended alert to the staff who can act (<see cref="LiveFeed.AlertsGroup"/>) as <see cref="LiveFeed.AlertsMethod"/>.</summary>
+public sealed class AlertPush(AlertBoard board, IHubContext<SessionsHub> hub, ILogger<AlertPush> logger) : IHostedService
+{
+    private IDisposable? _subscription;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = board.Subscribe(change => _ = SendAsync(change));
+        return Task.CompletedTask;
+    }
+
+    private async Task SendAsync(AlertChange change)
+    {
+        try
+        {
+            await hub.Clients.Group(LiveFeed.AlertsGroup).SendAsync(LiveFeed.AlertsMethod, change);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Alerts could not be pushed on the live feed");
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        return Task.CompletedTask;
+    }
+}
