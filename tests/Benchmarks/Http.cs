@@ -295,9 +295,7 @@ internal static partial class Http
         /// <summary>The store's statements so far, from the app's own counters in /metrics.</summary>
         public async Task<(long Reads, long Writes)> StoreCountersAsync()
         {
-            using var response = await Client.GetAsync("/metrics");
-            if (!response.IsSuccessStatusCode) return (0, 0);
-            var text = await response.Content.ReadAsStringAsync();
+            var text = await Client.GetStringAsync("/metrics");
             long Value(string name) => Regex.Match(text, $@"^{name}(?:\{{[^}}]*\}})?\s+([\d.e+]+)", RegexOptions.Multiline) is { Success: true } m
                 ? (long)double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
                 : throw new InvalidOperationException($"/metrics has no {name}.");

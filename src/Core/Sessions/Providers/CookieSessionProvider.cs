@@ -37,8 +37,11 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
     public override async Task<Made> BindAsync(SessionContext c, GlobalUser user, LoginRequest request, CancellationToken cancellationToken)
     {
         var (central, centralId, centralCookies) = await CentralForLoginAsync(c, user, request.Remember, cancellationToken);
+        // A new central session is inserted with the session, in one batch; the remember-me token needs its key first.
+        if (central.Id == 0 && request.Remember) await c.Db.SaveChangesAsync(cancellationToken);
         var session = c.NewSession(user, Kind, SessionOrigin.Login, request.Remember);
-        session.CentralSessionId = central.Id;
+        if (central.Id == 0) session.CentralSession = central;
+        else session.CentralSessionId = central.Id;
         session.Metadata = Metadata.Write(SavedMetadata(user, central: true));
         return new Draft(session, user, Secrets.NewSessionId(), SessionEventKind.Created, "Logged in through cookie")
         {
@@ -151,7 +154,6 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
             Ip = c.Client.Ip, UserAgent = c.Client.UserAgent, UserToken = user.Token, Epoch = c.State.Epoch,
         };
         c.Db.CentralSessions.Add(central);
-        await c.Db.SaveChangesAsync(cancellationToken);
 
         var centralWiki = await farm.CentralAsync(cancellationToken);
         DateTimeOffset? expires = remember ? central.ExpiresAt : null;
