@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Microsoft.EntityFrameworkCore;
 using WikiSessions.Core.Data;
@@ -15,7 +16,11 @@ public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory, Sessi
         FrozenDictionary<string, Wiki> ByName,
         FrozenDictionary<int, Wiki> ById,
         FrozenDictionary<string, Wiki> ByKeyHash,
-        IReadOnlyList<ProviderSetting> Settings);
+        IReadOnlyList<ProviderSetting> Settings)
+    {
+        /// <summary>Each wiki's effective settings, worked out on its first request: every request asks.</summary>
+        public ConcurrentDictionary<int, IReadOnlyDictionary<ProviderKind, ProviderSetting>> Effective { get; } = new();
+    }
 
     private Snapshot? _snapshot;
 
@@ -46,12 +51,12 @@ public sealed class FarmDirectory(IDbContextFactory<SessionsDb> dbFactory, Sessi
     /// <summary>The effective setting of each provider on a wiki: the wiki's own row, else the farm default.</summary>
     public async Task<IReadOnlyDictionary<ProviderKind, ProviderSetting>> SettingsAsync(int wikiId, CancellationToken cancellationToken)
     {
-        var settings = (await GetAsync(cancellationToken)).Settings;
-        return Enum.GetValues<ProviderKind>().ToDictionary(
+        var snapshot = await GetAsync(cancellationToken);
+        return snapshot.Effective.GetOrAdd(wikiId, id => Enum.GetValues<ProviderKind>().ToFrozenDictionary(
             kind => kind,
-            kind => settings.FirstOrDefault(s => s.WikiId == wikiId && s.Provider == kind)
-                ?? settings.FirstOrDefault(s => s.WikiId == null && s.Provider == kind)
-                ?? new ProviderSetting { Provider = kind, Enabled = false });
+            kind => snapshot.Settings.FirstOrDefault(s => s.WikiId == id && s.Provider == kind)
+                ?? snapshot.Settings.FirstOrDefault(s => s.WikiId == null && s.Provider == kind)
+                ?? new ProviderSetting { Provider = kind, Enabled = false }));
     }
 
     private async Task<Snapshot> GetAsync(CancellationToken cancellationToken)
