@@ -53,8 +53,10 @@ public sealed class AlertRule
     public double Baseline(long previousDay) => previousDay * Window / TimeSpan.FromDays(1);
 
     public string Describe(long count, long previousDay) =>
-        $"{count} {SessionMetrics.Describe(Signal)} in {Minutes(Window)}, above {Above}"
+        $"{Capitalized(SessionMetrics.Describe(Signal))}: {count} in {Minutes(Window)}, above {Above}"
         + (TimesPreviousDay > 0 ? $" and {TimesPreviousDay:0.#}× the previous day's {Baseline(previousDay):0.#}" : "");
+
+    private static string Capitalized(string words) => char.ToUpperInvariant(words[0]) + words[1..];
 
     private static string Minutes(TimeSpan window) =>
         window.TotalMinutes is var m && m == 1 ? "1 minute" : m % 60 == 0 ? $"{m / 60:0} hour{(m == 60 ? "" : "s")}" : $"{m:0} minutes";

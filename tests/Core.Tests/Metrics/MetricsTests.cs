@@ -73,7 +73,7 @@ public class MetricsTests
         var open = await Writer(farm).EvaluateAsync();
         var alert = Assert.Single(open);
         Assert.Equal(("resurrections", "group2", Signal.Resurrections), (alert.Rule, alert.Group, alert.Signal));
-        Assert.Contains("1 resurrections in 10 minutes, above 0", alert.Detail);
+        Assert.Contains("Resurrections: 1 in 10 minutes, above 0", alert.Detail);
         Assert.Contains(farm.Logs.Messages, m => m.StartsWith("Alert resurrections raised for group2"));
         await Writer(farm).FlushAsync();
         Assert.Single(await Writer(farm).EvaluateAsync());
@@ -109,7 +109,7 @@ public class MetricsTests
 
         var alert = Assert.Single(await Writer(farm).EvaluateAsync());
         Assert.Equal("metadata-rejections", alert.Rule);
-        Assert.Contains("35 metadata rejections in 10 minutes, above 5 and 3× the previous day's 10", alert.Detail);
+        Assert.Contains("Metadata rejections: 35 in 10 minutes, above 5 and 3× the previous day's 10", alert.Detail);
     }
 
     [Fact]
