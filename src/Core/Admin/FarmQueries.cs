@@ -9,8 +9,6 @@ namespace WikiSessions.Core.Admin;
 public sealed record WikiOverview(string Wiki, string Host, DeploymentGroup Group, WikiStatus Status, int ActiveSessions, IReadOnlyDictionary<ProviderKind, int> ByProvider,
     int AnonymousSessions = 0);
 
-/// <summary>Events and errors of a wiki, or of a deployment group (then <paramref name="Key"/> is the group as the API spells it).</summary>
-public sealed record ErrorRate(string Key, int Events, int Errors);
 public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string Action, string Reason, string Target, int SessionsEnded, string Detail);
 
 /// <summary>The whole farm for the admin API and the dashboard: sessions per wiki, error rates, the audit log.</summary>
@@ -49,23 +47,5 @@ public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         var items = await db.Audit.OrderByDescending(a => a.Id).Skip(AdminReads.Offset(page, pageSize)).Take(pageSize)
             .Select(a => new AuditView(a.Id, a.At, a.Actor, a.Action, a.Reason, a.Target, a.SessionsEnded, a.Detail)).ToListAsync(cancellationToken);
         return new Paged<AuditView>(items, total, page, pageSize);
-    }
-
-    /// <summary>Events and errors (rejections, refusals, store failures) per wiki since a time, for the overview's charts.</summary>
-    public async Task<IReadOnlyList<ErrorRate>> ErrorRatesAsync(DateTimeOffset since, bool byGroup, CancellationToken cancellationToken = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = await db.Events.Where(e => e.At >= since && e.WikiId != null)
-            .GroupBy(e => new { e.WikiId, Error = e.Kind == SessionEventKind.MetadataRejected || e.Kind == SessionEventKind.Refused || e.Kind == SessionEventKind.StoreFailure || e.Kind == SessionEventKind.Resurrection })
-            .Select(g => new { g.Key.WikiId, g.Key.Error, Count = g.Count() }).ToListAsync(cancellationToken);
-        var result = new Dictionary<string, (int Events, int Errors)>();
-        foreach (var row in rows)
-        {
-            var wiki = await farm.GetAsync(row.WikiId!.Value, cancellationToken);
-            var key = byGroup ? WireNames.Of(wiki.Group) : wiki.DbName;
-            var (events, errors) = result.GetValueOrDefault(key);
-            result[key] = (events + row.Count, errors + (row.Error ? row.Count : 0));
-        }
-        return result.Select(r => new ErrorRate(r.Key, r.Value.Events, r.Value.Errors)).OrderByDescending(r => r.Errors).ThenBy(r => r.Key).ToList();
     }
 }
