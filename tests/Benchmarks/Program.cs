@@ -2,14 +2,19 @@ using WikiSessions.Benchmarks;
 
 // Harnesses that print their figures (not timed tests). The first argument picks one:
 //   engine [--sessions N...]   the engine in process (default)
+//   feed [--dashboards 20] [--rate 2000] [--seconds 20]
+//                              the live feed: the app in process, notices published at a rate, staff dashboards
+//                              connected from a child process (feed-clients); delivery delay, CPU, memory
 // Run: dotnet run -c Release --project tests/Benchmarks -- <mode> [options]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : "engine";
 var rest = mode == args.FirstOrDefault() ? args[1..] : args;
 switch (mode)
 {
     case "engine": await Engine.RunAsync(rest); break;
+    case "feed": await Feed.RunAsync(rest); break;
+    case "feed-clients": await Feed.RunClientsAsync(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, feed.");
         return 2;
 }
 return 0;
