@@ -9,7 +9,7 @@ public sealed class LiveFeedOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Most notices in one message; a longer backlog goes out over the next intervals.</summary>
+    /// <summary>Most notices in one message; a longer backlog goes out as several messages in the same interval.</summary>
     [Range(1, 10_000)]
     public int MaxBatch { get; set; } = 500;
 

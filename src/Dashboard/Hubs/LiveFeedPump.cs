@@ -5,8 +5,10 @@ using WikiSessions.Core.Sessions;
 namespace WikiSessions.Dashboard.Hubs;
 
 /// <summary>
-/// Subscribes to the session feed once and sends what arrived to the hub's groups, at most one message per group per
-/// interval, so a burst of ten thousand events is a few dozen messages per client, not ten thousand.
+/// Subscribes to the session feed once and sends what arrived to the hub's groups once per interval, in messages of at
+/// most <see cref="LiveFeedOptions.MaxBatch"/>, so a burst of ten thousand events is a few dozen messages per client,
+/// not ten thousand. A backlog longer than one message goes out in the same interval: the feed's rate is not capped
+/// at one message per interval.
 /// </summary>
 public sealed class LiveFeedPump(
     SessionFeed feed, NoticeBuffers buffers, IHubContext<SessionsHub> hub, IOptions<LiveFeedOptions> options, ILogger<LiveFeedPump> logger)
@@ -24,8 +26,10 @@ public sealed class LiveFeedPump(
             {
                 try
                 {
-                    await SendStaffAsync(stoppingToken);
-                    await SendWikisAsync(stoppingToken);
+                    // Staff and wikis take turns, so a flood of staff notices does not hold back an invalidation.
+                    while (await SendStaffAsync(stoppingToken) | await SendWikisAsync(stoppingToken))
+                    {
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -39,18 +43,21 @@ public sealed class LiveFeedPump(
         }
     }
 
-    private async Task SendStaffAsync(CancellationToken cancellationToken)
+    /// <returns>True when the buffer may hold more than this message took.</returns>
+    private async Task<bool> SendStaffAsync(CancellationToken cancellationToken)
     {
         var (notices, dropped) = buffers.Staff.Take(_options.MaxBatch);
-        if (notices.Count == 0 && dropped == 0) return;
-        if (dropped > 0) logger.LogWarning("The live feed dropped {Dropped} notices for staff: clients could not keep up", dropped);
+        if (notices.Count == 0 && dropped == 0) return false;
+        if (dropped > 0) logger.LogWarning("The live feed dropped {Dropped} notices for staff: they came faster than it could send them", dropped);
         await hub.Clients.Group(LiveFeed.StaffGroup).SendAsync(LiveFeed.StaffMethod, new NoticeBatch(notices, dropped), cancellationToken);
+        return notices.Count == _options.MaxBatch;
     }
 
-    private async Task SendWikisAsync(CancellationToken cancellationToken)
+    /// <returns>True when the buffer may hold more than this message took.</returns>
+    private async Task<bool> SendWikisAsync(CancellationToken cancellationToken)
     {
         var (invalidations, dropped) = buffers.Wikis.Take(_options.MaxBatch);
-        if (invalidations.Count == 0 && dropped == 0) return;
+        if (invalidations.Count == 0 && dropped == 0) return false;
         if (dropped > 0)
         {
             // Every wiki may have missed one of its own: tell them all, so each drops its cached sessions.
@@ -62,5 +69,6 @@ public sealed class LiveFeedPump(
             await hub.Clients.Group(LiveFeed.AllWikisGroup).SendAsync(LiveFeed.WikiMethod, new InvalidationBatch(farmWide, 0), cancellationToken);
         foreach (var perWiki in invalidations.Where(i => !i.FarmWide && i.Wiki is not null).GroupBy(i => i.Wiki!))
             await hub.Clients.Group(LiveFeed.WikiGroup(perWiki.Key)).SendAsync(LiveFeed.WikiMethod, new InvalidationBatch(perWiki.ToList(), 0), cancellationToken);
+        return invalidations.Count == _options.MaxBatch;
     }
 }
