@@ -29,6 +29,7 @@ public static class HubSetup
         services.AddSingleton<StaffConnectionGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<StaffConnectionGuard>());
         services.AddSingleton<NoticeBuffers>();
+        services.AddSingleton<HubConnections>();
         services.AddHostedService<LiveFeedPump>();
         return services;
     }

@@ -16,4 +16,11 @@ public sealed class LiveFeedOptions
     /// <summary>Notices held while clients catch up; past this the oldest are dropped and counted.</summary>
     [Range(1, 1_000_000)]
     public int BufferCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Longest wait for one message to be taken by every client of a group. A client that stopped reading (its socket
+    /// buffers full) is closed when this passes, so it cannot hold back the feed of every other dashboard and wiki.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
