@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using WikiSessions.Core.Domain;
+using WikiSessions.Core.Seeding;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard;
 using WikiSessions.Testing;
@@ -24,6 +25,7 @@ internal static class Feed
         var dashboards = Option(args, "--dashboards", 20);
         var rate = Option(args, "--rate", 2000);
         var seconds = Option(args, "--seconds", 20);
+        var silent = Option(args, "--silent", 0);
 
         var store = await SeededStore.CopyAsync("feed");
         var work = Directory.CreateTempSubdirectory("wikisessions-feed-").FullName;
@@ -33,12 +35,14 @@ internal static class Feed
             var address = new Uri(app.Urls.First());
             var feed = app.Services.GetRequiredService<SessionFeed>();
             Console.WriteLine($"WikiSessions live feed, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}: " +
-                $"{dashboards} dashboards, {rate:N0} notices/s for {seconds} s, app on {address}");
+                $"{dashboards} dashboards{(silent > 0 ? $" and {silent} that never read" : "")}, {rate:N0} notices/s for {seconds} s, app on {address}");
 
-            using var clients = StartClients(address, dashboards);
+            using var clients = StartClients(address, dashboards, silent);
             var ready = await clients.StandardOutput.ReadLineAsync();
             if (ready != "connected") throw new InvalidOperationException($"The dashboards did not connect: {ready} {await clients.StandardError.ReadToEndAsync()}");
 
+            // What seeding the store template left behind in this process is not the feed's.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             var self = Process.GetCurrentProcess();
             var notices = new NoticeMaker();
             long peak = 0;
@@ -84,11 +88,18 @@ internal static class Feed
         }
     }
 
-    /// <summary>The dashboards' side, in the child process: connect, say so, record until told to stop, print the summary.</summary>
+    /// <summary>
+    /// The dashboards' side, in the child process: connect (and the silent clients: a WebSocket on a 2 KB receive buffer
+    /// that joins the feed and never reads), say so, record until told to stop, print the summary.
+    /// </summary>
     public static async Task RunClientsAsync(string[] args)
     {
         var self = Process.GetCurrentProcess();
-        await using var clients = await DashboardClients.ConnectAsync(new Uri(args[0]), int.Parse(args[1]));
+        var address = new Uri(args[0]);
+        await using var clients = await DashboardClients.ConnectAsync(address, int.Parse(args[1]));
+        var token = DemoCredentials.Read(SeededStore.SeedFolder).Staff.First(s => s.Role == "support").Token;
+        var silent = new List<SlowHubClient>();
+        for (var i = 0; i < int.Parse(args[2]); i++) silent.Add(await SlowHubClient.ConnectAsync(address, token));
         Console.WriteLine("connected");
         var cpuBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -96,6 +107,7 @@ internal static class Feed
         self.Refresh();
         Console.WriteLine(clients.Summary());
         Console.WriteLine($"dashboards' own CPU (their process): {(self.TotalProcessorTime - cpuBefore) / clock.Elapsed:N2} cores");
+        foreach (var client in silent) await client.DisposeAsync();
     }
 
     private static async Task<WebApplication> StartAppAsync(string store, string work)
@@ -123,12 +135,12 @@ internal static class Feed
         return app;
     }
 
-    private static Process StartClients(Uri address, int count)
+    private static Process StartClients(Uri address, int count, int silent)
     {
         // Under `dotnet run` this process is the apphost; under `dotnet x.dll` it is dotnet and needs the dll.
         var info = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") info.ArgumentList.Add(typeof(Feed).Assembly.Location);
-        foreach (var arg in new[] { "feed-clients", address.ToString(), count.ToString() }) info.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "feed-clients", address.ToString(), count.ToString(), silent.ToString() }) info.ArgumentList.Add(arg);
         return Process.Start(info)!;
     }
 

@@ -2,9 +2,10 @@ using WikiSessions.Benchmarks;
 
 // Harnesses that print their figures (not timed tests). The first argument picks one:
 //   engine [--sessions N...]   the engine in process (default)
-//   feed [--dashboards 20] [--rate 2000] [--seconds 20]
+//   feed [--dashboards 20] [--rate 2000] [--seconds 20] [--silent 0]
 //                              the live feed: the app in process, notices published at a rate, staff dashboards
-//                              connected from a child process (feed-clients); delivery delay, CPU, memory
+//                              connected from a child process (feed-clients), and clients that never read;
+//                              delivery delay, CPU, memory
 // Run: dotnet run -c Release --project tests/Benchmarks -- <mode> [options]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : "engine";
 var rest = mode == args.FirstOrDefault() ? args[1..] : args;

@@ -8,7 +8,7 @@ using WikiSessions.Core.Domain;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Hubs;
 using WikiSessions.Dashboard.Tests.Api;
-using WikiSessions.Dashboard.Tests.Reliability;
+using WikiSessions.Testing;
 
 namespace WikiSessions.Dashboard.Tests.Hubs;
 
