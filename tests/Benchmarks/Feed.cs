@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Seeding;
 using WikiSessions.Core.Sessions;
@@ -13,7 +14,7 @@ using WikiSessions.Testing;
 namespace WikiSessions.Benchmarks;
 
 /// <summary>
-/// The live feed at load: the Dashboard app in this process (Release, demo farm off, a fresh seeded store, Kestrel on
+/// The live feed at load (<c>--sessions N</c> adds N active sessions to the store first): the Dashboard app in this process (Release, demo farm off, a fresh seeded store, Kestrel on
 /// 127.0.0.1) with N staff dashboards connected from a child process, and notices published into the app's
 /// <see cref="SessionFeed"/> at a fixed rate, as the session engine would. The dashboards run in their own process so
 /// the CPU and memory figures of this one are the app's (and the publisher's, which is small), not the clients'.
@@ -26,8 +27,10 @@ internal static class Feed
         var rate = Option(args, "--rate", 2000);
         var seconds = Option(args, "--seconds", 20);
         var silent = Option(args, "--silent", 0);
+        var sessions = Option(args, "--sessions", 0);
 
         var store = await SeededStore.CopyAsync("feed");
+        if (sessions > 0) await SeededStore.InsertSessionsAsync(store, 0, sessions, DateTimeOffset.UtcNow);
         var work = Directory.CreateTempSubdirectory("wikisessions-feed-").FullName;
         var app = await StartAppAsync(store, work);
         try
@@ -78,6 +81,7 @@ internal static class Feed
             Console.Write(summary);
             Console.WriteLine($"app CPU: {cpu.TotalSeconds:N1} s over {wall.TotalSeconds:N1} s wall = {cpu / wall:N2} cores (includes the publisher, not the dashboards)");
             Console.WriteLine($"app resident memory: peak {peak / 1048576:N0} MB during the run (sampled every 200 ms)");
+            await OverviewRefreshAsync(app.Services, sessions);
         }
         finally
         {
@@ -108,6 +112,27 @@ internal static class Feed
         Console.WriteLine(clients.Summary());
         Console.WriteLine($"dashboards' own CPU (their process): {(self.TotalProcessorTime - cpuBefore) / clock.Elapsed:N2} cores");
         foreach (var client in silent) await client.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Not the hub: an open Overview page subscribes to the feed in process and, while notices flow, refreshes once a
+    /// second with these queries (and its wiki grid's page). Timed here so that "20 dashboards" is priced both ways.
+    /// </summary>
+    private static async Task OverviewRefreshAsync(IServiceProvider services, int sessions)
+    {
+        var queries = services.GetRequiredService<FarmQueries>();
+        var times = new List<double>();
+        for (var i = 0; i < 3; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            await queries.WikisAsync();
+            var since = DateTimeOffset.UtcNow.AddHours(-1);
+            await queries.ErrorRatesAsync(since, byGroup: true);
+            await queries.ErrorRatesAsync(since, byGroup: false);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"one Overview page refresh (its queries, {sessions:N0} extra sessions in the store): {string.Join(", ", times.Select(t => $"{t:N0}"))} ms; " +
+            "each open Overview runs it once a second while the feed flows");
     }
 
     private static async Task<WebApplication> StartAppAsync(string store, string work)

@@ -2,7 +2,7 @@ using WikiSessions.Benchmarks;
 
 // Harnesses that print their figures (not timed tests). The first argument picks one:
 //   engine [--sessions N...]   the engine in process (default)
-//   feed [--dashboards 20] [--rate 2000] [--seconds 20] [--silent 0]
+//   feed [--dashboards 20] [--rate 2000] [--seconds 20] [--silent 0] [--sessions 0]
 //                              the live feed: the app in process, notices published at a rate, staff dashboards
 //                              connected from a child process (feed-clients), and clients that never read;
 //                              delivery delay, CPU, memory
