@@ -24,6 +24,7 @@ internal static partial class Http
         var seconds = Option(args, "--seconds", 10);
         var connections = Option(args, "--connections", 64);
         var sessions = Option(args, "--sessions", 1_000);
+        var dashboards = Option(args, "--dashboards", 0);
         var store = args.SkipWhile(a => a != "--store").Skip(1).FirstOrDefault();
         // --only login,resolve: the bare endpoint and the targets whose names contain these words.
         var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',');
@@ -42,13 +43,15 @@ internal static partial class Http
             if (store is not null) File.Copy(store, database);
             await using var app = await App.StartAsync(root, database, work);
             Console.WriteLine($"WikiSessions over HTTP, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, wrk -t2 -c{connections} -d{seconds}s, " +
-                              $"{sessions:N0} sessions resolved in rotation, store: {(store is null ? "freshly seeded" : store)}");
+                              $"{sessions:N0} sessions resolved in rotation, {dashboards} dashboards, store: {(store is null ? "freshly seeded" : store)}");
 
             var credentials = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "seed-data", "demo-credentials.json"))).RootElement.GetProperty("wikiKeys");
             string enwiki = credentials.GetProperty("enwiki").GetString()!, testwiki = credentials.GetProperty("testwiki").GetString()!;
             var users = File.ReadLines(Path.Combine(root, "seed-data", "users.tsv")).Skip(4).Select(l => l.Split('\t')[0]).Take(2_000).ToList();
             var resolveBodies = await LoginAsync(app.Client, enwiki, users, sessions);
             var storeKeys = await WriteStoreAsync(app.Client, testwiki, sessions);
+            // Staff dashboards on the live feed during every run: their memory counts in the app's figure.
+            await using var clients = dashboards > 0 ? await DashboardClients.ConnectAsync(app.Address, dashboards) : null;
 
             var targets = new List<Target>
             {
@@ -75,6 +78,7 @@ internal static partial class Http
             }
             Console.WriteLine($"  store statements per 1,000 resolves: {1000.0 * writes / Math.Max(1, resolves):0.0} writes, {1000.0 * reads / Math.Max(1, resolves):0.0} reads " +
                               $"({writes:N0} writes and {reads:N0} reads over {resolves:N0} resolves)");
+            if (clients is not null) Console.WriteLine($"  {dashboards} staff dashboards connected throughout: {clients.Summary()}");
             Console.WriteLine($"  app resident memory: {app.RssAtStart / 1e6:N0} MB after start-up, peak during the runs {app.PeakRss / 1e6:N0} MB (VmHWM {app.HighWaterMark() / 1e6:N0} MB)");
             return 0;
         }

@@ -2,8 +2,12 @@ using WikiSessions.Benchmarks;
 
 // Harnesses that print their figures (not timed tests). The first argument picks one:
 //   engine [--sessions N...]   the engine in process (default)
-//   http [--seconds 10] [--connections 64] [--sessions 1000] [--store PATH] [--only login,resolve]
+//   http [--seconds 10] [--connections 64] [--sessions 1000] [--store PATH] [--only login,resolve] [--dashboards 20]
 //                              the Release app over HTTP with wrk, every target side by side in one run
+//   feed [--dashboards 20] [--rate 2000] [--seconds 20] [--silent 0] [--sessions 0]
+//                              the live feed: the app in process, notices published at a rate, staff dashboards
+//                              connected from a child process (feed-clients), and clients that never read;
+//                              delivery delay, CPU, memory
 // Run: dotnet run -c Release --project tests/Benchmarks -- <mode> [options]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : "engine";
 var rest = mode == args.FirstOrDefault() ? args[1..] : args;
@@ -11,8 +15,10 @@ switch (mode)
 {
     case "engine": await Engine.RunAsync(rest); break;
     case "http": return await Http.RunAsync(rest);
+    case "feed": await Feed.RunAsync(rest); break;
+    case "feed-clients": await Feed.RunClientsAsync(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, http.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, http, feed.");
         return 2;
 }
 return 0;

@@ -30,6 +30,7 @@ public static class HubSetup
         services.AddHostedService(sp => sp.GetRequiredService<StaffConnectionGuard>());
         services.AddHostedService<CacheEvictions>();
         services.AddSingleton<NoticeBuffers>();
+        services.AddSingleton<HubConnections>();
         services.AddHostedService<LiveFeedPump>();
         return services;
     }

@@ -9,7 +9,7 @@ namespace WikiSessions.Dashboard.Hubs;
 /// their own wiki's <see cref="InvalidationBatch"/>es as <c>invalidations</c>. The policy on the route refuses
 /// anyone else before the hub runs; <see cref="StaffConnectionGuard"/> closes a staff connection once its login or token ends.
 /// </summary>
-public sealed class SessionsHub(StaffConnectionGuard guard) : Hub
+public sealed class SessionsHub(StaffConnectionGuard guard, HubConnections connections) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -18,12 +18,14 @@ public sealed class SessionsHub(StaffConnectionGuard guard) : Hub
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.WikiGroup(wiki));
             await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.AllWikisGroup);
+            connections.Add(Context, LiveFeed.WikiMethod);
         }
         else if (user.IsInRole("steward") || user.IsInRole("developer") || user.IsInRole("support"))
         {
             guard.Watch(Context);
             await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.StaffGroup);
             if (!user.IsInRole("support")) await Groups.AddToGroupAsync(Context.ConnectionId, LiveFeed.AlertsGroup);
+            connections.Add(Context, LiveFeed.StaffMethod);
         }
         else
         {
@@ -36,6 +38,7 @@ public sealed class SessionsHub(StaffConnectionGuard guard) : Hub
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         guard.Forget(Context.ConnectionId);
+        connections.Remove(Context.ConnectionId);
         return base.OnDisconnectedAsync(exception);
     }
 }

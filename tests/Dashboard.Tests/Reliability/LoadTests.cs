@@ -10,7 +10,10 @@ using Xunit.Abstractions;
 
 namespace WikiSessions.Dashboard.Tests.Reliability;
 
-/// <summary>The app as a process of its own, with a live feed small enough that a burst of logins overflows it.</summary>
+/// <summary>
+/// The app as a process of its own, with a live feed small enough that a burst of logins overflows it: 200 notices held,
+/// sent every 2 s (the feed sends its whole backlog each interval, so only a short buffer and a long interval overflow).
+/// </summary>
 public sealed class LoadApp : IAsyncLifetime
 {
     private string _store = "";
@@ -20,7 +23,7 @@ public sealed class LoadApp : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _store = await SeededStore.CopyAsync("load");
-        App = AppProcess.Start(_store, [new("LiveFeed:MaxBatch", "20"), new("LiveFeed:BufferCapacity", "200")]);
+        App = AppProcess.Start(_store, [new("LiveFeed:MaxBatch", "20"), new("LiveFeed:BufferCapacity", "200"), new("LiveFeed:Interval", "00:00:02")]);
         await App.WaitUntilReadyAsync();
     }
 

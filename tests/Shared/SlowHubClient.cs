@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace WikiSessions.Dashboard.Tests.Reliability;
+namespace WikiSessions.Testing;
 
 /// <summary>
 /// A hub client that joins the live feed and then never reads a byte: a raw WebSocket on a socket with a tiny receive
