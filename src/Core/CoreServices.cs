@@ -1,10 +1,10 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.Metrics;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Sessions;
@@ -38,7 +38,7 @@ public static class CoreServices
                 throw new InvalidOperationException("Database:Provider is SqlServer but ConnectionStrings:Sessions is not set; set it to the SQL Server connection string.");
             services.AddDbContextFactory<SqlServerSessionsDb>((sp, o) => Common(o.UseSqlServer(connectionString), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqlServerSessionsDb>>();
-            services.AddSingleton(new WriteGate(serialize: false));
+            services.AddSingleton(sp => new WriteGate(serialize: false, sp.GetRequiredService<IMeterFactory>()));
         }
         else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
         {
@@ -50,7 +50,9 @@ public static class CoreServices
             connectionString = ServingConnectionString(connectionString);
             services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => Common(o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new StoreFaults.PoolRecovery()), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
-            services.AddSingleton(new WriteGate(serialize: true));
+            services.AddSingleton(sp => new WriteGate(serialize: true, sp.GetRequiredService<IMeterFactory>()));
+            var store = connectionString;
+            services.AddHostedService(sp => new WalCheckpointer(store, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<WalCheckpointer>>()));
         }
         else
         {

@@ -18,6 +18,7 @@ internal static partial class Http
 {
     private sealed record Target(string Name, string Path, string? Script);
     private sealed record Figures(double Rps, double P50, double P99, long Requests, long Errors);
+    private sealed record StoreFigures(long Reads, long Writes, long Transactions, double TransactionSeconds);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -66,18 +67,24 @@ internal static partial class Http
             if (only is not null) targets.RemoveAll(t => t != targets[0] && !only.Any(o => t.Name.Contains(o, StringComparison.OrdinalIgnoreCase)));
             Console.WriteLine($"  {"target",-40} {"requests/s",11} {"x bare",7} {"p50",9} {"p99",9} {"non-2xx",8}");
             double? bare = null;
-            long resolves = 0, writes = 0, reads = 0;
+            var notes = new List<string>();
             foreach (var target in targets)
             {
-                var (r0, w0) = await app.StoreCountersAsync();
+                var before = await app.StoreCountersAsync();
                 var figures = await app.SampleWhileAsync(() => Wrk(app.Address, target, connections, seconds, work));
-                var (r1, w1) = await app.StoreCountersAsync();
+                var after = await app.StoreCountersAsync();
                 bare ??= figures.Rps;
-                if (target.Name.StartsWith("POST resolve")) (resolves, reads, writes) = (figures.Requests, r1 - r0, w1 - w0);
                 Console.WriteLine($"  {target.Name,-40} {figures.Rps,11:N0} {figures.Rps / bare.Value,7:0.00} {figures.P50,7:0.00}ms {figures.P99,7:0.00}ms {figures.Errors,8:N0}");
+                var (reads, writes, requests) = (after.Reads - before.Reads, after.Writes - before.Writes, Math.Max(1, figures.Requests));
+                var (transactions, held) = (after.Transactions - before.Transactions, after.TransactionSeconds - before.TransactionSeconds);
+                if (target.Name.StartsWith("POST resolve"))
+                    notes.Add($"store statements per 1,000 resolves: {1000.0 * writes / requests:0.0} writes, {1000.0 * reads / requests:0.0} reads " +
+                              $"({writes:N0} writes and {reads:N0} reads over {figures.Requests:N0} resolves)");
+                if (target.Name.StartsWith("POST login") && transactions > 0)
+                    notes.Add($"logins: {transactions:N0} write transactions held the store's one writer {100 * held / seconds:0}% of the run, " +
+                              $"{held * 1e6 / transactions:N0} µs each (a ceiling of {transactions / held:N0} logins/s on this store)");
             }
-            Console.WriteLine($"  store statements per 1,000 resolves: {1000.0 * writes / Math.Max(1, resolves):0.0} writes, {1000.0 * reads / Math.Max(1, resolves):0.0} reads " +
-                              $"({writes:N0} writes and {reads:N0} reads over {resolves:N0} resolves)");
+            notes.ForEach(n => Console.WriteLine($"  {n}"));
             if (clients is not null) Console.WriteLine($"  {dashboards} staff dashboards connected throughout: {clients.Summary()}");
             Console.WriteLine($"  app resident memory: {app.RssAtStart / 1e6:N0} MB after start-up, peak during the runs {app.PeakRss / 1e6:N0} MB (VmHWM {app.HighWaterMark() / 1e6:N0} MB)");
             return 0;
@@ -296,14 +303,15 @@ internal static partial class Http
             return await run;
         }
 
-        /// <summary>The store's statements so far, from the app's own counters in /metrics.</summary>
-        public async Task<(long Reads, long Writes)> StoreCountersAsync()
+        /// <summary>The store's statements and write transactions so far, from the app's own counters in /metrics.</summary>
+        public async Task<StoreFigures> StoreCountersAsync()
         {
             var text = await Client.GetStringAsync("/metrics");
-            long Value(string name) => Regex.Match(text, $@"^{name}(?:\{{[^}}]*\}})?\s+([\d.e+]+)", RegexOptions.Multiline) is { Success: true } m
-                ? (long)double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
+            double Value(string name) => Regex.Match(text, $@"^{name}(?:\{{[^}}]*\}})?\s+([\d.e+-]+)", RegexOptions.Multiline) is { Success: true } m
+                ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
                 : throw new InvalidOperationException($"/metrics has no {name}.");
-            return (Value("wikisessions_store_reads_total"), Value("wikisessions_store_writes_total"));
+            return new StoreFigures((long)Value("wikisessions_store_reads_total"), (long)Value("wikisessions_store_writes_total"),
+                (long)Value("wikisessions_store_write_transactions_total"), Value("wikisessions_store_write_transaction_time_seconds_total"));
         }
 
         public long Rss() => Status("VmRSS");
