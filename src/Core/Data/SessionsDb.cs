@@ -32,6 +32,8 @@ public abstract class SessionsDb(DbContextOptions options) : DbContext(options)
     public DbSet<LogoutTrace> LogoutTraces => Set<LogoutTrace>();
     public DbSet<LogoutTraceStep> LogoutTraceSteps => Set<LogoutTraceStep>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+    /// <summary>Open sessions per wiki, epoch, provider and kind, kept by triggers (see <see cref="SessionCounters"/>).</summary>
+    public DbSet<WikiSessionCount> SessionCounts => Set<WikiSessionCount>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

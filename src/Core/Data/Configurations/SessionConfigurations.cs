@@ -8,6 +8,8 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
 {
     public void Configure(EntityTypeBuilder<Session> b)
     {
+        // The per-wiki counters (WikiSessionCounts) are kept by triggers on this table.
+        b.ToTable(t => { foreach (var name in SessionCounters.TriggerNames) t.HasTrigger(name); });
         b.Property(s => s.IdHash).HasMaxLength(64);
         b.Property(s => s.Handle).HasMaxLength(16);
         b.Property(s => s.Ip).HasMaxLength(45);
@@ -26,8 +28,9 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
 
         b.HasIndex(s => s.IdHash).IsUnique();
         b.HasIndex(s => s.Handle).IsUnique();
-        // Active sessions per wiki (overview, explorer) and the sweeper's idle pass.
-        b.HasIndex(s => new { s.WikiId, s.EndedAt, s.ExpiresAt });
+        // The explorer's page of one wiki's open sessions of the current epoch, newest first, read in index order
+        // (the row ID, which breaks ties of CreatedAt, is the last column of every SQLite index).
+        b.HasIndex(s => new { s.WikiId, s.EndedAt, s.Epoch, s.CreatedAt });
         b.HasIndex(s => new { s.EndedAt, s.ExpiresAt });
         // A user's sessions across the farm, newest first (user page, history, invalidation).
         b.HasIndex(s => new { s.UserId, s.CreatedAt });

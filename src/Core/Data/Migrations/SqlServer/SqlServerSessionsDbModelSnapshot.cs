@@ -21,6 +21,31 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
+            modelBuilder.Entity("WikiSessions.Core.Data.WikiSessionCount", b =>
+                {
+                    b.Property<int>("WikiId")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<bool>("Anonymous")
+                        .HasColumnType("bit");
+
+                    b.Property<long>("OpenSessions")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous");
+
+                    b.HasIndex("Epoch");
+
+                    b.ToTable("SessionCounts");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -680,9 +705,20 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("UserId", "CreatedAt");
 
-                    b.HasIndex("WikiId", "EndedAt", "ExpiresAt");
+                    b.HasIndex("WikiId", "EndedAt", "Epoch", "CreatedAt");
 
-                    b.ToTable("Sessions");
+                    b.ToTable("Sessions", t =>
+                        {
+                            t.HasTrigger("Sessions_Count");
+
+                            t.HasTrigger("Sessions_CountDelete");
+
+                            t.HasTrigger("Sessions_CountInsert");
+
+                            t.HasTrigger("Sessions_CountUpdate");
+                        });
+
+                    b.HasAnnotation("SqlServer:UseSqlOutputClause", false);
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.SessionEvent", b =>

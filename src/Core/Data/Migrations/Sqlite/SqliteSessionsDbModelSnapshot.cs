@@ -16,6 +16,31 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("WikiSessions.Core.Data.WikiSessionCount", b =>
+                {
+                    b.Property<int>("WikiId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Anonymous")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OpenSessions")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous");
+
+                    b.HasIndex("Epoch");
+
+                    b.ToTable("SessionCounts");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -652,9 +677,18 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("UserId", "CreatedAt");
 
-                    b.HasIndex("WikiId", "EndedAt", "ExpiresAt");
+                    b.HasIndex("WikiId", "EndedAt", "Epoch", "CreatedAt");
 
-                    b.ToTable("Sessions");
+                    b.ToTable("Sessions", t =>
+                        {
+                            t.HasTrigger("Sessions_Count");
+
+                            t.HasTrigger("Sessions_CountDelete");
+
+                            t.HasTrigger("Sessions_CountInsert");
+
+                            t.HasTrigger("Sessions_CountUpdate");
+                        });
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.SessionEvent", b =>
