@@ -8,7 +8,11 @@ namespace WikiSessions.Core.Admin;
 /// <summary>What is open in the current epoch; see <see cref="AdminReads.OpenInEpochAsync"/>.</summary>
 internal sealed record OpenInEpoch(int Sessions, int Wikis, int Centrals, int Tokens);
 
-public sealed record Paged<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize);
+/// <summary>A page of a list; when <see cref="TotalCapped"/> is set, more than <c>Total</c> items match and they were not all counted.</summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize)
+{
+    public bool TotalCapped { get; init; }
+}
 
 /// <summary>What the admin queries share: page bounds, the active-session rule and finding a user by name.</summary>
 internal static class AdminReads
@@ -16,6 +20,8 @@ internal static class AdminReads
     public const int MaxPageSize = 500;
     /// <summary>Highest page number: with the largest page size its offset still fits the store's integers.</summary>
     public const int MaxPage = 1_000_000;
+    /// <summary>Session lists count their matches up to this many; beyond it the total reads "more than 10,000".</summary>
+    public const int MaxCount = 10_000;
 
     public static (int Page, int PageSize) Clamp(int page, int pageSize)
     {

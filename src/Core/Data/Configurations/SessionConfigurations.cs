@@ -31,9 +31,17 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
         // The explorer's page of one wiki's open sessions of the current epoch, newest first, read in index order
         // (the row ID, which breaks ties of CreatedAt, is the last column of every SQLite index).
         b.HasIndex(s => new { s.WikiId, s.EndedAt, s.Epoch, s.CreatedAt });
-        b.HasIndex(s => new { s.EndedAt, s.ExpiresAt });
-        // A user's sessions across the farm, newest first (user page, history, invalidation).
+        // A wiki's sessions of any state by row ID, newest first: the CSV export's key-paged reads of one wiki.
+        b.HasIndex(s => s.WikiId);
+        // The sweeper's passes, as partial indexes: open sessions by expiry (the idle pass) and ended ones by end (the
+        // delete pass). Partial, so "EndedAt IS NULL", true of half the store, is never an index prefix the planner
+        // mistakes for a selective one.
+        b.HasIndex(s => s.ExpiresAt, "IX_Sessions_Open_ExpiresAt").HasFilter("\"EndedAt\" IS NULL");
+        b.HasIndex(s => s.EndedAt, "IX_Sessions_Ended_EndedAt").HasFilter("\"EndedAt\" IS NOT NULL");
+        // A user's sessions across the farm, newest first (history), and a user's open sessions of the current epoch
+        // (user page, invalidation and its post-check).
         b.HasIndex(s => new { s.UserId, s.CreatedAt });
+        b.HasIndex(s => new { s.UserId, s.EndedAt, s.Epoch });
         b.HasIndex(s => s.Ip);
         b.HasIndex(s => s.IpKey);
         b.HasIndex(s => s.CentralSessionId);

@@ -701,11 +701,19 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("ResurrectionOfTraceId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
+                    b.HasIndex("WikiId");
 
                     b.HasIndex("UserId", "CreatedAt");
 
+                    b.HasIndex("UserId", "EndedAt", "Epoch");
+
                     b.HasIndex("WikiId", "EndedAt", "Epoch", "CreatedAt");
+
+                    b.HasIndex(new[] { "EndedAt" }, "IX_Sessions_Ended_EndedAt")
+                        .HasFilter("\"EndedAt\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "ExpiresAt" }, "IX_Sessions_Open_ExpiresAt")
+                        .HasFilter("\"EndedAt\" IS NULL");
 
                     b.ToTable("Sessions", t =>
                         {

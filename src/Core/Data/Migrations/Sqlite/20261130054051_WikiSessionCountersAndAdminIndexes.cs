@@ -5,11 +5,15 @@
 namespace WikiSessions.Core.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class WikiSessionCountersAndExplorerIndex : Migration
+    public partial class WikiSessionCountersAndAdminIndexes : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_EndedAt_ExpiresAt",
+                table: "Sessions");
+
             migrationBuilder.DropIndex(
                 name: "IX_Sessions_WikiId_EndedAt_ExpiresAt",
                 table: "Sessions");
@@ -30,6 +34,28 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Sessions_Ended_EndedAt",
+                table: "Sessions",
+                column: "EndedAt",
+                filter: "\"EndedAt\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_Open_ExpiresAt",
+                table: "Sessions",
+                column: "ExpiresAt",
+                filter: "\"EndedAt\" IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_UserId_EndedAt_Epoch",
+                table: "Sessions",
+                columns: new[] { "UserId", "EndedAt", "Epoch" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_WikiId",
+                table: "Sessions",
+                column: "WikiId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Sessions_WikiId_EndedAt_Epoch_CreatedAt",
                 table: "Sessions",
                 columns: new[] { "WikiId", "EndedAt", "Epoch", "CreatedAt" });
@@ -39,9 +65,10 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                 table: "SessionCounts",
                 column: "Epoch");
 
-            // Hand-written triggers that keep the counters, and their first fill: kept in one helper so a regenerated
-            // migration needs only this call put back.
+            // Hand-written: the triggers that keep the counters and their first fill, and SQLite's planner hint for the
+            // epoch index. Kept in static helpers so a regenerated migration needs only these calls put back.
             SessionCounters.Create(migrationBuilder);
+            SqlitePlanner.Apply(migrationBuilder);
         }
 
         /// <inheritdoc />
@@ -53,8 +80,29 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                 name: "SessionCounts");
 
             migrationBuilder.DropIndex(
+                name: "IX_Sessions_Ended_EndedAt",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_Open_ExpiresAt",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_UserId_EndedAt_Epoch",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_WikiId",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
                 name: "IX_Sessions_WikiId_EndedAt_Epoch_CreatedAt",
                 table: "Sessions");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_EndedAt_ExpiresAt",
+                table: "Sessions",
+                columns: new[] { "EndedAt", "ExpiresAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Sessions_WikiId_EndedAt_ExpiresAt",
