@@ -44,6 +44,7 @@ public static class CoreServices
             connectionString = ServingConnectionString(connectionString);
             services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => Common(o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new StoreFaults.PoolRecovery()), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
+            services.AddHostedService<SqliteCheckpointer>();
         }
         else
         {

@@ -80,7 +80,8 @@ public sealed class RememberTokenConfiguration : IEntityTypeConfiguration<Rememb
         b.HasIndex(t => t.TokenHash).IsUnique();
         b.HasIndex(t => t.CentralSessionId);
         b.HasIndex(t => new { t.UserId, t.EndedAt });
-        b.HasIndex(t => new { t.EndedAt, t.ExpiresAt });
+        // The sweeper's passes, and the open tokens of the current epoch counted from the index alone (invalidate-everyone).
+        b.HasIndex(t => new { t.EndedAt, t.Epoch, t.ExpiresAt });
     }
 }
 
@@ -99,7 +100,9 @@ public sealed class CentralSessionConfiguration : IEntityTypeConfiguration<Centr
         b.HasIndex(s => s.IdHash).IsUnique();
         b.HasIndex(s => s.Handle).IsUnique();
         b.HasIndex(s => new { s.UserId, s.EndedAt });
-        b.HasIndex(s => new { s.EndedAt, s.ExpiresAt });
+        // The sweeper's passes, and the open central sessions of the current epoch counted from the index alone
+        // (invalidate-everyone's radius and its post-check), not by reading a row per browser.
+        b.HasIndex(s => new { s.EndedAt, s.Epoch, s.ExpiresAt });
     }
 }
 

@@ -202,9 +202,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.HasIndex("IdHash")
                         .IsUnique();
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("CentralSessions");
                 });
@@ -558,9 +558,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("WikiId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("RememberTokens");
                 });

@@ -191,9 +191,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.HasIndex("IdHash")
                         .IsUnique();
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("CentralSessions");
                 });
@@ -532,9 +532,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("WikiId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("RememberTokens");
                 });

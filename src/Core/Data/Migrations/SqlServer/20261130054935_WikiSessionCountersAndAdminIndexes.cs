@@ -18,6 +18,14 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                 name: "IX_Sessions_WikiId_EndedAt_ExpiresAt",
                 table: "Sessions");
 
+            migrationBuilder.DropIndex(
+                name: "IX_RememberTokens_EndedAt_ExpiresAt",
+                table: "RememberTokens");
+
+            migrationBuilder.DropIndex(
+                name: "IX_CentralSessions_EndedAt_ExpiresAt",
+                table: "CentralSessions");
+
             migrationBuilder.CreateTable(
                 name: "SessionCounts",
                 columns: table => new
@@ -61,6 +69,16 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                 columns: new[] { "WikiId", "EndedAt", "Epoch", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_EndedAt_Epoch_ExpiresAt",
+                table: "RememberTokens",
+                columns: new[] { "EndedAt", "Epoch", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_EndedAt_Epoch_ExpiresAt",
+                table: "CentralSessions",
+                columns: new[] { "EndedAt", "Epoch", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SessionCounts_Epoch",
                 table: "SessionCounts",
                 column: "Epoch");
@@ -99,6 +117,14 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                 name: "IX_Sessions_WikiId_EndedAt_Epoch_CreatedAt",
                 table: "Sessions");
 
+            migrationBuilder.DropIndex(
+                name: "IX_RememberTokens_EndedAt_Epoch_ExpiresAt",
+                table: "RememberTokens");
+
+            migrationBuilder.DropIndex(
+                name: "IX_CentralSessions_EndedAt_Epoch_ExpiresAt",
+                table: "CentralSessions");
+
             migrationBuilder.CreateIndex(
                 name: "IX_Sessions_EndedAt_ExpiresAt",
                 table: "Sessions",
@@ -108,6 +134,16 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                 name: "IX_Sessions_WikiId_EndedAt_ExpiresAt",
                 table: "Sessions",
                 columns: new[] { "WikiId", "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_EndedAt_ExpiresAt",
+                table: "RememberTokens",
+                columns: new[] { "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_EndedAt_ExpiresAt",
+                table: "CentralSessions",
+                columns: new[] { "EndedAt", "ExpiresAt" });
         }
     }
 }
