@@ -39,6 +39,9 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return await PageAsync(db, await FilterAsync(db, filter, cancellationToken), page, pageSize, cancellationToken);
     }
 
+    /// <summary>Rows per read of the CSV export: few round trips, and memory stays flat whatever the export's size.</summary>
+    private const int ExportBatch = 2_000;
+
     /// <summary>Every session of the filter, newest first, for a CSV export.</summary>
     /// <remarks>
     /// Pages by key (each page starts below the last ID sent), not by offset: logins that run during the export
@@ -52,9 +55,16 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var query = await FilterAsync(db, filter, cancellationToken);
             if (below is { } last) query = query.Where(s => s.Id < last);
-            var rows = await query.OrderByDescending(s => s.Id).Take(AdminReads.MaxPageSize).AsNoTracking().ToListAsync(cancellationToken);
+            // Only the columns the export shows: a session's data and metadata (kilobytes for a MediaWiki session) stay in the store.
+            var rows = await query.OrderByDescending(s => s.Id).Take(ExportBatch).Select(s => new Session
+            {
+                Id = s.Id, IdHash = "", Handle = s.Handle, WikiId = s.WikiId, UserId = s.UserId, Provider = s.Provider, Origin = s.Origin,
+                CentralSessionId = s.CentralSessionId, CreatedAt = s.CreatedAt, LastActivityAt = s.LastActivityAt, ExpiresAt = s.ExpiresAt,
+                Remember = s.Remember, Ip = s.Ip, UserAgent = s.UserAgent, Epoch = s.Epoch, EndedAt = s.EndedAt, EndReason = s.EndReason,
+                EndedBy = s.EndedBy, ResurrectionOfTraceId = s.ResurrectionOfTraceId,
+            }).ToListAsync(cancellationToken);
             foreach (var item in await ViewsAsync(db, rows, cancellationToken)) yield return item;
-            if (rows.Count < AdminReads.MaxPageSize) yield break;
+            if (rows.Count < ExportBatch) yield break;
             below = rows[^1].Id;
         }
     }
