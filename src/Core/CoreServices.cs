@@ -51,8 +51,7 @@ public static class CoreServices
             services.AddDbContextFactory<SqliteSessionsDb>((sp, o) => Common(o.UseSqlite(connectionString).AddInterceptors(new SqlitePragmas(), new StoreFaults.PoolRecovery()), sp));
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqliteSessionsDb>>();
             services.AddSingleton(sp => new WriteGate(serialize: true, sp.GetRequiredService<IMeterFactory>()));
-            var store = connectionString;
-            services.AddHostedService(sp => new WalCheckpointer(store, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<WalCheckpointer>>()));
+            services.AddHostedService<SqliteCheckpointer>();
         }
         else
         {

@@ -8,6 +8,8 @@ using WikiSessions.Benchmarks;
 //                              the live feed: the app in process, notices published at a rate, staff dashboards
 //                              connected from a child process (feed-clients), and clients that never read;
 //                              delivery delay, CPU, memory
+//   generate [--sessions N] [--out FILE]   a farm-sized store (2,000,000 sessions by default) for the admin harness
+//   admin [--store FILE | --sessions N]    the console's reads and the stewards' actions against a copy of such a store
 // Run: dotnet run -c Release --project tests/Benchmarks -- <mode> [options]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : "engine";
 var rest = mode == args.FirstOrDefault() ? args[1..] : args;
@@ -17,8 +19,10 @@ switch (mode)
     case "http": return await Http.RunAsync(rest);
     case "feed": await Feed.RunAsync(rest); break;
     case "feed-clients": await Feed.RunClientsAsync(rest); break;
+    case "generate": await Generate.RunAsync(rest); break;
+    case "admin": await AdminScale.RunAsync(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, http, feed.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, http, feed, generate, admin.");
         return 2;
 }
 return 0;

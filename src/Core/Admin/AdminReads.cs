@@ -5,7 +5,14 @@ using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Core.Admin;
 
-public sealed record Paged<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize);
+/// <summary>What is open in the current epoch; see <see cref="AdminReads.OpenInEpochAsync"/>.</summary>
+internal sealed record OpenInEpoch(int Sessions, int Wikis, int Centrals, int Tokens);
+
+/// <summary>A page of a list; when <see cref="TotalCapped"/> is set, more than <c>Total</c> items match and they were not all counted.</summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Total, int Page, int PageSize)
+{
+    public bool TotalCapped { get; init; }
+}
 
 /// <summary>What the admin queries share: page bounds, the active-session rule and finding a user by name.</summary>
 internal static class AdminReads
@@ -13,6 +20,8 @@ internal static class AdminReads
     public const int MaxPageSize = 500;
     /// <summary>Highest page number: with the largest page size its offset still fits the store's integers.</summary>
     public const int MaxPage = 1_000_000;
+    /// <summary>Session lists count their matches up to this many; beyond it the total reads "more than 10,000".</summary>
+    public const int MaxCount = 10_000;
 
     public static (int Page, int PageSize) Clamp(int page, int pageSize)
     {
@@ -29,6 +38,30 @@ internal static class AdminReads
     /// <summary>Sessions that count as active now, by the rule resolve uses.</summary>
     public static async Task<IQueryable<Session>> ActiveAsync(SessionsDb db, DateTimeOffset now, CancellationToken cancellationToken) =>
         Validity.Active(db, db.Sessions, await EpochAsync(db, cancellationToken), now);
+
+    /// <summary>The counters of open sessions in the current epoch that are above zero.</summary>
+    public static async Task<List<WikiSessionCount>> OpenCountsAsync(SessionsDb db, CancellationToken cancellationToken)
+    {
+        var epoch = await EpochAsync(db, cancellationToken);
+        return await db.SessionCounts.AsNoTracking().Where(c => c.Epoch == epoch && c.OpenSessions > 0).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// What is open in the current epoch: sessions of open wikis from the counters, and central sessions and remember-me
+    /// tokens not ended nor expired. Open, not valid: a session idle past its expiry counts until the next sweep, and a
+    /// user's token reset is already counted because it ends the user's sessions in the same transaction.
+    /// </summary>
+    public static async Task<OpenInEpoch> OpenInEpochAsync(SessionsDb db, FarmDirectory farm, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var epoch = await EpochAsync(db, cancellationToken);
+        var counts = await db.SessionCounts.AsNoTracking().Where(c => c.Epoch == epoch && c.OpenSessions > 0).ToListAsync(cancellationToken);
+        var closed = (await farm.AllAsync(cancellationToken)).Where(w => w.Status == WikiStatus.Closed).Select(w => w.Id).ToHashSet();
+        var open = counts.Where(c => !closed.Contains(c.WikiId)).ToList();
+        return new OpenInEpoch(
+            (int)open.Sum(c => c.OpenSessions), open.Select(c => c.WikiId).Distinct().Count(),
+            await db.CentralSessions.CountAsync(c => c.EndedAt == null && c.ExpiresAt > now && c.Epoch == epoch, cancellationToken),
+            await db.RememberTokens.CountAsync(t => t.EndedAt == null && t.ExpiresAt > now && t.Epoch == epoch, cancellationToken));
+    }
 
     public static async Task<GlobalUser> FindUserAsync(SessionsDb db, string name, CancellationToken cancellationToken) =>
         await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, cancellationToken)

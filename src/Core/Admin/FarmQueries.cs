@@ -14,29 +14,33 @@ public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string 
 /// <summary>The whole farm for the admin API and the dashboard: sessions per wiki, error rates, the audit log.</summary>
 public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDirectory farm, TimeProvider time)
 {
-    /// <summary>Active sessions per wiki and provider, for every wiki of the farm.</summary>
+    /// <summary>Open sessions per wiki and provider in the current epoch, for every wiki of the farm; a closed wiki shows none.</summary>
+    /// <remarks>
+    /// Read from the counters the store keeps (<see cref="WikiSessionCount"/>), a few thousand rows whatever the number of
+    /// sessions, so the live overview can ask every second. The one lag: a session that expired by time counts until the
+    /// sweeper marks it ended, at most one sweep interval later.
+    /// </remarks>
     public async Task<IReadOnlyList<WikiOverview>> WikisAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var active = await AdminReads.ActiveAsync(db, time.GetUtcNow(), cancellationToken);
-        var counts = await active.GroupBy(s => new { s.WikiId, s.Provider, Anonymous = s.UserId == null })
-            .Select(g => new { g.Key.WikiId, g.Key.Provider, g.Key.Anonymous, Count = g.Count() })
-            .ToListAsync(cancellationToken);
+        var counts = await AdminReads.OpenCountsAsync(db, cancellationToken);
         var byWiki = counts.Where(c => !c.Anonymous).ToLookup(c => c.WikiId);
-        var anonymous = counts.Where(c => c.Anonymous).GroupBy(c => c.WikiId).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
-        return (await farm.AllAsync(cancellationToken)).OrderBy(w => w.DbName, StringComparer.Ordinal).Select(w => new WikiOverview(
-            w.DbName, w.Host, w.Group, w.Status, byWiki[w.Id].Sum(c => c.Count),
-            byWiki[w.Id].ToDictionary(c => c.Provider, c => c.Count), anonymous.GetValueOrDefault(w.Id))).ToList();
+        var anonymous = counts.Where(c => c.Anonymous).GroupBy(c => c.WikiId).ToDictionary(g => g.Key, g => (int)g.Sum(c => c.OpenSessions));
+        return (await farm.AllAsync(cancellationToken)).OrderBy(w => w.DbName, StringComparer.Ordinal).Select(w => w.Status == WikiStatus.Closed
+            ? new WikiOverview(w.DbName, w.Host, w.Group, w.Status, 0, new Dictionary<ProviderKind, int>(), 0)
+            : new WikiOverview(w.DbName, w.Host, w.Group, w.Status, (int)byWiki[w.Id].Sum(c => c.OpenSessions),
+                byWiki[w.Id].ToDictionary(c => c.Provider, c => (int)c.OpenSessions), anonymous.GetValueOrDefault(w.Id))).ToList();
     }
 
-    /// <summary>Active sessions in the whole farm: what invalidate-everyone would end.</summary>
+    /// <summary>
+    /// What invalidate-everyone would end: the open sessions of the current epoch (from the counters, with their lag),
+    /// on how many wikis, and the open central sessions.
+    /// </summary>
     public async Task<BlastRadius> FarmBlastRadiusAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var now = time.GetUtcNow();
-        var active = await AdminReads.ActiveAsync(db, now, cancellationToken);
-        return new BlastRadius(await active.CountAsync(cancellationToken), await active.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken),
-            await Validity.Active(db, db.CentralSessions, await AdminReads.EpochAsync(db, cancellationToken), now).CountAsync(cancellationToken), 0, 0);
+        var open = await AdminReads.OpenInEpochAsync(db, farm, time.GetUtcNow(), cancellationToken);
+        return new BlastRadius(open.Sessions, open.Wikis, open.Centrals, 0, 0);
     }
 
     public async Task<Paged<AuditView>> AuditAsync(int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)

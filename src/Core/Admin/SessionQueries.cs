@@ -36,9 +36,11 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
     public async Task<Paged<AdminSession>> SessionsAsync(SessionFilter filter, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var query = await FilterAsync(db, filter, cancellationToken);
-        return await PageAsync(db, query.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id), page, pageSize, cancellationToken);
+        return await PageAsync(db, await FilterAsync(db, filter, cancellationToken), page, pageSize, cancellationToken);
     }
+
+    /// <summary>Rows per read of the CSV export: few round trips, and memory stays flat whatever the export's size.</summary>
+    private const int ExportBatch = 2_000;
 
     /// <summary>Every session of the filter, newest first, for a CSV export.</summary>
     /// <remarks>
@@ -53,9 +55,16 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var query = await FilterAsync(db, filter, cancellationToken);
             if (below is { } last) query = query.Where(s => s.Id < last);
-            var rows = await query.OrderByDescending(s => s.Id).Take(AdminReads.MaxPageSize).AsNoTracking().ToListAsync(cancellationToken);
+            // Only the columns the export shows: a session's data and metadata (kilobytes for a MediaWiki session) stay in the store.
+            var rows = await query.OrderByDescending(s => s.Id).Take(ExportBatch).Select(s => new Session
+            {
+                Id = s.Id, IdHash = "", Handle = s.Handle, WikiId = s.WikiId, UserId = s.UserId, Provider = s.Provider, Origin = s.Origin,
+                CentralSessionId = s.CentralSessionId, CreatedAt = s.CreatedAt, LastActivityAt = s.LastActivityAt, ExpiresAt = s.ExpiresAt,
+                Remember = s.Remember, Ip = s.Ip, UserAgent = s.UserAgent, Epoch = s.Epoch, EndedAt = s.EndedAt, EndReason = s.EndReason,
+                EndedBy = s.EndedBy, ResurrectionOfTraceId = s.ResurrectionOfTraceId,
+            }).ToListAsync(cancellationToken);
             foreach (var item in await ViewsAsync(db, rows, cancellationToken)) yield return item;
-            if (rows.Count < AdminReads.MaxPageSize) yield break;
+            if (rows.Count < ExportBatch) yield break;
             below = rows[^1].Id;
         }
     }
@@ -115,13 +124,19 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return await DiffsAsync(db, id, cancellationToken);
     }
 
-    /// <summary>A page of <paramref name="query"/> as staff see it.</summary>
+    /// <summary>A page of <paramref name="query"/>, newest first, as staff see it.</summary>
+    /// <remarks>
+    /// The total is counted up to <see cref="AdminReads.MaxCount"/> and then given as "more than that": counting every
+    /// open session of enwiki (hundreds of thousands, each checked by the validity rule) would cost more than the page.
+    /// </remarks>
     internal async Task<Paged<AdminSession>> PageAsync(SessionsDb db, IQueryable<Session> query, int page, int pageSize, CancellationToken cancellationToken)
     {
         (page, pageSize) = AdminReads.Clamp(page, pageSize);
-        var total = await query.CountAsync(cancellationToken);
-        var rows = await query.Skip(AdminReads.Offset(page, pageSize)).Take(pageSize).AsNoTracking().ToListAsync(cancellationToken);
-        return new Paged<AdminSession>(await ViewsAsync(db, rows, cancellationToken), total, page, pageSize);
+        var total = await query.Take(AdminReads.MaxCount + 1).CountAsync(cancellationToken);
+        var rows = await query.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id)
+            .Skip(AdminReads.Offset(page, pageSize)).Take(pageSize).AsNoTracking().ToListAsync(cancellationToken);
+        return new Paged<AdminSession>(await ViewsAsync(db, rows, cancellationToken), Math.Min(total, AdminReads.MaxCount), page, pageSize)
+            { TotalCapped = total > AdminReads.MaxCount };
     }
 
     /// <summary>The sessions as staff see them: wiki, user and central session by name or handle, and why each ended.</summary>
@@ -180,6 +195,14 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
                 if (ip.Length > IpKeys.MaxAddressLength || !ip.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':'))
                     throw new SessionException(Failure.Invalid, "An IP filter is the start of an address (digits, dots, colons) or a CIDR block such as 203.0.113.0/24.");
                 query = query.Where(s => s.Ip!.StartsWith(ip));
+                if (db.Database.IsSqlite())
+                {
+                    // SQLite's LIKE ignores case, so it cannot seek the Ip index; the same prefix as a range can (SQL Server's
+                    // LIKE 'prefix%' seeks already). Addresses are stored as the server formats them, in lower case.
+                    var low = ip.ToLowerInvariant();
+                    var high = low[..^1] + (char)(low[^1] + 1);
+                    query = query.Where(s => string.Compare(s.Ip, low) >= 0 && string.Compare(s.Ip, high) < 0);
+                }
             }
         }
         return query;

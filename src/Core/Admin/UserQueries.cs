@@ -49,7 +49,7 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await AdminReads.FindUserAsync(db, name, cancellationToken);
-        return await sessions.PageAsync(db, db.Sessions.Where(s => s.UserId == user.Id).OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id), page, pageSize, cancellationToken);
+        return await sessions.PageAsync(db, db.Sessions.Where(s => s.UserId == user.Id), page, pageSize, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> SuggestUsersAsync(string prefix, int limit = 10, CancellationToken cancellationToken = default)

@@ -87,9 +87,13 @@ public sealed class LogoutService(
         var tokenHash = cookies.TryGetValue(CookieSessionProvider.TokenCookie(wiki), out var tokenCookie) ? Secrets.Sha256(tokenCookie.ToLowerInvariant()) : null;
         var tokens = db.RememberTokens.Where(t => t.WikiId == wiki.Id
             && (t.TokenHash == tokenHash || (t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value))));
-        var tokenUsers = await tokens.Select(t => t.UserId).Distinct().ToListAsync(cancellationToken);
-        localEnded += await SessionRecords.EndAsync(db.Sessions.Where(s => s.WikiId == wiki.Id && s.RememberTokenId != null && tokens.Any(t => t.Id == s.RememberTokenId)),
-            EndReason.LoggedOut, null, now, cancellationToken);
+        // The tokens first: matched through a subquery, the store read every open session of the wiki (enwiki's hundreds of thousands).
+        var matched = await tokens.Select(t => new { t.Id, t.UserId }).ToListAsync(cancellationToken);
+        var tokenIds = matched.Select(t => t.Id).ToList();
+        var tokenUsers = matched.Select(t => t.UserId).ToList();
+        if (tokenIds.Count > 0)
+            localEnded += await SessionRecords.EndAsync(db.Sessions.Where(s => s.RememberTokenId != null && tokenIds.Contains(s.RememberTokenId.Value)),
+                EndReason.LoggedOut, null, now, cancellationToken);
         var tokensEnded = await SessionRecords.EndAsync(tokens, EndReason.LoggedOut, now, cancellationToken);
         var localKind = local is null ? TraceStepKind.NoSession : localEnded >= 1 ? TraceStepKind.Ended : TraceStepKind.AlreadyEnded;
         AddStep(trace, wiki.Id, local is null ? 0 : 1, localEnded, localClears.Select(c => c.Name), localKind,
@@ -101,21 +105,31 @@ public sealed class LogoutService(
         {
             var linked = await db.Sessions.AsNoTracking()
                 .Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == null && s.WikiId != wiki.Id)
-                .GroupBy(s => s.WikiId)
-                .Select(g => new { WikiId = g.Key, Count = g.Count() })
+                .Select(s => new { s.Id, s.WikiId })
                 .ToListAsync(cancellationToken);
-            foreach (var group in linked.OrderBy(g => g.WikiId))
+            if (linked.Count > 0)
             {
+                // One statement for every other wiki (a statement per wiki was most of a 200-wiki logout), by the IDs just
+                // read, so each wiki's step still says exactly what this logout ended there. Anything linked after the read
+                // is ended with the central session below.
                 stepStart = time.GetTimestamp();
-                var ended = await SessionRecords.EndAsync(
-                    db.Sessions.Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.WikiId == group.WikiId),
-                    EndReason.LoggedOutElsewhere, null, now, cancellationToken);
-                var other = await farm.GetAsync(group.WikiId, cancellationToken);
-                endedElsewhere.Add(other.DbName);
-                // Other hosts' cookies cannot be cleared from this response; they are cleared on the next visit,
-                // when the ended session no longer resolves.
-                AddStep(trace, group.WikiId, group.Count, ended, [], ended == group.Count ? TraceStepKind.Ended : TraceStepKind.PartlyEnded,
-                    ended == group.Count ? "ended" : "partly ended (others ended concurrently)", now, stepStart);
+                var ids = linked.Select(s => s.Id).ToList();
+                var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => ids.Contains(s.Id)), EndReason.LoggedOutElsewhere, null, now, cancellationToken);
+                var endedIds = ended == ids.Count ? ids.ToHashSet()
+                    : (await db.Sessions.Where(s => ids.Contains(s.Id) && s.EndedAt == now && s.EndReason == EndReason.LoggedOutElsewhere && s.EndedBy == null)
+                        .Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet();
+                var groups = linked.GroupBy(s => s.WikiId).OrderBy(g => g.Key).ToList();
+                // The wikis' steps share the one statement's time.
+                var share = time.GetElapsedTime(stepStart).TotalMilliseconds / groups.Count;
+                foreach (var group in groups)
+                {
+                    var (found, endedHere) = (group.Count(), group.Count(s => endedIds.Contains(s.Id)));
+                    endedElsewhere.Add((await farm.GetAsync(group.Key, cancellationToken)).DbName);
+                    // Other hosts' cookies cannot be cleared from this response; they are cleared on the next visit,
+                    // when the ended session no longer resolves.
+                    AddStep(trace, group.Key, found, endedHere, [], endedHere == found ? TraceStepKind.Ended : TraceStepKind.PartlyEnded,
+                        endedHere == found ? "ended" : "partly ended (others ended concurrently)", now, share);
+                }
             }
 
             stepStart = time.GetTimestamp();
@@ -170,6 +184,10 @@ public sealed class LogoutService(
 
     private void AddStep(LogoutTrace trace, int wikiId, int found, int ended, IEnumerable<string> cleared, TraceStepKind kind, string outcome,
         DateTimeOffset at, long startedTimestamp) =>
+        AddStep(trace, wikiId, found, ended, cleared, kind, outcome, at, time.GetElapsedTime(startedTimestamp).TotalMilliseconds);
+
+    private static void AddStep(LogoutTrace trace, int wikiId, int found, int ended, IEnumerable<string> cleared, TraceStepKind kind, string outcome,
+        DateTimeOffset at, double durationMs) =>
         trace.Steps.Add(new LogoutTraceStep
         {
             TraceId = trace.Id,
@@ -181,6 +199,6 @@ public sealed class LogoutService(
             Kind = kind,
             Outcome = outcome,
             At = at,
-            DurationMs = time.GetElapsedTime(startedTimestamp).TotalMilliseconds,
+            DurationMs = durationMs,
         });
 }

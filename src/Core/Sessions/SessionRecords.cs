@@ -57,8 +57,14 @@ internal static class SessionRecords
     {
         if (centralIds.Count == 0) return (0, 0, 0);
         var tokens = db.RememberTokens.Where(t => t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value));
-        var sessions = await EndAsync(db.Sessions.Where(s => (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))
-            || (s.RememberTokenId != null && tokens.Any(t => t.Id == s.RememberTokenId))), reason, by, now, cancellationToken);
+        // The tokens' IDs first, so the store seeks both indexes (central session, token); a subquery in the OR made
+        // SQLite read every open session of the farm instead.
+        var tokenIds = await tokens.Select(t => t.Id).ToListAsync(cancellationToken);
+        var linked = tokenIds.Count == 0
+            ? db.Sessions.Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))
+            : db.Sessions.Where(s => (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))
+                || (s.RememberTokenId != null && tokenIds.Contains(s.RememberTokenId.Value)));
+        var sessions = await EndAsync(linked, reason, by, now, cancellationToken);
         var ended = await EndAsync(tokens, reason, now, cancellationToken);
         var centrals = await EndAsync(db.CentralSessions.Where(c => centralIds.Contains(c.Id)), reason, now, cancellationToken);
         return (sessions, ended, centrals);

@@ -137,7 +137,7 @@ public class ActionDialogTests : ComponentTest
         var page = Ctx.Render<ActionsPage>();
 
         var click = page.Find("#actions-everyone").ClickAsync(new());
-        dialogs.WaitForAssertion(() => Assert.Contains("2 active sessions on 2 wikis", dialogs.Find("#blast-radius").TextContent));
+        dialogs.WaitForAssertion(() => Assert.Contains("2 open sessions in the current epoch on 2 wikis", dialogs.Find("#blast-radius").TextContent));
         dialogs.Find("textarea#action-reason").Input("Incident 42");
         Assert.True(dialogs.Find("#action-run").HasAttribute("disabled"));
         dialogs.Find("input#action-confirm").Input(ActionDialog.EveryoneWord);

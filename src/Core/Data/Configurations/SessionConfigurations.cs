@@ -8,6 +8,8 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
 {
     public void Configure(EntityTypeBuilder<Session> b)
     {
+        // The per-wiki counters (WikiSessionCounts) are kept by triggers on this table.
+        b.ToTable(t => { foreach (var name in SessionCounters.TriggerNames) t.HasTrigger(name); });
         b.Property(s => s.IdHash).HasMaxLength(64);
         b.Property(s => s.Handle).HasMaxLength(16);
         b.Property(s => s.Ip).HasMaxLength(45);
@@ -26,11 +28,20 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
 
         b.HasIndex(s => s.IdHash).IsUnique();
         b.HasIndex(s => s.Handle).IsUnique();
-        // Active sessions per wiki (overview, explorer) and the sweeper's idle pass.
-        b.HasIndex(s => new { s.WikiId, s.EndedAt, s.ExpiresAt });
-        b.HasIndex(s => new { s.EndedAt, s.ExpiresAt });
-        // A user's sessions across the farm, newest first (user page, history, invalidation).
+        // The explorer's page of one wiki's open sessions of the current epoch, newest first, read in index order
+        // (the row ID, which breaks ties of CreatedAt, is the last column of every SQLite index).
+        b.HasIndex(s => new { s.WikiId, s.EndedAt, s.Epoch, s.CreatedAt });
+        // A wiki's sessions of any state by row ID, newest first: the CSV export's key-paged reads of one wiki.
+        b.HasIndex(s => s.WikiId);
+        // The sweeper's passes, as partial indexes: open sessions by expiry (the idle pass) and ended ones by end (the
+        // delete pass). Partial, so "EndedAt IS NULL", true of half the store, is never an index prefix the planner
+        // mistakes for a selective one.
+        b.HasIndex(s => s.ExpiresAt, "IX_Sessions_Open_ExpiresAt").HasFilter("\"EndedAt\" IS NULL");
+        b.HasIndex(s => s.EndedAt, "IX_Sessions_Ended_EndedAt").HasFilter("\"EndedAt\" IS NOT NULL");
+        // A user's sessions across the farm, newest first (history), and a user's open sessions of the current epoch
+        // (user page, invalidation and its post-check).
         b.HasIndex(s => new { s.UserId, s.CreatedAt });
+        b.HasIndex(s => new { s.UserId, s.EndedAt, s.Epoch });
         b.HasIndex(s => s.Ip);
         b.HasIndex(s => s.IpKey);
         b.HasIndex(s => s.CentralSessionId);
@@ -69,7 +80,8 @@ public sealed class RememberTokenConfiguration : IEntityTypeConfiguration<Rememb
         b.HasIndex(t => t.TokenHash).IsUnique();
         b.HasIndex(t => t.CentralSessionId);
         b.HasIndex(t => new { t.UserId, t.EndedAt });
-        b.HasIndex(t => new { t.EndedAt, t.ExpiresAt });
+        // The sweeper's passes, and the open tokens of the current epoch counted from the index alone (invalidate-everyone).
+        b.HasIndex(t => new { t.EndedAt, t.Epoch, t.ExpiresAt });
     }
 }
 
@@ -88,7 +100,9 @@ public sealed class CentralSessionConfiguration : IEntityTypeConfiguration<Centr
         b.HasIndex(s => s.IdHash).IsUnique();
         b.HasIndex(s => s.Handle).IsUnique();
         b.HasIndex(s => new { s.UserId, s.EndedAt });
-        b.HasIndex(s => new { s.EndedAt, s.ExpiresAt });
+        // The sweeper's passes, and the open central sessions of the current epoch counted from the index alone
+        // (invalidate-everyone's radius and its post-check), not by reading a row per browser.
+        b.HasIndex(s => new { s.EndedAt, s.Epoch, s.ExpiresAt });
     }
 }
 

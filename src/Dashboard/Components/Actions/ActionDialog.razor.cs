@@ -75,7 +75,7 @@ public partial class ActionDialog
             _radius = Kind switch
             {
                 AdminActionKind.RevokeSession => Describe((await SessionQueries.SessionAsync(Handle!)).Session),
-                AdminActionKind.InvalidateEveryone => Describe(await FarmQueries.FarmBlastRadiusAsync()),
+                AdminActionKind.InvalidateEveryone => DescribeFarm(await FarmQueries.FarmBlastRadiusAsync()),
                 _ => Describe(await UserQueries.UserBlastRadiusAsync(User!)),
             };
             if (Kind == AdminActionKind.RevokeSession) _browser = await SessionQueries.BrowserRadiusAsync(Handle!);
@@ -133,6 +133,11 @@ public partial class ActionDialog
     private static string Describe(BlastRadius r) =>
         $"{r.ActiveSessions:N0} active sessions on {r.Wikis:N0} wikis, {r.CentralSessions:N0} central sessions"
         + (r.BotPasswords + r.OAuthGrants > 0 ? $", {r.BotPasswords} bot passwords and {r.OAuthGrants} OAuth grants" : "") + ".";
+
+    /// <summary>The farm's radius comes from the store's counters: open sessions, which include any idle past their expiry until the next sweep.</summary>
+    private static string DescribeFarm(BlastRadius r) =>
+        $"{r.ActiveSessions:N0} open sessions in the current epoch on {r.Wikis:N0} wikis (a session idle past its expiry counts until the next sweep marks it ended), " +
+        $"{r.CentralSessions:N0} central sessions.";
 
     private void Cancel() => Dialog.Cancel();
 

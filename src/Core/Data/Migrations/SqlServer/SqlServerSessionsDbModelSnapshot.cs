@@ -21,6 +21,31 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
 
+            modelBuilder.Entity("WikiSessions.Core.Data.WikiSessionCount", b =>
+                {
+                    b.Property<int>("WikiId")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<bool>("Anonymous")
+                        .HasColumnType("bit");
+
+                    b.Property<long>("OpenSessions")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous");
+
+                    b.HasIndex("Epoch");
+
+                    b.ToTable("SessionCounts");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.Alert", b =>
                 {
                     b.Property<long>("Id")
@@ -223,9 +248,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.HasIndex("IdHash")
                         .IsUnique();
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("CentralSessions");
                 });
@@ -615,9 +640,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("WikiId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("RememberTokens");
                 });
@@ -758,13 +783,32 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("ResurrectionOfTraceId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
+                    b.HasIndex("WikiId");
 
                     b.HasIndex("UserId", "CreatedAt");
 
-                    b.HasIndex("WikiId", "EndedAt", "ExpiresAt");
+                    b.HasIndex("UserId", "EndedAt", "Epoch");
 
-                    b.ToTable("Sessions");
+                    b.HasIndex("WikiId", "EndedAt", "Epoch", "CreatedAt");
+
+                    b.HasIndex(new[] { "EndedAt" }, "IX_Sessions_Ended_EndedAt")
+                        .HasFilter("\"EndedAt\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "ExpiresAt" }, "IX_Sessions_Open_ExpiresAt")
+                        .HasFilter("\"EndedAt\" IS NULL");
+
+                    b.ToTable("Sessions", t =>
+                        {
+                            t.HasTrigger("Sessions_Count");
+
+                            t.HasTrigger("Sessions_CountDelete");
+
+                            t.HasTrigger("Sessions_CountInsert");
+
+                            t.HasTrigger("Sessions_CountUpdate");
+                        });
+
+                    b.HasAnnotation("SqlServer:UseSqlOutputClause", false);
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.SessionEvent", b =>

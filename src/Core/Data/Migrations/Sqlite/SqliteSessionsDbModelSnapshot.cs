@@ -16,6 +16,31 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
 
+            modelBuilder.Entity("WikiSessions.Core.Data.WikiSessionCount", b =>
+                {
+                    b.Property<int>("WikiId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Anonymous")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OpenSessions")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous");
+
+                    b.HasIndex("Epoch");
+
+                    b.ToTable("SessionCounts");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.Alert", b =>
                 {
                     b.Property<long>("Id")
@@ -210,9 +235,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.HasIndex("IdHash")
                         .IsUnique();
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("CentralSessions");
                 });
@@ -585,9 +610,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("WikiId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("RememberTokens");
                 });
@@ -726,13 +751,30 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("ResurrectionOfTraceId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
+                    b.HasIndex("WikiId");
 
                     b.HasIndex("UserId", "CreatedAt");
 
-                    b.HasIndex("WikiId", "EndedAt", "ExpiresAt");
+                    b.HasIndex("UserId", "EndedAt", "Epoch");
 
-                    b.ToTable("Sessions");
+                    b.HasIndex("WikiId", "EndedAt", "Epoch", "CreatedAt");
+
+                    b.HasIndex(new[] { "EndedAt" }, "IX_Sessions_Ended_EndedAt")
+                        .HasFilter("\"EndedAt\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "ExpiresAt" }, "IX_Sessions_Open_ExpiresAt")
+                        .HasFilter("\"EndedAt\" IS NULL");
+
+                    b.ToTable("Sessions", t =>
+                        {
+                            t.HasTrigger("Sessions_Count");
+
+                            t.HasTrigger("Sessions_CountDelete");
+
+                            t.HasTrigger("Sessions_CountInsert");
+
+                            t.HasTrigger("Sessions_CountUpdate");
+                        });
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.SessionEvent", b =>

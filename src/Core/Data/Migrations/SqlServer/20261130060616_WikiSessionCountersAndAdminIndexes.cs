@@ -1,0 +1,149 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WikiSessions.Core.Data.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class WikiSessionCountersAndAdminIndexes : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_EndedAt_ExpiresAt",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_WikiId_EndedAt_ExpiresAt",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_RememberTokens_EndedAt_ExpiresAt",
+                table: "RememberTokens");
+
+            migrationBuilder.DropIndex(
+                name: "IX_CentralSessions_EndedAt_ExpiresAt",
+                table: "CentralSessions");
+
+            migrationBuilder.CreateTable(
+                name: "SessionCounts",
+                columns: table => new
+                {
+                    WikiId = table.Column<int>(type: "int", nullable: false),
+                    Epoch = table.Column<long>(type: "bigint", nullable: false),
+                    Provider = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Anonymous = table.Column<bool>(type: "bit", nullable: false),
+                    OpenSessions = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SessionCounts", x => new { x.WikiId, x.Epoch, x.Provider, x.Anonymous });
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_Ended_EndedAt",
+                table: "Sessions",
+                column: "EndedAt",
+                filter: "\"EndedAt\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_Open_ExpiresAt",
+                table: "Sessions",
+                column: "ExpiresAt",
+                filter: "\"EndedAt\" IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_UserId_EndedAt_Epoch",
+                table: "Sessions",
+                columns: new[] { "UserId", "EndedAt", "Epoch" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_WikiId",
+                table: "Sessions",
+                column: "WikiId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_WikiId_EndedAt_Epoch_CreatedAt",
+                table: "Sessions",
+                columns: new[] { "WikiId", "EndedAt", "Epoch", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_EndedAt_Epoch_ExpiresAt",
+                table: "RememberTokens",
+                columns: new[] { "EndedAt", "Epoch", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_EndedAt_Epoch_ExpiresAt",
+                table: "CentralSessions",
+                columns: new[] { "EndedAt", "Epoch", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SessionCounts_Epoch",
+                table: "SessionCounts",
+                column: "Epoch");
+
+            // Hand-written: the triggers that keep the counters and their first fill, and SQLite's planner hint for the
+            // epoch index. Kept in static helpers so a regenerated migration needs only these calls put back.
+            SessionCounters.Create(migrationBuilder);
+            SqlitePlanner.Apply(migrationBuilder);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            SessionCounters.Drop(migrationBuilder);
+
+            migrationBuilder.DropTable(
+                name: "SessionCounts");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_Ended_EndedAt",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_Open_ExpiresAt",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_UserId_EndedAt_Epoch",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_WikiId",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Sessions_WikiId_EndedAt_Epoch_CreatedAt",
+                table: "Sessions");
+
+            migrationBuilder.DropIndex(
+                name: "IX_RememberTokens_EndedAt_Epoch_ExpiresAt",
+                table: "RememberTokens");
+
+            migrationBuilder.DropIndex(
+                name: "IX_CentralSessions_EndedAt_Epoch_ExpiresAt",
+                table: "CentralSessions");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_EndedAt_ExpiresAt",
+                table: "Sessions",
+                columns: new[] { "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Sessions_WikiId_EndedAt_ExpiresAt",
+                table: "Sessions",
+                columns: new[] { "WikiId", "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RememberTokens_EndedAt_ExpiresAt",
+                table: "RememberTokens",
+                columns: new[] { "EndedAt", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_EndedAt_ExpiresAt",
+                table: "CentralSessions",
+                columns: new[] { "EndedAt", "ExpiresAt" });
+        }
+    }
+}
