@@ -34,7 +34,9 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         var grants = await db.OAuthGrants.Where(g => g.UserId == user.Id).OrderBy(g => g.Consumer!.Name)
             .Select(g => new OAuthGrantView(g.Consumer!.Name, g.Grants, g.CreatedAt, g.RevokedAt)).ToListAsync(cancellationToken);
         var active = await (await AdminReads.ActiveAsync(db, time.GetUtcNow(), cancellationToken)).Where(s => s.UserId == user.Id && s.UserToken == user.Token)
-            .OrderByDescending(s => s.LastActivityAt).Take(AdminReads.MaxPageSize).ToListAsync(cancellationToken);
+            // Newest first by row: the user's open-session index walks backwards and stops at the page, where ordering by
+            // last activity sorted every open session (64 ms for a bot's 24,000 at two million sessions).
+            .OrderByDescending(s => s.Id).Take(AdminReads.MaxPageSize).ToListAsync(cancellationToken);
         var refusals = await db.Events.Where(e => e.UserId == user.Id && e.Kind == SessionEventKind.Refused)
             .OrderByDescending(e => e.At).Take(20).ToListAsync(cancellationToken);
         var refused = new List<EventView>();
