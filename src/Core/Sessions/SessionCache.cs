@@ -95,7 +95,7 @@ public sealed class SessionCache
     {
         var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session.UserId), KeyGeneration(session.IdHash));
         if (!_enabled || Changes != seen || !Room()) return;
-        _sessions[(session.WikiId, session.IdHash)] = new CachedSession(session, Metadata.Parse(session.Metadata), farm, user, key, Environment.TickCount64);
+        _sessions[(session.WikiId, session.IdHash)] = new CachedSession(session, Metadata.Parse(session.Metadata), farm, user, key, Stamp());
     }
 
     public CachedBlob? Blob(string keyHash) =>
@@ -105,7 +105,7 @@ public sealed class SessionCache
     {
         var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session?.UserId), KeyGeneration(keyHash));
         if (!_enabled || Changes != seen || !Room()) return;
-        _blobs[keyHash] = new CachedBlob(body, expiresAt, readAt, session, farm, user, key, Environment.TickCount64);
+        _blobs[keyHash] = new CachedBlob(body, expiresAt, readAt, session, farm, user, key, Stamp());
     }
 
     /// <summary>Something of the user's may have ended or changed (null: an anonymous session).</summary>
@@ -155,6 +155,12 @@ public sealed class SessionCache
         farm == Interlocked.Read(ref _farm) && user == UserGeneration(userId) && key == KeyGeneration(hash) && Environment.TickCount64 - at < _maxAgeMs;
 
     private long KeyGeneration(string hash) => Interlocked.Read(ref _keys[Stripe(hash)]);
+
+    /// <summary>
+    /// When an entry counts as put, moved back by up to a quarter of the backstop at random: entries put together (a
+    /// burst of traffic, a restart) would otherwise all go back to the store in the same instant.
+    /// </summary>
+    private long Stamp() => Environment.TickCount64 - Random.Shared.NextInt64(_maxAgeMs / 4 + 1);
 
     private long UserGeneration(int? userId) => _users.TryGetValue(userId ?? 0, out var g) ? g : 0;
 
