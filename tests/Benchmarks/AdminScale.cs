@@ -67,8 +67,8 @@ internal static class AdminScale
         await TimeAsync("invalidate-everyone blast radius (FarmBlastRadiusAsync)", 50, () => farm.FarmBlastRadiusAsync());
         await TimeAsync($"user page of the busiest user ({busiestOpen:N0} open)", 50, () => users.UserAsync(busiest));
         await TimeAsync($"user page of {Generate.HeavyUser} (1,000 open on 500 wikis)", 50, () => users.UserAsync(Generate.HeavyUser));
-        await TimeAsync("explorer: enwiki, active, page 1 of 50", 100, () => sessions.SessionsAsync(new SessionFilter("enwiki", Active: true)));
-        await TimeAsync("explorer: enwiki, active, page 100 of 50", 100, () => sessions.SessionsAsync(new SessionFilter("enwiki", Active: true), 100));
+        await TimeAsync("explorer: enwiki, active, page 1 (50 rows)", 100, () => sessions.SessionsAsync(new SessionFilter("enwiki", Active: true)));
+        await TimeAsync("explorer: enwiki, active, page 100 (50 rows)", 100, () => sessions.SessionsAsync(new SessionFilter("enwiki", Active: true), 100));
         await TimeAsync("explorer: IP prefix 81.2, page 1", 100, () => sessions.SessionsAsync(new SessionFilter(Ip: "81.2")));
         await TimeAsync("explorer: CIDR 81.2.0.0/16, active, page 1", 100, () => sessions.SessionsAsync(new SessionFilter(Ip: "81.2.0.0/16", Active: true)));
 
