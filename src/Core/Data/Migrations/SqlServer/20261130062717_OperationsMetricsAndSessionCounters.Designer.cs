@@ -11,8 +11,8 @@ using WikiSessions.Core.Data;
 namespace WikiSessions.Core.Data.Migrations.SqlServer
 {
     [DbContext(typeof(SqlServerSessionsDb))]
-    [Migration("20261130060616_WikiSessionCountersAndAdminIndexes")]
-    partial class WikiSessionCountersAndAdminIndexes
+    [Migration("20261130062717_OperationsMetricsAndSessionCounters")]
+    partial class OperationsMetricsAndSessionCounters
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -10,14 +10,39 @@ using WikiSessions.Core.Data;
 namespace WikiSessions.Core.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteSessionsDb))]
-    [Migration("20261130053031_MetricBucketsAndAlerts")]
-    partial class MetricBucketsAndAlerts
+    [Migration("20261130062714_OperationsMetricsAndSessionCounters")]
+    partial class OperationsMetricsAndSessionCounters
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.14");
+
+            modelBuilder.Entity("WikiSessions.Core.Data.WikiSessionCount", b =>
+                {
+                    b.Property<int>("WikiId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Provider")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Anonymous")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OpenSessions")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous");
+
+                    b.HasIndex("Epoch");
+
+                    b.ToTable("SessionCounts");
+                });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.Alert", b =>
                 {
@@ -213,9 +238,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.HasIndex("IdHash")
                         .IsUnique();
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("CentralSessions");
                 });
@@ -588,9 +613,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("WikiId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
-
                     b.HasIndex("UserId", "EndedAt");
+
+                    b.HasIndex("EndedAt", "Epoch", "ExpiresAt");
 
                     b.ToTable("RememberTokens");
                 });
@@ -729,13 +754,30 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("ResurrectionOfTraceId");
 
-                    b.HasIndex("EndedAt", "ExpiresAt");
+                    b.HasIndex("WikiId");
 
                     b.HasIndex("UserId", "CreatedAt");
 
-                    b.HasIndex("WikiId", "EndedAt", "ExpiresAt");
+                    b.HasIndex("UserId", "EndedAt", "Epoch");
 
-                    b.ToTable("Sessions");
+                    b.HasIndex("WikiId", "EndedAt", "Epoch", "CreatedAt");
+
+                    b.HasIndex(new[] { "EndedAt" }, "IX_Sessions_Ended_EndedAt")
+                        .HasFilter("\"EndedAt\" IS NOT NULL");
+
+                    b.HasIndex(new[] { "ExpiresAt" }, "IX_Sessions_Open_ExpiresAt")
+                        .HasFilter("\"EndedAt\" IS NULL");
+
+                    b.ToTable("Sessions", t =>
+                        {
+                            t.HasTrigger("Sessions_Count");
+
+                            t.HasTrigger("Sessions_CountDelete");
+
+                            t.HasTrigger("Sessions_CountInsert");
+
+                            t.HasTrigger("Sessions_CountUpdate");
+                        });
                 });
 
             modelBuilder.Entity("WikiSessions.Core.Domain.SessionEvent", b =>

@@ -5,7 +5,7 @@
 namespace WikiSessions.Core.Data.Migrations.SqlServer
 {
     /// <inheritdoc />
-    public partial class WikiSessionCountersAndAdminIndexes : Migration
+    public partial class OperationsMetricsAndSessionCounters : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -25,6 +25,42 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
             migrationBuilder.DropIndex(
                 name: "IX_CentralSessions_EndedAt_ExpiresAt",
                 table: "CentralSessions");
+
+            migrationBuilder.CreateTable(
+                name: "Alerts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Rule = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Group = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Signal = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    StartedAt = table.Column<long>(type: "bigint", nullable: false),
+                    EndedAt = table.Column<long>(type: "bigint", nullable: true),
+                    Peak = table.Column<long>(type: "bigint", nullable: false),
+                    Detail = table.Column<string>(type: "nvarchar(300)", maxLength: 300, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Alerts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MetricBuckets",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    Minute = table.Column<long>(type: "bigint", nullable: false),
+                    WikiId = table.Column<int>(type: "int", nullable: true),
+                    Group = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Signal = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
+                    Value = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetricBuckets", x => x.Id);
+                });
 
             migrationBuilder.CreateTable(
                 name: "SessionCounts",
@@ -79,6 +115,26 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                 columns: new[] { "EndedAt", "Epoch", "ExpiresAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Alerts_EndedAt",
+                table: "Alerts",
+                column: "EndedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Alerts_StartedAt",
+                table: "Alerts",
+                column: "StartedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MetricBuckets_Minute",
+                table: "MetricBuckets",
+                column: "Minute");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MetricBuckets_WikiId_Group_Minute",
+                table: "MetricBuckets",
+                columns: new[] { "WikiId", "Group", "Minute" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SessionCounts_Epoch",
                 table: "SessionCounts",
                 column: "Epoch");
@@ -93,6 +149,12 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             SessionCounters.Drop(migrationBuilder);
+
+            migrationBuilder.DropTable(
+                name: "Alerts");
+
+            migrationBuilder.DropTable(
+                name: "MetricBuckets");
 
             migrationBuilder.DropTable(
                 name: "SessionCounts");
