@@ -13,9 +13,9 @@ namespace WikiSessions.Core.Sessions;
 /// <para>
 /// It never outlives an event that may end what it holds: each logout, revoke, invalidation, store write or delete
 /// evicts, on this instance before its answer returns and on the others through <see cref="Evicted"/> (relayed by
-/// Redis). Eviction moves a generation (the farm's, a user's, or a stripe of session IDs and store keys) that every entry carries, so a copy
-/// read from the store just before the event and put just after it is dead on arrival: <see cref="Changes"/> is read
-/// before the store read, and a put made after any eviction since then is not kept.
+/// Redis). Eviction moves a generation (the farm's, a user's, or a stripe of session IDs and store keys) that every
+/// entry carries, so a copy read from the store just before the event and put just after it is dead on arrival:
+/// <see cref="Changes"/> is read before the store read, and a put made after any eviction since then is not kept.
 /// </para>
 /// </summary>
 public sealed class SessionCache
@@ -70,8 +70,6 @@ public sealed class SessionCache
             _enabled = value;
         }
     }
-
-    public int Count => _sessions.Count + _blobs.Count;
 
     /// <summary>The farm state (its epoch), from memory or the store.</summary>
     public async Task<FarmState> FarmAsync(SessionsDb db, CancellationToken cancellationToken)
