@@ -270,8 +270,16 @@ internal static partial class Http
                 },
             };
             var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
+            // The app's last lines, to say why it did not start.
+            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            void Keep(string? line)
+            {
+                if (line is null) return;
+                output.Enqueue(line);
+                while (output.Count > 40) output.TryDequeue(out _);
+            }
+            process.OutputDataReceived += (_, e) => Keep(e.Data);
+            process.ErrorDataReceived += (_, e) => Keep(e.Data);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var app = new App(process, new Uri($"http://127.0.0.1:{port}"));
@@ -284,7 +292,7 @@ internal static partial class Http
                 catch (HttpRequestException) when (i < 600)
                 {
                 }
-                if (process.HasExited) throw new InvalidOperationException("The app exited during start-up.");
+                if (process.HasExited) throw new InvalidOperationException($"The app exited during start-up:\n{string.Join('\n', output)}");
                 await Task.Delay(200);
             }
             app.RssAtStart = app.Rss();
