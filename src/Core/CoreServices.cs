@@ -62,7 +62,7 @@ public static class CoreServices
         services.AddSingleton<SessionProvider, BotPasswordSessionProvider>();
         services.AddSingleton<SessionProvider, OAuthSessionProvider>();
         services.AddSingleton(ServerKey.Load(configuration, dataFolder));
-        services.AddSingleton(sp => new SessionCache(maxAge: sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SessionOptions>>().Value.CacheBackstop));
+        services.AddSingleton(new SessionCache());
         services.AddSingleton<FarmDirectory>();
         services.AddSingleton<WikiRegistry>();
         services.AddSingleton<MediaWiki.BlobCipher>();

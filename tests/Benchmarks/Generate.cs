@@ -116,7 +116,9 @@ internal static class Generate
 
             void Session(long n, string hash, int wiki, int? user, string provider, string origin, long? centralId, int? bot, int? grant, bool open, string ip, string agent)
             {
-                var created = now.AddMinutes(-random.Next(1, 60 * 24 * 20)).UtcTicks;
+                // Ended sessions ended within the retention period (7 days), as a farm in steady state holds them: the
+                // sweeper deletes older ones, and a backlog of a million would keep it busy for the first ten minutes.
+                var created = now.AddMinutes(-random.Next(1, 60 * 24 * (open ? 20 : 6))).UtcTicks;
                 var last = open ? now.AddSeconds(-random.Next(1, 3600)).UtcTicks : created + TimeSpan.TicksPerMinute * random.Next(1, 600);
                 var p = insert.Parameters;
                 p["$hash"].Value = hash;

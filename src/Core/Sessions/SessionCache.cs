@@ -22,7 +22,6 @@ public sealed class SessionCache
 {
     private const int Stripes = 4096;
     private readonly int _capacity;
-    private readonly long _maxAgeMs;
     private long _changes;
     private long _farm;
     private readonly ConcurrentDictionary<int, long> _users = new();
@@ -31,16 +30,19 @@ public sealed class SessionCache
     private readonly ConcurrentDictionary<string, CachedBlob> _blobs = new(StringComparer.Ordinal);
     private volatile CachedFarm? _state;
     private volatile bool _enabled = true;
+    private long _backstopMs = long.MaxValue;
 
     /// <param name="capacity">Entries kept; when full the cache starts over.</param>
-    /// <param name="maxAge">
-    /// A backstop, not the mechanism: if an instance cannot reach Redis at the moment it publishes an eviction, the
-    /// other instances stop trusting what they hold after this long.
-    /// </param>
-    public SessionCache(int capacity = 200_000, TimeSpan? maxAge = null)
+    public SessionCache(int capacity = 200_000) => _capacity = capacity;
+
+    /// <summary>
+    /// How long a copy is trusted without an eviction heard; null (one instance) for as long as nothing evicts it. A
+    /// backstop, not the mechanism: with several instances, an eviction one of them could not publish to Redis.
+    /// </summary>
+    public TimeSpan? Backstop
     {
-        _capacity = capacity;
-        _maxAgeMs = (long)(maxAge ?? TimeSpan.FromSeconds(5)).TotalMilliseconds;
+        get => _backstopMs == long.MaxValue ? null : TimeSpan.FromMilliseconds(_backstopMs);
+        set => _backstopMs = value is { } backstop ? (long)backstop.TotalMilliseconds : long.MaxValue;
     }
 
     /// <summary>A live session as last read, with its user, the wiki it is of and its parsed saved metadata.</summary>
@@ -150,7 +152,7 @@ public sealed class SessionCache
     }
 
     private bool Current(long farm, int? userId, long user, string hash, long key, long at) =>
-        farm == Interlocked.Read(ref _farm) && user == UserGeneration(userId) && key == KeyGeneration(hash) && Environment.TickCount64 - at < _maxAgeMs;
+        farm == Interlocked.Read(ref _farm) && user == UserGeneration(userId) && key == KeyGeneration(hash) && Environment.TickCount64 - at < _backstopMs;
 
     private long KeyGeneration(string hash) => Interlocked.Read(ref _keys[Stripe(hash)]);
 
@@ -158,7 +160,7 @@ public sealed class SessionCache
     /// When an entry counts as put, moved back by up to a quarter of the backstop at random: entries put together (a
     /// burst of traffic, a restart) would otherwise all go back to the store in the same instant.
     /// </summary>
-    private long Stamp() => Environment.TickCount64 - Random.Shared.NextInt64(_maxAgeMs / 4 + 1);
+    private long Stamp() => _backstopMs == long.MaxValue ? Environment.TickCount64 : Environment.TickCount64 - Random.Shared.NextInt64(_backstopMs / 4 + 1);
 
     private long UserGeneration(int? userId) => _users.TryGetValue(userId ?? 0, out var g) ? g : 0;
 

@@ -24,8 +24,9 @@ public sealed class SessionOptions
     /// </summary>
     public TimeSpan StoreFailureReportInterval { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>
-    /// How long an instance trusts a cached session or store value without hearing an eviction: a backstop for an
-    /// eviction another instance could not publish, never the way sessions end (see <see cref="SessionCache"/>).
+    /// With more than one instance (<c>SignalR:Redis</c> set), how long an instance trusts a cached session or store
+    /// value without hearing an eviction: a backstop for an eviction another instance could not publish, never the way
+    /// sessions end (see <see cref="SessionCache"/>). A single instance hears every eviction it makes and needs none.
     /// </summary>
     public TimeSpan CacheBackstop { get; set; } = TimeSpan.FromSeconds(5);
 }

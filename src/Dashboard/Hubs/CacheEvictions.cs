@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using WikiSessions.Core.Sessions;
 
@@ -9,7 +10,8 @@ namespace WikiSessions.Dashboard.Hubs;
 /// instance cannot hear Redis, its cache is off and every read goes to the store: a missed eviction can never
 /// leave it serving an ended session.
 /// </summary>
-public sealed class CacheEvictions(SessionCache cache, IConfiguration configuration, ILogger<CacheEvictions> logger) : IHostedService, IAsyncDisposable
+public sealed class CacheEvictions(SessionCache cache, IConfiguration configuration, IOptions<Core.Sessions.SessionOptions> sessionOptions, ILogger<CacheEvictions> logger)
+    : IHostedService, IAsyncDisposable
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("wikisessions:cache-evictions");
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -19,6 +21,8 @@ public sealed class CacheEvictions(SessionCache cache, IConfiguration configurat
     {
         if (configuration["SignalR:Redis"] is not { Length: > 0 } redis) return;
         cache.Enabled = false;
+        // One instance hears every eviction it makes; several rely on Redis, so their copies also age out.
+        cache.Backstop = sessionOptions.Value.CacheBackstop;
         var options = ConfigurationOptions.Parse(redis);
         options.AbortOnConnectFail = false;
         _redis = await ConnectionMultiplexer.ConnectAsync(options);

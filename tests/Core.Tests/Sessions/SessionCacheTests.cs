@@ -60,7 +60,7 @@ public sealed class SessionCacheTests
     [Fact]
     public void Entries_are_not_trusted_past_their_backstop_age()
     {
-        var cache = new SessionCache(maxAge: TimeSpan.Zero);
+        var cache = new SessionCache { Backstop = TimeSpan.Zero };
         cache.Put(cache.Changes, Live());
         Assert.Null(cache.Session(1, "a1b2c3"));
     }
