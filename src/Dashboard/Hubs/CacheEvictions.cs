@@ -7,8 +7,8 @@ namespace WikiSessions.Dashboard.Hubs;
 /// <summary>
 /// Carries the session cache's evictions between app instances over the Redis of the hub's backplane, so a revoke,
 /// logout or invalidation on one instance ends what the others hold in memory within a Redis round trip. While this
-/// instance cannot hear Redis, its cache is off and every read goes to the store: a missed eviction can never
-/// leave it serving an ended session.
+/// instance cannot hear Redis, its cache is off and every read goes to the store; an eviction another instance could
+/// not publish is bounded by the backstop (<c>Sessions:CacheBackstop</c>), after which a copy goes back to the store.
 /// </summary>
 public sealed class CacheEvictions(SessionCache cache, IConfiguration configuration, IOptions<Core.Sessions.SessionOptions> sessionOptions, ILogger<CacheEvictions> logger)
     : IHostedService, IAsyncDisposable
