@@ -10,13 +10,12 @@ namespace WikiSessions.Core.Data;
 /// </summary>
 public sealed class StoreCounters : DbCommandInterceptor
 {
-    public const string MeterName = "WikiSessions";
     private long _reads;
     private long _writes;
 
     public StoreCounters(IMeterFactory meters)
     {
-        var meter = meters.Create(MeterName);
+        var meter = meters.Create(Metrics.SessionMetrics.MeterName);
         meter.CreateObservableCounter("wikisessions.store.reads", () => Reads, description: "Statements that read the session store.");
         meter.CreateObservableCounter("wikisessions.store.writes", () => Writes, description: "Statements that write the session store.");
     }

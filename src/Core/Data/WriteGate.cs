@@ -22,7 +22,7 @@ public sealed class WriteGate
     public WriteGate(bool serialize, IMeterFactory meters)
     {
         _serialize = serialize;
-        var meter = meters.Create(StoreCounters.MeterName);
+        var meter = meters.Create(Metrics.SessionMetrics.MeterName);
         meter.CreateObservableCounter("wikisessions.store.write_transactions", () => Interlocked.Read(ref _turns), description: "Write transactions of the app.");
         meter.CreateObservableCounter("wikisessions.store.write_transaction_time", () => Interlocked.Read(ref _heldTicks) / (double)Stopwatch.Frequency, "s",
             "Time the app's write transactions held the store, from their begin to their end.");

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -25,8 +24,6 @@ public sealed class StoreHealth(TimeProvider time, SessionFeed feed, Metrics.Ses
     public const int MaxTrackedWikis = 2048;
     public const string OtherWikis = "(other wikis)";
 
-    private static readonly Meter Meter = new("WikiSessions.Store");
-    private static readonly Counter<long> FailureCounter = Meter.CreateCounter<long>("wikisessions.store.failures");
     private readonly LogThrottle _log = new(time, options.Value.StoreFailureReportInterval);
     private readonly ConcurrentDictionary<string, WikiFailures> _pending = new(StringComparer.Ordinal);
     private long _failures;
@@ -72,7 +69,6 @@ public sealed class StoreHealth(TimeProvider time, SessionFeed feed, Metrics.Ses
         Interlocked.Increment(ref _failures);
         wiki = BoundedText.Cut(wiki, SessionNotice.MaxName) ?? "";
         if (!_pending.ContainsKey(wiki) && _pending.Count >= MaxTrackedWikis) wiki = OtherWikis;
-        FailureCounter.Add(1, new KeyValuePair<string, object?>("wiki", wiki));
         metrics.Count(wiki, Metrics.Signal.StoreFailures);
 
         var now = time.GetUtcNow();

@@ -13,7 +13,7 @@ public static class OperationsSetup
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
         // Only the app's own meters: their labels are wiki and group, never a session, user or address.
-        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName, "WikiSessions.Store").AddPrometheusExporter());
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName).AddPrometheusExporter());
         services.AddHostedService<AlertPush>();
         return services;
     }
