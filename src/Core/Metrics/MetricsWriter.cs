@@ -27,6 +27,7 @@ public sealed class MetricsWriter(
 {
     private static readonly TimeSpan SweepEvery = TimeSpan.FromHours(1);
     private readonly MetricsOptions _options = options.Value;
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly Dictionary<int, long> _lastActive = [];
     private readonly Dictionary<(string Rule, DeploymentGroup Group), Alert> _open = [];
     private bool _openLoaded;
@@ -78,7 +79,9 @@ public sealed class MetricsWriter(
     /// Writes the counts since the last flush into the bucket of the minute they mostly fell in, per wiki and per
     /// deployment group, and the active sessions sampled once a minute. Returns how many rows were added or changed.
     /// </summary>
-    public async Task<int> FlushAsync(CancellationToken cancellationToken = default)
+    public Task<int> FlushAsync(CancellationToken cancellationToken = default) => OneAtATimeAsync(FlushCoreAsync, cancellationToken);
+
+    private async Task<int> FlushCoreAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var minute = MinuteOf(now - (_options.FlushInterval < TimeSpan.FromMinutes(2) ? _options.FlushInterval / 2 : TimeSpan.Zero));
@@ -153,7 +156,9 @@ public sealed class MetricsWriter(
     /// Evaluates every rule for every deployment group over its window (the buckets plus the counts not yet written),
     /// raises the alerts that start firing and ends those that stopped. Returns the alerts open afterwards.
     /// </summary>
-    public async Task<IReadOnlyList<AlertView>> EvaluateAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<AlertView>> EvaluateAsync(CancellationToken cancellationToken = default) => OneAtATimeAsync(EvaluateCoreAsync, cancellationToken);
+
+    private async Task<IReadOnlyList<AlertView>> EvaluateCoreAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var nowMinute = MinuteOf(now);
@@ -238,12 +243,31 @@ public sealed class MetricsWriter(
     }
 
     /// <summary>Deletes buckets and ended alerts older than the retention period.</summary>
-    public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
+    public Task<int> SweepAsync(CancellationToken cancellationToken = default) => OneAtATimeAsync(SweepCoreAsync, cancellationToken);
+
+    private async Task<int> SweepCoreAsync(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow() - _options.Retention;
         var minute = MinuteOf(cutoff);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.MetricBuckets.Where(b => b.Minute < minute).ExecuteDeleteAsync(cancellationToken)
             + await db.Alerts.Where(a => a.EndedAt != null && a.EndedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The writer's passes share its open alerts and last samples: two at once (the timer's and a caller's) raised the
+    /// same alert twice. They take turns.
+    /// </summary>
+    private async Task<T> OneAtATimeAsync<T>(Func<CancellationToken, Task<T>> pass, CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken);
+        try
+        {
+            return await pass(cancellationToken);
+        }
+        finally
+        {
+            _turn.Release();
+        }
     }
 }
