@@ -90,12 +90,15 @@ public sealed class SessionCache
     public CachedSession? Session(int wikiId, string hash) =>
         _enabled && _sessions.TryGetValue((wikiId, hash), out var entry) && Current(entry.Farm, entry.Session.UserId, entry.User, hash, entry.Key, entry.At) ? entry : null;
 
-    /// <summary>Keeps a session read from the store when <paramref name="seen"/> was taken before that read. The session's <see cref="Session.Wiki"/> and user must be set.</summary>
-    public void Put(long seen, Session session)
+    /// <summary>
+    /// Keeps a session read from the store when <paramref name="seen"/> was taken before that read, with its saved
+    /// metadata as the caller parsed it. The session's <see cref="Session.Wiki"/> and user must be set.
+    /// </summary>
+    public void Put(long seen, Session session, IReadOnlyDictionary<string, string> saved)
     {
         var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session.UserId), KeyGeneration(session.IdHash));
         if (!_enabled || Changes != seen || !Room()) return;
-        _sessions[(session.WikiId, session.IdHash)] = new CachedSession(session, Metadata.Parse(session.Metadata), farm, user, key, Stamp());
+        _sessions[(session.WikiId, session.IdHash)] = new CachedSession(session, saved, farm, user, key, Stamp());
     }
 
     public CachedBlob? Blob(string keyHash) =>

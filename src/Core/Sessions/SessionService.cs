@@ -77,7 +77,7 @@ public sealed class SessionService(
             var provider = ProviderFor(request.Provider);
 
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var c = await ContextAsync(db, wiki, request.Client, request.Cookies, request.CentralCookies, null, cancellationToken);
+            var c = await ContextAsync(db, wiki, request.Client, CookieRules.Usable(request.Cookies), request.CentralCookies, null, cancellationToken);
             var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == request.User, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"There is no global user named '{request.User}'.");
             if (user.Prevented)
@@ -122,7 +122,7 @@ public sealed class SessionService(
 
             var seen = cache.Changes;
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var c = await ContextAsync(db, wiki, request.Client, request.Cookies, request.CentralCookies, request.Authorization, cancellationToken);
+            var c = await ContextAsync(db, wiki, request.Client, cookies, request.CentralCookies, request.Authorization, cancellationToken);
             if (winner is null)
             {
                 return await RecoverAsync(c, ProviderFor(ProviderKind.Cookie), null, [], cancellationToken)
@@ -161,7 +161,7 @@ public sealed class SessionService(
 
             var merged = Metadata.Merge(saved, provided);
             await TouchAsync(c, session, merged.Count != saved.Count ? Metadata.Write(merged) : null, cancellationToken);
-            if (provider.Kind == ProviderKind.Cookie) cache.Put(seen, session);
+            if (provider.Kind == ProviderKind.Cookie) cache.Put(seen, session, merged);
             return new ResolveResult(View(session, wiki, session.User, sessionId), false, [], null);
         });
 
@@ -225,10 +225,11 @@ public sealed class SessionService(
             };
         });
 
-    private async Task<SessionContext> ContextAsync(SessionsDb db, Wiki wiki, ClientInfo client, IReadOnlyDictionary<string, string>? cookies,
+    /// <param name="cookies">The wiki host's cookies, already <see cref="CookieRules.Usable"/>.</param>
+    private async Task<SessionContext> ContextAsync(SessionsDb db, Wiki wiki, ClientInfo client, IReadOnlyDictionary<string, string> cookies,
         IReadOnlyDictionary<string, string>? centralCookies, string? authorization, CancellationToken cancellationToken) =>
         new(db, wiki, await cache.FarmAsync(db, cancellationToken), client,
-            CookieRules.Usable(cookies), CookieRules.Usable(centralCookies), authorization, time.GetUtcNow(), _options, key);
+            cookies, CookieRules.Usable(centralCookies), authorization, time.GetUtcNow(), _options, key);
 
     /// <summary>The highest-priority provider that recognises the request; a tie is an error, never a silent choice.</summary>
     private async Task<(SessionProvider Provider, ProviderClaim Claim)?> WinningClaimAsync(

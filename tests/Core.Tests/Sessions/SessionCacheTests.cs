@@ -21,7 +21,7 @@ public sealed class SessionCacheTests
             var cache = new SessionCache();
             var seen = cache.Changes;
             evict(cache);
-            cache.Put(seen, Live());
+            cache.Put(seen, Live(), new Dictionary<string, string>());
             Assert.Null(cache.Session(1, "a1b2c3"));
         }
     }
@@ -30,8 +30,8 @@ public sealed class SessionCacheTests
     public void An_eviction_ends_exactly_what_it_names_and_an_unknown_message_ends_everything()
     {
         var cache = new SessionCache();
-        cache.Put(cache.Changes, Live(7, "a1b2c3"));
-        cache.Put(cache.Changes, Live(8, "f00000"));
+        cache.Put(cache.Changes, Live(7, "a1b2c3"), new Dictionary<string, string>());
+        cache.Put(cache.Changes, Live(8, "f00000"), new Dictionary<string, string>());
         var heard = new List<string>();
         cache.Evicted += heard.Add;
 
@@ -49,10 +49,10 @@ public sealed class SessionCacheTests
     public void A_cache_that_cannot_hear_other_instances_serves_nothing_and_restarts_empty()
     {
         var cache = new SessionCache();
-        cache.Put(cache.Changes, Live());
+        cache.Put(cache.Changes, Live(), new Dictionary<string, string>());
         cache.Enabled = false;
         Assert.Null(cache.Session(1, "a1b2c3"));
-        cache.Put(cache.Changes, Live());
+        cache.Put(cache.Changes, Live(), new Dictionary<string, string>());
         cache.Enabled = true;
         Assert.Null(cache.Session(1, "a1b2c3"));
     }
@@ -61,7 +61,7 @@ public sealed class SessionCacheTests
     public void Entries_are_not_trusted_past_their_backstop_age()
     {
         var cache = new SessionCache { Backstop = TimeSpan.Zero };
-        cache.Put(cache.Changes, Live());
+        cache.Put(cache.Changes, Live(), new Dictionary<string, string>());
         Assert.Null(cache.Session(1, "a1b2c3"));
     }
 
