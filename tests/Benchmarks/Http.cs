@@ -35,7 +35,8 @@ internal static partial class Http
             return 1;
         }
 
-        var root = FindRoot();
+        // The repository: seed-data's parent, found as the tests find it.
+        var root = Path.GetFullPath(Path.Combine(WikiSessions.Testing.SeededStore.SeedFolder, ".."));
         var work = Directory.CreateTempSubdirectory("wikisessions-http-").FullName;
         try
         {
@@ -216,13 +217,6 @@ internal static partial class Http
 
     private static int Option(string[] args, string name, int fallback) =>
         args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
-
-    internal static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Run from inside the repository (Dashboard.sln not found above the current folder).");
-    }
 
     internal static string Run(string file, string arguments, string folder)
     {
