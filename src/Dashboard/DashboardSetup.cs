@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Serilog;
-using Serilog.Events;
 using WikiSessions.Core;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Seeding;
@@ -19,13 +18,14 @@ public static class DashboardSetup
     {
         builder.Services.AddSingleton<LogLineCounter>();
         builder.Services.AddSingleton<Serilog.Core.ILogEventSink>(sp => sp.GetRequiredService<LogLineCounter>());
+        // Each app its own logger, not the static one: two apps in one process (the tests) must not write to each other's sinks.
         builder.Services.AddSerilog((services, logger) =>
         {
             // ReadFrom.Services adds any sink registered in the container (the tests capture every line this way).
             logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext().Enrich.With<LogRedaction>().WriteTo.Console();
             if (builder.Configuration["Serilog:Seq:ServerUrl"] is { Length: > 0 } seq)
                 logger.WriteTo.Seq(seq);
-        });
+        }, preserveStaticLogger: true);
 
         var dataFolder = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration["Database:DataFolder"] ?? "App_Data");
         builder.Services.AddCore(builder.Configuration, dataFolder);
@@ -39,6 +39,9 @@ public static class DashboardSetup
         builder.Services.AddDemoFarm(builder.Configuration);
         builder.Services.AddDashboardUi();
         builder.Services.AddOperations();
+        builder.Services.AddOptions<RequestLogOptions>().BindConfiguration("RequestLog").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RequestLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RequestLog>());
         return builder;
     }
 
@@ -63,25 +66,8 @@ public static class DashboardSetup
     public static WebApplication UseDashboard(this WebApplication app)
     {
         app.UseEdge();
-        // Log the route pattern, never the raw path: a session ID in a URL is a credential.
-        app.UseSerilogRequestLogging(o =>
-        {
-            o.GetMessageTemplateProperties = (http, path, elapsed, status) =>
-            [
-                new("RequestMethod", new ScalarValue(http.Request.Method)),
-                new("RequestPath", new ScalarValue((http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)")),
-                new("StatusCode", new ScalarValue(status)),
-                new("Elapsed", new ScalarValue(elapsed)),
-            ];
-            // Every wiki request passes here: routine successes are Debug, so the log stays bounded under farm traffic.
-            // A 503 is a store failure or an unexpected error, each already logged once per kind per interval where it
-            // happened; a line per failing request here would bring back the unbounded log of an outage.
-            o.GetLevel = (http, elapsed, ex) =>
-                http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable ? LogEventLevel.Debug
-                : ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
-                : http.Response.StatusCode >= 400 || elapsed > 1000 ? LogEventLevel.Information
-                : LogEventLevel.Debug;
-        });
+        var requestLog = app.Services.GetRequiredService<RequestLog>();
+        app.Use(requestLog.InvokeAsync);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Before authentication: a flood of guessed tokens is turned away before any of them is looked up.

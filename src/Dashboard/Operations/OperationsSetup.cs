@@ -12,8 +12,9 @@ public static class OperationsSetup
 
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
-        // Only the app's own meters: their labels are wiki and group, never a session, user or address.
-        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName).AddPrometheusExporter());
+        // The app's own meters, whose labels are wiki and group, and ASP.NET Core's request durations, labelled by route
+        // pattern and status: never a session, user, address or raw path.
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName, "Microsoft.AspNetCore.Hosting").AddPrometheusExporter());
         services.AddHostedService<AlertPush>();
         return services;
     }
