@@ -17,8 +17,9 @@ public sealed class RequestLogOptions
 
 /// <summary>
 /// The request log. Routine requests are written at Debug. A slow request (over <see cref="RequestLogOptions.SlowThreshold"/>)
-/// or one answered with a 4xx or 5xx is "noted": the first of each <see cref="RequestLogOptions.SummaryInterval"/> is
-/// written in full, the rest are counted by method, route pattern and status and written as one summary line per interval.
+/// or one answered with a 4xx or 5xx is "noted". Noted requests are counted by method, route pattern and status and written
+/// as one summary line per <see cref="RequestLogOptions.SummaryInterval"/>; the first one after an interval without any is
+/// also written in full, so a lone problem shows at once.
 /// </summary>
 /// <remarks>
 /// A line per noted request is a line per request exactly when the app is overloaded (every request slow) or attacked
@@ -37,6 +38,7 @@ public sealed class RequestLog(IOptions<RequestLogOptions> options, TimeProvider
     private Dictionary<string, Tally> _kinds = new(StringComparer.Ordinal);
     private (string Kind, double Milliseconds)? _slowest;
     private long _noted;
+    private bool _quiet = true;
 
     /// <summary>Times the request and notes it once it is answered.</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
@@ -61,7 +63,7 @@ public sealed class RequestLog(IOptions<RequestLogOptions> options, TimeProvider
 
     public static string RouteOf(HttpContext context) => (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(unmatched)";
 
-    /// <summary>Counts one answered request; writes it in full only if it is the first noted request of the interval.</summary>
+    /// <summary>Counts one answered request; writes it in full only if it is the first noted request after a quiet interval.</summary>
     public void Record(string method, string route, int status, TimeSpan elapsed)
     {
         var milliseconds = elapsed.TotalMilliseconds;
@@ -76,7 +78,7 @@ public sealed class RequestLog(IOptions<RequestLogOptions> options, TimeProvider
         bool first;
         lock (_gate)
         {
-            first = ++_noted == 1;
+            first = ++_noted == 1 && _quiet;
             if (!_kinds.ContainsKey(kind) && _kinds.Count >= MaxKinds) kind = OtherKinds;
             if (!_kinds.TryGetValue(kind, out var tally)) _kinds[kind] = tally = new Tally();
             tally.Count++;
@@ -86,25 +88,26 @@ public sealed class RequestLog(IOptions<RequestLogOptions> options, TimeProvider
         }
         if (first)
             logger.Log(status >= 500 ? LogLevel.Warning : LogLevel.Information,
-                "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms; further slow or refused requests in the next {Interval} are summarised in one line",
+                "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms; while more slow or refused requests come, they are summarised in one line every {Interval}",
                 method, route, status, milliseconds, _options.SummaryInterval);
     }
 
     /// <summary>
-    /// Writes the summary of the interval that just closed, unless its one noted request was already written in full;
-    /// returns how many requests it noted.
+    /// Writes the summary of the interval that just closed, unless it had none or its one noted request was written in
+    /// full; returns how many requests it noted.
     /// </summary>
     public long Summarise()
     {
         Dictionary<string, Tally> kinds;
         (string Kind, double Milliseconds)? slowest;
         long noted;
+        bool writtenInFull;
         lock (_gate)
         {
-            (kinds, slowest, noted) = (_kinds, _slowest, _noted);
-            (_kinds, _slowest, _noted) = (new Dictionary<string, Tally>(StringComparer.Ordinal), null, 0);
+            (kinds, slowest, noted, writtenInFull) = (_kinds, _slowest, _noted, _quiet);
+            (_kinds, _slowest, _noted, _quiet) = (new Dictionary<string, Tally>(StringComparer.Ordinal), null, 0, _noted == 0);
         }
-        if (noted < 2) return noted;
+        if (noted == 0 || noted == 1 && writtenInFull) return noted;
 
         var byKind = string.Join(", ", kinds.OrderByDescending(k => k.Value.Count).ThenBy(k => k.Key, StringComparer.Ordinal)
             .Select(k => k.Value.Slow == 0 ? $"{k.Key} × {k.Value.Count}" : $"{k.Key} × {k.Value.Count} ({k.Value.Slow} slow)"));

@@ -13,6 +13,9 @@ namespace WikiSessions.Core.Data;
 /// </summary>
 public sealed class SqlitePragmas : DbConnectionInterceptor
 {
+    /// <summary>The WAL's size, in pages, past which a commit checkpoints it itself: 64 MiB at SQLite's 4 KiB pages.</summary>
+    public const int WalAutocheckpointPages = 16384;
+
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
     public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -27,7 +30,7 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         // Checkpoints run in the background (SqliteCheckpointer); a commit checkpoints itself only past 64 MiB of WAL, as a
         // backstop. Inline at the default 1,000 pages, the commit that crossed it paid for copying and syncing everyone's
         // pages: 400 of the 420 ms of a steward's invalidation of a user with 1,000 sessions at two million sessions.
-        command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=16384;";
+        command.CommandText = $"PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint={WalAutocheckpointPages};";
         command.ExecuteNonQuery();
     }
 }

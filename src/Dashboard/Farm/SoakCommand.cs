@@ -11,7 +11,7 @@ namespace WikiSessions.Dashboard.Farm;
 /// <summary>One report of the soak.</summary>
 public sealed record SoakSample(
     TimeSpan At, int Requests, int Errors, long LivesCutShort, long ResidentBytes, long HeapBytes, long StoreBytes, long WalBytes,
-    int ActiveSessions, int TotalSessions, long Resolves, long LogLines);
+    int ActiveSessions, int TotalSessions, long Resolves, long LogLines, int Threads, long QueuedWork);
 
 /// <summary>
 /// <c>dotnet run -c Release --project src/Dashboard -- soak 00:30:00</c>: the demo farm at full rate against the app on a
@@ -61,6 +61,7 @@ public static class SoakCommand
         }
         await farm.Completion;
         var verdict = Judge(samples);
+        Console.WriteLine("Soak answers by status: " + string.Join(", ", farm.Statuses.Snapshot().Select(s => $"{s.Key} × {s.Value}")));
         Console.WriteLine("Soak log lines by template: " + string.Join("; ", logs.Top(5).Select(t => $"{t.Lines} × {t.Template}")));
         Console.WriteLine("Soak summary: " + verdict.Summary);
         await app.StopAsync();
@@ -103,7 +104,7 @@ public static class SoakCommand
         var file = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
         using var process = Process.GetCurrentProcess();
         return new SoakSample(at, farm.Statuses.Total, farm.Statuses.Unexpected(), farm.Failures, process.WorkingSet64, GC.GetTotalMemory(false),
-            Size(file), Size(file + "-wal"), active, total, resolves, lines);
+            Size(file), Size(file + "-wal"), active, total, resolves, lines, ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount);
     }
 
     private static long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
@@ -112,14 +113,24 @@ public static class SoakCommand
     private static string Describe(SoakSample s, SoakSample first) =>
         $"soak {s.At:hh\\:mm\\:ss}  requests {s.Requests}  errors {s.Errors}  lives cut short {s.LivesCutShort}  " +
         $"resident {Mb(s.ResidentBytes)}  heap {Mb(s.HeapBytes)}  store {Mb(s.StoreBytes + s.WalBytes)} (wal {Mb(s.WalBytes)})  " +
-        $"sessions {s.ActiveSessions} active / {s.TotalSessions} total  log lines {PerThousand(s.LogLines - first.LogLines, s.Resolves - first.Resolves)} per 1,000 resolves";
+        $"sessions {s.ActiveSessions} active / {s.TotalSessions} total  thread pool {s.Threads} threads, {s.QueuedWork} queued  log lines {PerThousand(s.LogLines - first.LogLines, s.Resolves - first.Resolves)} per 1,000 resolves";
 
     private static string Mb(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MB";
 
     private static string PerThousand(long lines, long resolves) =>
         resolves == 0 ? "-" : (lines * 1000.0 / resolves).ToString("0.00", CultureInfo.InvariantCulture);
 
-    /// <summary>Passed when nothing failed and the last third's peaks of memory and store size stay within 20% of the middle third's.</summary>
+    /// <summary>The WAL's bound: the size at which a commit checkpoints it itself, and a quarter for the commits in flight.</summary>
+    private const long WalBound = SqlitePragmas.WalAutocheckpointPages * 4096L * 5 / 4;
+
+    /// <summary>
+    /// Passed when nothing failed, the last third's peaks of memory and of the store file stay within 20% of the middle
+    /// third's, and the WAL stays within <see cref="WalBound"/>.
+    /// </summary>
+    /// <remarks>
+    /// The WAL is judged by its bound, not by its growth: its file keeps the largest size it reached between two
+    /// checkpoints, which depends on how busy the machine was, not on what the store holds.
+    /// </remarks>
     internal static (bool Passed, string Summary) Judge(IReadOnlyList<SoakSample> samples)
     {
         if (samples.Count < 3) return (false, $"only {samples.Count} reports; a verdict needs at least 3 (make the run longer or Soak:ReportInterval shorter). FAILED");
@@ -128,12 +139,13 @@ public static class SoakCommand
         var last = samples.Skip(samples.Count - third).ToList();
         var end = samples[^1];
         var memory = Ratio(last.Max(s => s.ResidentBytes), middle.Max(s => s.ResidentBytes));
-        var store = Ratio(last.Max(s => s.StoreBytes + s.WalBytes), middle.Max(s => s.StoreBytes + s.WalBytes));
-        var passed = end.Errors == 0 && end.LivesCutShort == 0 && memory <= Levelled && store <= Levelled;
+        var store = Ratio(last.Max(s => s.StoreBytes), middle.Max(s => s.StoreBytes));
+        var wal = samples.Max(s => s.WalBytes);
+        var passed = end.Errors == 0 && end.LivesCutShort == 0 && memory <= Levelled && store <= Levelled && wal <= WalBound;
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"{end.Requests} requests, {end.Resolves} resolves, errors {end.Errors}, lives cut short {end.LivesCutShort}; " +
             $"resident peak {Mb(samples.Max(s => s.ResidentBytes))}, last third / middle third {memory:0.00}; " +
-            $"store peak {Mb(samples.Max(s => s.StoreBytes + s.WalBytes))}, last third / middle third {store:0.00}; " +
+            $"store file peak {Mb(samples.Max(s => s.StoreBytes))}, last third / middle third {store:0.00}; WAL peak {Mb(wal)} (bound {Mb(WalBound)}); " +
             $"sessions at the end {end.ActiveSessions} active / {end.TotalSessions} total; " +
             $"log lines {PerThousand(end.LogLines - samples[0].LogLines, end.Resolves - samples[0].Resolves)} per 1,000 resolves after the first report. {(passed ? "PASSED" : "FAILED")}");
         return (passed, summary);

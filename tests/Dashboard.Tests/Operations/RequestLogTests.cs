@@ -62,6 +62,25 @@ public sealed class RequestLogTests(DefaultLevelAppFactory app) : IClassFixture<
     }
 
     [Fact]
+    public void While_slow_requests_keep_coming_each_interval_writes_one_summary_and_after_a_quiet_one_the_first_is_written_in_full()
+    {
+        var logger = new ListLogger();
+        var log = new RequestLog(Microsoft.Extensions.Options.Options.Create(Options), new FakeTimeProvider(), logger);
+
+        foreach (var interval in Enumerable.Range(0, 5))
+        {
+            for (var i = 0; i < 500; i++) log.Record("POST", "/api/v1/wikis/{wiki}/resolve", 200, TimeSpan.FromSeconds(2));
+            log.Summarise();
+        }
+        Assert.Equal(6, logger.Lines.Count);
+        Assert.Single(logger.Lines, l => l.Contains("responded 200", StringComparison.Ordinal));
+
+        log.Summarise();
+        log.Record("GET", "/sessions/v1/{key}", 404, TimeSpan.Zero);
+        Assert.Contains("GET /sessions/v1/{key} responded 404", logger.Lines[^1]);
+    }
+
+    [Fact]
     public void A_lone_noted_request_is_written_once_and_routine_ones_not_at_all()
     {
         var logger = new ListLogger();
