@@ -55,7 +55,7 @@ public static class UiSetup
         HttpContext http, StaffLogins logins, ILoggerFactory loggers)
     {
         var local = IsLocal(returnUrl) ? returnUrl! : "/";
-        var login = await logins.LoginAsync(name, password, http.RequestAborted);
+        var login = await logins.LoginAsync(name, password, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (login is null)
             return TypedResults.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(local)}");
         await http.SignInAsync(Schemes.StaffCookie, Schemes.Principal(login.Actor, Schemes.StaffCookie, new Claim(Schemes.SessionClaim, login.SessionToken)));
