@@ -63,7 +63,12 @@ public static class UiSetup
         return TypedResults.LocalRedirect(local);
     }
 
-    /// <summary>Only a path on this site: "//host" and "/\host" are other sites to a browser.</summary>
+    /// <summary>
+    /// Only a path on this site: "//host" and "/\host" are other sites to a browser, and so is "/\t/host", since
+    /// browsers drop tabs and newlines from a URL; so no control character is taken at all (as the framework's own
+    /// local-redirect check, which would otherwise throw).
+    /// </summary>
     internal static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(char.IsControl);
 }
