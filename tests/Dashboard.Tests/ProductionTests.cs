@@ -84,4 +84,28 @@ public sealed class ProductionTests(ProductionAppFactory app) : IClassFixture<Pr
         Assert.Contains("refuses to start with the demo credentials", refused.ToString());
         Assert.Contains("rotate-credentials", refused.ToString());
     }
+
+    [Theory]
+    [InlineData("/login")]
+    [InlineData("/")]
+    public async Task The_console_over_plain_http_in_production_answers_400_saying_to_use_https_or_configure_the_proxy(string path)
+    {
+        var plain = app.CreateClient(new() { BaseAddress = new Uri("http://localhost"), AllowAutoRedirect = false });
+        var refused = await plain.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var title = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString();
+        Assert.Contains("HTTPS", title);
+        Assert.Contains("ForwardedHeaders:KnownProxies", title);
+    }
+
+    [Fact]
+    public async Task Over_https_the_production_console_serves_its_login_and_machines_keep_plain_http()
+    {
+        var secure = app.CreateClient(new() { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.OK, (await secure.GetAsync("/login")).StatusCode);
+        var plain = app.CreateClient(new() { BaseAddress = new Uri("http://localhost"), AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.OK, (await plain.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await plain.GetAsync("/api/v1/admin/wikis")).StatusCode);
+    }
 }
