@@ -25,6 +25,7 @@ public static class UiSetup
         });
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, StaffRevalidatingStateProvider>();
+        services.AddScoped<StaffActions>();
         services.TryAddSingleton<IReplayRunner, NoReplayRunner>();
         return services;
     }
