@@ -132,7 +132,7 @@ public partial class ActionDialog
         + (r.BotPasswords + r.OAuthGrants > 0 ? $", {r.BotPasswords} bot passwords and {r.OAuthGrants} OAuth grants" : "") + ".";
 
     /// <summary>The farm's radius comes from the store's counters: open sessions, which include any idle past their expiry until the next sweep.</summary>
-    private static string DescribeFarm(BlastRadius r) =>
+    internal static string DescribeFarm(BlastRadius r) =>
         $"{r.ActiveSessions:N0} open sessions in the current epoch on {r.Wikis:N0} wikis (a session idle past its expiry counts until the next sweep marks it ended), " +
         $"{r.CentralSessions:N0} central sessions.";
 
