@@ -77,13 +77,14 @@ public static class CoreServices
         services.AddSingleton<TraceQueries>();
         services.AddSingleton<FarmQueries>();
         services.AddOptions<StaffLoginOptions>().BindConfiguration("StaffLogin")
-            .Validate(o => o.MaxFailures > 0 && o.FirstLockout > TimeSpan.Zero && o.MaxLockout >= o.FirstLockout && o.RevalidationInterval > TimeSpan.Zero
+            .Validate(o => o.MaxFailures > 0 && o.AccountLockoutAddresses > 1 && o.AccountLockoutWindow > TimeSpan.Zero && o.FirstLockout > TimeSpan.Zero && o.MaxLockout >= o.FirstLockout && o.RevalidationInterval > TimeSpan.Zero
                 && o.FailureLogInterval > TimeSpan.Zero && o.AbsoluteLifetime > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero,
-                "StaffLogin: MaxFailures and every interval must be positive, and MaxLockout at least FirstLockout.")
+                "StaffLogin: MaxFailures and every interval must be positive, AccountLockoutAddresses at least 2, and MaxLockout at least FirstLockout.")
             .ValidateOnStart();
         services.AddSingleton<StaffDirectory>();
         services.AddSingleton<StaffSessions>();
         services.AddSingleton<StaffLogins>();
+        services.AddSingleton<LoginLockouts>();
         services.AddSingleton<FailedLoginLog>();
         services.AddHostedService<StaffHousekeeping>();
         services.AddSingleton<SessionSweeper>();

@@ -14,6 +14,37 @@ namespace WikiSessions.Dashboard;
 
 public static class DashboardSetup
 {
+    /// <summary>
+    /// Set by the launch profile for <c>dotnet run</c>: the environment when none is named. A launch profile's variables
+    /// override the shell's, so the profile must never set ASPNETCORE_ENVIRONMENT itself: a Production start would run
+    /// as Development, on the public demo credentials.
+    /// </summary>
+    public const string DefaultEnvironmentVariable = "WIKISESSIONS_DEFAULT_ENVIRONMENT";
+
+    /// <summary>The host's options: the environment named on the command line or in DOTNET_/ASPNETCORE_ENVIRONMENT, else the launch profile's default.</summary>
+    public static WebApplicationOptions StartOptions(string[] args)
+    {
+        var variables = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.OrdinalIgnoreCase);
+        return new WebApplicationOptions { Args = args, EnvironmentName = NamedEnvironment(variables, args) is null ? DefaultEnvironment(variables) : null };
+    }
+
+    /// <summary>The environment a start with these variables and arguments runs in.</summary>
+    public static string EnvironmentOf(IReadOnlyDictionary<string, string?> variables, string[] args) =>
+        NamedEnvironment(variables, args) ?? DefaultEnvironment(variables) ?? Environments.Production;
+
+    /// <summary>The environment named as the host reads it: the command line first, then DOTNET_, then ASPNETCORE_ (the web host adds DOTNET_ last).</summary>
+    private static string? NamedEnvironment(IReadOnlyDictionary<string, string?> variables, string[] args) =>
+        new[]
+        {
+            new ConfigurationBuilder().AddCommandLine(args).Build()[HostDefaults.EnvironmentKey],
+            variables.GetValueOrDefault("DOTNET_ENVIRONMENT"),
+            variables.GetValueOrDefault("ASPNETCORE_ENVIRONMENT"),
+        }.FirstOrDefault(e => !string.IsNullOrWhiteSpace(e));
+
+    private static string? DefaultEnvironment(IReadOnlyDictionary<string, string?> variables) =>
+        variables.GetValueOrDefault(DefaultEnvironmentVariable) is { Length: > 0 } fallback ? fallback : null;
+
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<LogLineCounter>();

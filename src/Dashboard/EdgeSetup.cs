@@ -64,8 +64,25 @@ public static class EdgeSetup
             headers["Referrer-Policy"] = "no-referrer";
             return next(http);
         });
+        if (app.Environment.IsProduction())
+            app.Use(static (http, next) => http.Request.IsHttps || IsForMachines(http.Request.Path) ? next(http) : RefusePlainHttpAsync(http));
         return app;
     }
+
+    /// <summary>Wiki servers, scripts, probes and scrapers send no cookie; over plain HTTP inside the network they keep working.</summary>
+    private static bool IsForMachines(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/sessions/v1") || path.StartsWithSegments("/hubs")
+        || path.StartsWithSegments("/health") || path.StartsWithSegments("/openapi") || path.StartsWithSegments(Operations.OperationsSetup.MetricsPath);
+
+    /// <summary>
+    /// The console's login and antiforgery cookies are Secure in Production, so over plain HTTP no login could work: say
+    /// so, instead of the antiforgery check's error becoming a 503 about an unexpected error.
+    /// </summary>
+    private static Task RefusePlainHttpAsync(HttpContext http) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest,
+            title: "The staff console is served over HTTPS only in Production. Open it with https://; behind a TLS-terminating proxy, " +
+                "name the proxy in ForwardedHeaders:KnownProxies (or its network in ForwardedHeaders:KnownNetworks) so its X-Forwarded-Proto: https is believed.",
+            detail: "Its login and antiforgery cookies are Secure, so a browser never sends them back over plain HTTP.").ExecuteAsync(http);
 
     /// <summary>
     /// Scripts only from this site, plus the one inline script Blazor writes (the import map) by nonce; styles may be

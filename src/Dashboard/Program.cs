@@ -1,6 +1,6 @@
 using WikiSessions.Dashboard;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(DashboardSetup.StartOptions(args));
 builder.AddDashboard();
 WikiSessions.Dashboard.Farm.SoakCommand.ConfigureBeforeBuild(builder.Configuration, args);
 

@@ -18,6 +18,9 @@ public class AppFactory : WebApplicationFactory<Program>
 
     public static DemoCredentials Credentials { get; } = DemoCredentials.Read(SeedLoader.FindSeedFolder(null, AppContext.BaseDirectory));
 
+    /// <summary>The app's SQLite file.</summary>
+    protected string StorePath => _path;
+
     /// <summary>Extra configuration for a derived factory.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 

@@ -78,6 +78,16 @@ public static class SeededStore
         await tx.CommitAsync();
     }
 
+    /// <summary>Replaces the demo credentials in a copy, as <c>rotate-credentials</c> does, so Production may start on it.</summary>
+    public static async Task<DemoCredentials> RotateCredentialsAsync(string path)
+    {
+        var configuration = Configuration(path);
+        var services = new ServiceCollection().AddLogging().AddSingleton(configuration);
+        services.AddCore(configuration, Path.GetTempPath());
+        await using var provider = services.BuildServiceProvider();
+        return await DemoCredentialGuard.RotateAsync(provider.GetRequiredService<IDbContextFactory<SessionsDb>>());
+    }
+
     public static IConfiguration Configuration(string path) => new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Sessions"] = $"Data Source={path}" }).Build();
 

@@ -3,8 +3,15 @@ namespace WikiSessions.Core.Staff;
 /// <summary>Staff login settings, bound from the <c>StaffLogin</c> configuration section.</summary>
 public sealed class StaffLoginOptions
 {
-    /// <summary>Wrong passwords in a row that lock an account.</summary>
+    /// <summary>Wrong passwords in a row from one address that lock that address out of the account (the pair).</summary>
     public int MaxFailures { get; set; } = 5;
+    /// <summary>
+    /// Distinct addresses with wrong passwords for one account within <see cref="AccountLockoutWindow"/> that lock the
+    /// account as a whole; addresses it logged in from before still get in.
+    /// </summary>
+    public int AccountLockoutAddresses { get; set; } = 10;
+    /// <summary>How far back wrong passwords count as evidence against the account as a whole.</summary>
+    public TimeSpan AccountLockoutWindow { get; set; } = TimeSpan.FromMinutes(15);
     /// <summary>How long the first lockout lasts; each further one lasts twice as long.</summary>
     public TimeSpan FirstLockout { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>The longest lockout.</summary>

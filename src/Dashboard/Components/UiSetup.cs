@@ -25,6 +25,7 @@ public static class UiSetup
         });
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, StaffRevalidatingStateProvider>();
+        services.AddScoped<StaffActions>();
         services.TryAddSingleton<IReplayRunner, NoReplayRunner>();
         return services;
     }
@@ -55,7 +56,7 @@ public static class UiSetup
         HttpContext http, StaffLogins logins, ILoggerFactory loggers)
     {
         var local = IsLocal(returnUrl) ? returnUrl! : "/";
-        var login = await logins.LoginAsync(name, password, http.RequestAborted);
+        var login = await logins.LoginAsync(name, password, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted);
         if (login is null)
             return TypedResults.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(local)}");
         await http.SignInAsync(Schemes.StaffCookie, Schemes.Principal(login.Actor, Schemes.StaffCookie, new Claim(Schemes.SessionClaim, login.SessionToken)));
@@ -63,7 +64,12 @@ public static class UiSetup
         return TypedResults.LocalRedirect(local);
     }
 
-    /// <summary>Only a path on this site: "//host" and "/\host" are other sites to a browser.</summary>
+    /// <summary>
+    /// Only a path on this site: "//host" and "/\host" are other sites to a browser, and so is "/\t/host", since
+    /// browsers drop tabs and newlines from a URL; so no control character is taken at all (as the framework's own
+    /// local-redirect check, which would otherwise throw).
+    /// </summary>
     internal static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(char.IsControl);
 }

@@ -1,6 +1,9 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
+using WikiSessions.Dashboard.Components.Replays;
 
 namespace WikiSessions.Dashboard.Farm;
 
@@ -25,7 +28,10 @@ public static class ReplayCommand
         await app.StartAsync();
         try
         {
-            var result = await runner.RunAsync(scenario, app.Lifetime.ApplicationStopping);
+            // Whoever runs the command on the server holds the store already; naming the replay is the confirmation.
+            var start = new ReplayStart(scenario, new StaffActor($"{Environment.UserName} (command line)", StaffRole.Steward),
+                "started from the command line", ReplayStart.EveryoneWord);
+            var result = await runner.RunAsync(start, app.Lifetime.ApplicationStopping);
             Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions(FarmApi.Json)
             {
                 WriteIndented = true,

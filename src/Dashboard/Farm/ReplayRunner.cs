@@ -49,13 +49,16 @@ public sealed class ReplayStepFailed(string message) : Exception(message);
 
 /// <summary>
 /// Replays the failures the farm has lived through (DOMAIN.md), on demand, through the same HTTP API the wiki
-/// servers use, so each one shows on the dashboard as it happens. One replay runs at a time.
+/// servers use, so each one shows on the dashboard as it happens. One replay runs at a time. A steward's action in a
+/// replay runs as the staff member who started it, after the checks of <see cref="ReplayStart.Authorize"/>.
 /// </summary>
 public sealed partial class ReplayRunner(
     LoopbackAddress address,
     FarmCatalog catalog,
     StoreHealth storeHealth,
     TraceQueries traces,
+    UserQueries users,
+    AdminService admin,
     IOptions<ReplayOptions> options,
     SessionFeed feed,
     TimeProvider time,
@@ -76,13 +79,25 @@ public sealed partial class ReplayRunner(
     public IReadOnlyList<string> Scenarios { get; } =
         [LogoutLogsBackIn, DeletedCookies, StaleAppCookies, ConcurrentWrites, StoreOutage, InvalidateEveryone, RevokeLogsBackIn, RememberMeSurvivesInvalidateEveryone];
 
-    /// <summary>Plays <paramref name="scenario"/> to the end; a failed step is a result that says so, never an exception.</summary>
-    /// <exception cref="ArgumentException">The scenario is not one of <see cref="Scenarios"/>.</exception>
-    /// <exception cref="InvalidOperationException">The app has no listening address to send the replay's traffic to.</exception>
-    public async Task<ReplayResult> RunAsync(string scenario, CancellationToken cancellationToken)
+    /// <summary>
+    /// Invalidating everyone cannot be held to sandbox users: the farm epoch is one for all. So these replays act on the
+    /// real farm, as the staff member who started them, with the role, reason and confirmation the action itself needs.
+    /// </summary>
+    public ReplayReach Reach(string scenario) => scenario switch
     {
-        if (!Scenarios.Contains(scenario))
-            throw new ArgumentException($"There is no replay named '{scenario}'. Replays: {string.Join(", ", Scenarios)}.", nameof(scenario));
+        InvalidateEveryone or RememberMeSurvivesInvalidateEveryone => ReplayReach.EverySession,
+        RevokeLogsBackIn => ReplayReach.StewardRevoke,
+        _ => ReplayReach.OwnTraffic,
+    };
+
+    /// <summary>Plays the scenario to the end; a failed step is a result that says so, never an exception.</summary>
+    /// <exception cref="ArgumentException">The scenario is not one of <see cref="Scenarios"/>.</exception>
+    /// <exception cref="SessionException">The staff member may not start it, or the reason or confirmation is missing.</exception>
+    /// <exception cref="InvalidOperationException">The app has no listening address to send the replay's traffic to.</exception>
+    public async Task<ReplayResult> RunAsync(ReplayStart start, CancellationToken cancellationToken)
+    {
+        var scenario = start.Scenario;
+        Authorize(start);
         await _oneAtATime.WaitAsync(cancellationToken);
         try
         {
@@ -91,7 +106,7 @@ public sealed partial class ReplayRunner(
             using var http = LoopbackAddress.Client(baseAddress);
             var run = new Run(new FarmApi(http, catalog, new StatusTally()), time);
             var started = time.GetTimestamp();
-            logger.LogInformation("Replay {Scenario} started against {Address}", scenario, baseAddress);
+            logger.LogInformation("Replay {Scenario} started by {StaffName} against {Address}", scenario, start.Actor.Name, baseAddress);
             ReplayResult result;
             try
             {
@@ -102,12 +117,12 @@ public sealed partial class ReplayRunner(
                     StaleAppCookies => await StaleAppCookiesAsync(run, cancellationToken),
                     ConcurrentWrites => await ConcurrentWritesAsync(run, cancellationToken),
                     StoreOutage => await StoreOutageAsync(run, cancellationToken),
-                    RevokeLogsBackIn => await RevokeLogsBackInAsync(run, cancellationToken),
-                    RememberMeSurvivesInvalidateEveryone => await RememberMeSurvivesInvalidateEveryoneAsync(run, cancellationToken),
-                    _ => await InvalidateEveryoneAsync(run, cancellationToken),
+                    RevokeLogsBackIn => await RevokeLogsBackInAsync(run, start, cancellationToken),
+                    RememberMeSurvivesInvalidateEveryone => await RememberMeSurvivesInvalidateEveryoneAsync(run, start, cancellationToken),
+                    _ => await InvalidateEveryoneAsync(run, start, cancellationToken),
                 };
             }
-            catch (Exception ex) when (ex is ReplayStepFailed or HttpRequestException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is ReplayStepFailed or HttpRequestException or SessionException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 run.Saw($"The replay could not go on: {ex.Message}");
                 result = run.Result(scenario, false, $"Stopped early: {ex.Message}");
@@ -127,17 +142,18 @@ public sealed partial class ReplayRunner(
     /// Starts a replay for the dashboard and returns at once; its traffic shows in the live feed as it happens,
     /// and its verdict arrives there as a <see cref="SessionEventKind.ReplayFinished"/> notice.
     /// </summary>
-    public Task StartAsync(string scenario, CancellationToken cancellationToken)
+    /// <exception cref="SessionException">The staff member may not start it, or the reason or confirmation is missing: nothing started.</exception>
+    public Task StartAsync(ReplayStart start, CancellationToken cancellationToken)
     {
-        if (!Scenarios.Contains(scenario))
-            throw new ArgumentException($"There is no replay named '{scenario}'.", nameof(scenario));
+        var scenario = start.Scenario;
+        Authorize(start);
         if (_oneAtATime.CurrentCount == 0)
             throw new InvalidOperationException("Another replay is still running; start this one when it has finished.");
         _ = Task.Run(async () =>
         {
             try
             {
-                var result = await RunAsync(scenario, CancellationToken.None);
+                var result = await RunAsync(start, CancellationToken.None);
                 feed.Publish(new SessionNotice(SessionEventKind.ReplayFinished, time.GetUtcNow(), null, null, null, null,
                     $"Replay {scenario} {(result.AsExpected ? "behaved as expected" : "did NOT behave as expected")}: {result.Summary}"));
             }
@@ -148,6 +164,13 @@ public sealed partial class ReplayRunner(
             }
         }, CancellationToken.None);
         return Task.CompletedTask;
+    }
+
+    private void Authorize(ReplayStart start)
+    {
+        if (!Scenarios.Contains(start.Scenario))
+            throw new ArgumentException($"There is no replay named '{start.Scenario}'. Replays: {string.Join(", ", Scenarios)}.", nameof(start));
+        start.Authorize(Reach(start.Scenario));
     }
 
     /// <summary>The state of one replay: its API client, and what it did and saw so far.</summary>

@@ -4,6 +4,7 @@ using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Api;
+using WikiSessions.Dashboard.Components.Replays;
 
 namespace WikiSessions.Dashboard.Farm;
 
@@ -42,21 +43,20 @@ public sealed partial class ReplayRunner
     }
 
     /// <summary>A steward revokes a browser's session; the browser's next requests, here and on another wiki, must not log it back in.</summary>
-    private async Task<ReplayResult> RevokeLogsBackInAsync(Run run, CancellationToken cancellationToken)
+    private async Task<ReplayResult> RevokeLogsBackInAsync(Run run, ReplayStart start, CancellationToken cancellationToken)
     {
-        var stewardToken = catalog.StaffToken("steward") ?? throw new ReplayStepFailed("demo-credentials.json has no steward token.");
         var (user, elsewhere) = UserWithTwoWikis();
         var browser = run.Browser("Mozilla/5.0 (X11; Linux x86_64) Replay/revoke-logs-back-in");
         Expect(await browser.LoginAsync(user.Home, user.Name, "cookie", cancellationToken), "Login");
         Expect(await browser.VisitAsync(elsewhere, cancellationToken), "Visit");
         run.Did($"{user.Name} logged in on {user.Home} and was auto-logged in on {elsewhere}");
 
-        var sessions = Expect(await run.Api.SendAsync<Paged<AdminSession>>(HttpMethod.Get,
-            $"/api/v1/admin/sessions?wiki={user.Home}&user={Uri.EscapeDataString(user.Name)}&active=true", stewardToken, null, cancellationToken), "Find the session");
-        var handle = sessions.Items.FirstOrDefault()?.Handle ?? throw new ReplayStepFailed($"No active session of {user.Name} on {user.Home}.");
-        var revoke = Expect(await run.Api.SendAsync<ActionResult>(HttpMethod.Post, $"/api/v1/admin/sessions/{handle}/revoke", stewardToken,
-            new RevokeBody("Replay revoke-logs-back-in: reported stolen laptop", null), cancellationToken), "Revoke");
-        run.Did($"A steward revoked session {handle} (browser scope): {revoke.Detail}");
+        // The replay's own browser, by its address and agent: the revoke must reach nobody else's session.
+        var handle = (await users.UserAsync(user.Name, cancellationToken)).ActiveSessions
+            .Where(s => s.Wiki == user.Home && s.Ip == browser.Client.Ip && s.UserAgent == browser.Client.UserAgent)
+            .MaxBy(s => s.LastActivityAt)?.Handle ?? throw new ReplayStepFailed($"No active session of {user.Name} on {user.Home}.");
+        var revoke = await admin.RevokeSessionAsync(start.Actor, handle, start.AuditReason, RevokeScope.Browser, cancellationToken);
+        run.Did($"{start.Actor.Name} revoked session {handle} (browser scope): {revoke.Detail}");
         run.Saw(revoke.Check.Summary);
 
         var home = Expect(await browser.VisitAsync(user.Home, cancellationToken), "Visit after the revoke");
@@ -71,9 +71,8 @@ public sealed partial class ReplayRunner
     }
 
     /// <summary>A remember-me token kept by the browser must not restore a session after the steward invalidated everyone.</summary>
-    private async Task<ReplayResult> RememberMeSurvivesInvalidateEveryoneAsync(Run run, CancellationToken cancellationToken)
+    private async Task<ReplayResult> RememberMeSurvivesInvalidateEveryoneAsync(Run run, ReplayStart start, CancellationToken cancellationToken)
     {
-        var stewardToken = catalog.StaffToken("steward") ?? throw new ReplayStepFailed("demo-credentials.json has no steward token.");
         var user = catalog.RandomUser();
         var browser = run.Browser("Mozilla/5.0 (X11; Linux x86_64) Replay/remember-me-survives-invalidate-everyone");
         Expect(await browser.LoginAsync(user.Home, user.Name, "cookie", cancellationToken, remember: true), "Login");
@@ -85,9 +84,8 @@ public sealed partial class ReplayRunner
         var before = Expect(await restored.VisitAsync(user.Home, cancellationToken), "Visit with the remember-me cookies");
         run.Saw(before.Session is not null ? "The remember-me cookies restored a session, as they should" : $"The remember-me cookies restored nothing ({before.Reason})");
 
-        var invalidate = Expect(await run.Api.SendAsync<ActionResult>(HttpMethod.Post, "/api/v1/admin/invalidate-all", stewardToken,
-            new ReasonBody("Replay remember-me-survives-invalidate-everyone: cookies leaked"), cancellationToken), "Invalidate everyone");
-        run.Did($"A steward invalidated everyone: {invalidate.Detail}");
+        var invalidate = await admin.InvalidateEveryoneAsync(start.Actor, start.AuditReason, cancellationToken);
+        run.Did($"{start.Actor.Name} invalidated everyone: {invalidate.Detail}");
 
         var after = Expect(await RememberedOnly(run, browser, user.Home, host).VisitAsync(user.Home, cancellationToken), "Visit after the invalidation");
         run.Saw(after.Session is null ? $"The remember-me cookies no longer restore a session: {after.Reason}" : "The remember-me cookies restored a session after the invalidation");
@@ -318,9 +316,8 @@ public sealed partial class ReplayRunner
     }
 
     /// <summary>A steward invalidates every session of the farm while heavy traffic goes on: it takes seconds at most, and nothing old resolves.</summary>
-    private async Task<ReplayResult> InvalidateEveryoneAsync(Run run, CancellationToken cancellationToken)
+    private async Task<ReplayResult> InvalidateEveryoneAsync(Run run, ReplayStart start, CancellationToken cancellationToken)
     {
-        var stewardToken = catalog.StaffToken("steward") ?? throw new ReplayStepFailed("demo-credentials.json has no steward token.");
         var crowd = Enumerable.Range(0, _options.HeavyTrafficBrowsers)
             .Select(_ => (User: catalog.RandomUser(), Browser: run.Browser("Mozilla/5.0 (Windows NT 10.0) Replay/invalidate-everyone")))
             .ToList();
@@ -346,10 +343,9 @@ public sealed partial class ReplayRunner
         await WhenAsync(() => Volatile.Read(ref requests) >= crowd.Count * 2, cancellationToken);
 
         var started = time.GetTimestamp();
-        var invalidate = Expect(await run.Api.SendAsync<ActionResult>(HttpMethod.Post, "/api/v1/admin/invalidate-all", stewardToken,
-            new ReasonBody("Replay invalidate-everyone: every session ended during heavy traffic"), cancellationToken), "Invalidate everyone");
+        var invalidate = await admin.InvalidateEveryoneAsync(start.Actor, start.AuditReason, cancellationToken);
         var took = time.GetElapsedTime(started);
-        run.Did($"The steward invalidated every session of the farm after {Volatile.Read(ref requests)} requests of traffic");
+        run.Did($"{start.Actor.Name} invalidated every session of the farm after {Volatile.Read(ref requests)} requests of traffic");
         run.Saw($"The invalidation ended {invalidate.SessionsEnded} active sessions in {took.TotalMilliseconds:0} ms");
 
         var atInvalidation = Volatile.Read(ref requests);

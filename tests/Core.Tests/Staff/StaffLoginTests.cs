@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Seeding;
@@ -22,49 +23,122 @@ public sealed class StaffLoginTests : IAsyncLifetime
     private StaffDirectory Directory => _farm.Services.GetRequiredService<StaffDirectory>();
     private FailedLoginLog FailureLog => _farm.Services.GetRequiredService<FailedLoginLog>();
 
-    private async Task FailAsync(int times, string? name = null)
+    private const string Attacker = "203.0.113.66";
+    private const string Office = "198.51.100.20";
+
+    private LoginLockouts Lockouts => _farm.Services.GetRequiredService<LoginLockouts>();
+
+    private async Task FailAsync(int times, string? name = null, string address = Attacker)
     {
-        for (var i = 0; i < times; i++) Assert.Null(await Logins.LoginAsync(name ?? Steward.Name, "wrong password " + i));
+        for (var i = 0; i < times; i++) Assert.Null(await Logins.LoginAsync(name ?? Steward.Name, "wrong password " + i, address));
     }
 
+    /// <summary>The lock of the account as a whole, in the store.</summary>
     private async Task<DateTimeOffset?> LockedUntilAsync()
     {
         await using var db = _farm.Db();
         return await db.Staff.Where(s => s.Name == Steward.Name).Select(s => s.LockedUntil).SingleAsync();
     }
 
+    private async Task<DateTimeOffset?> PairLockedUntilAsync(string address)
+    {
+        await using var db = _farm.Db();
+        return Lockouts.PairLockedUntil(await db.Staff.Where(s => s.Name == Steward.Name).Select(s => s.Id).SingleAsync(), address);
+    }
+
+    // The lockout was of the account as a whole: five wrong passwords from one address locked it for everyone. It is now
+    // of the pair (account, address); the account as a whole is the subject of the tests on many addresses below.
     [Fact]
-    public async Task Five_wrong_passwords_lock_the_account_for_a_minute_and_the_right_one_answers_like_a_wrong_one_meanwhile()
+    public async Task Five_wrong_passwords_from_one_address_lock_that_address_out_for_a_minute_and_the_right_one_answers_like_a_wrong_one_from_it()
     {
         await FailAsync(4);
-        Assert.Null(await LockedUntilAsync());
+        Assert.Null(await PairLockedUntilAsync(Attacker));
         await FailAsync(1);
-        Assert.Equal(TestFarm.Start + TimeSpan.FromMinutes(1), await LockedUntilAsync());
+        Assert.Equal(TestFarm.Start + TimeSpan.FromMinutes(1), await PairLockedUntilAsync(Attacker));
+        Assert.Null(await LockedUntilAsync());
 
-        Assert.Null(await Logins.LoginAsync(Steward.Name, Steward.Password));
+        Assert.Null(await Logins.LoginAsync(Steward.Name, Steward.Password, Attacker));
         await FailAsync(10);
         _farm.Time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Null(await Logins.LoginAsync(Steward.Name, Steward.Password));
+        Assert.Null(await Logins.LoginAsync(Steward.Name, Steward.Password, Attacker));
 
         _farm.Time.Advance(TimeSpan.FromSeconds(2));
-        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password));
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, Attacker));
         Assert.Single(_farm.Logs.Messages, m => m.Contains("locked for", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Each_lockout_lasts_twice_as_long_as_the_one_before_up_to_the_cap_and_a_login_starts_over()
+    public async Task Each_lockout_of_an_address_lasts_twice_as_long_as_the_one_before_up_to_the_cap_and_a_login_starts_over()
     {
         foreach (var minutes in new[] { 1, 2, 4, 8, 16, 32, 60, 60 })
         {
             var now = _farm.Time.GetUtcNow();
             await FailAsync(5);
-            Assert.Equal(now + TimeSpan.FromMinutes(minutes), await LockedUntilAsync());
+            Assert.Equal(now + TimeSpan.FromMinutes(minutes), await PairLockedUntilAsync(Attacker));
             _farm.Time.Advance(TimeSpan.FromMinutes(minutes));
         }
-        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password));
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, Attacker));
         var start = _farm.Time.GetUtcNow();
         await FailAsync(5);
-        Assert.Equal(start + TimeSpan.FromMinutes(1), await LockedUntilAsync());
+        Assert.Equal(start + TimeSpan.FromMinutes(1), await PairLockedUntilAsync(Attacker));
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_from_one_address_do_not_lock_the_account_for_its_known_address_or_anyone_else()
+    {
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, Office));
+
+        await FailAsync(10);
+        _farm.Time.Advance(TimeSpan.FromSeconds(1));
+        await FailAsync(5);
+
+        Assert.NotNull(await PairLockedUntilAsync(Attacker));
+        Assert.Null(await LockedUntilAsync());
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, Office));
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, "192.0.2.44"));
+        Assert.Null(await Logins.LoginAsync(Steward.Name, Steward.Password, Attacker));
+    }
+
+    [Fact]
+    public async Task The_account_is_locked_as_a_whole_only_on_wrong_passwords_from_many_addresses_and_its_known_address_still_gets_in()
+    {
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, Office));
+        var options = _farm.Services.GetRequiredService<IOptions<StaffLoginOptions>>().Value;
+        Assert.Equal(10, options.AccountLockoutAddresses);
+        Assert.Equal(TimeSpan.FromMinutes(15), options.AccountLockoutWindow);
+
+        for (var i = 1; i < options.AccountLockoutAddresses; i++) await FailAsync(2, address: $"203.0.113.{i}");
+        Assert.Null(await LockedUntilAsync());
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, "192.0.2.44"));
+
+        _farm.Time.Advance(TimeSpan.FromMinutes(1));
+        await FailAsync(1, address: "203.0.113.200");
+        Assert.Equal(_farm.Time.GetUtcNow() + TimeSpan.FromMinutes(1), await LockedUntilAsync());
+        Assert.Single(_farm.Logs.Messages, m => m.Contains("locked for", StringComparison.Ordinal) && m.Contains("10 addresses", StringComparison.Ordinal));
+
+        Assert.Null(await Logins.LoginAsync(Steward.Name, Steward.Password, "192.0.2.45"));
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, Office));
+        Assert.NotNull(await Logins.LoginAsync(Steward.Name, Steward.Password, "192.0.2.44"));
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_from_addresses_spread_wider_than_the_window_do_not_lock_the_account_and_the_number_is_a_setting()
+    {
+        await using var farm = await TestFarm.StartAsync(configuration: new()
+        {
+            ["StaffLogin:AccountLockoutAddresses"] = "3", ["StaffLogin:AccountLockoutWindow"] = "00:05:00",
+        });
+        var logins = farm.Services.GetRequiredService<StaffLogins>();
+        Assert.Null(await logins.LoginAsync(Steward.Name, "wrong", "203.0.113.1"));
+        Assert.Null(await logins.LoginAsync(Steward.Name, "wrong", "203.0.113.2"));
+        farm.Time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Null(await logins.LoginAsync(Steward.Name, "wrong", "203.0.113.3"));
+        Assert.NotNull(await logins.LoginAsync(Steward.Name, Steward.Password, "192.0.2.44"));
+
+        Assert.Null(await logins.LoginAsync(Steward.Name, "wrong", "203.0.113.4"));
+        Assert.Null(await logins.LoginAsync(Steward.Name, "wrong", "203.0.113.5"));
+        Assert.Null(await logins.LoginAsync(Steward.Name, Steward.Password, "192.0.2.45"));
+        Assert.NotNull(await logins.LoginAsync(Steward.Name, Steward.Password, "192.0.2.44"));
     }
 
     [Fact]

@@ -80,6 +80,28 @@ public sealed partial class StaffSessionTests(FastRevalidationFactory app) : ICl
         Assert.StartsWith("/login", page.Headers.Location!.PathAndQuery);
     }
 
+    [Theory]
+    [InlineData("/\t/evil.example")]
+    [InlineData("/\n/evil.example")]
+    [InlineData("/\r\n/evil.example/")]
+    [InlineData("//evil.example")]
+    [InlineData("/\\evil.example")]
+    [InlineData("https://evil.example/")]
+    public async Task A_login_whose_return_url_leads_off_site_signs_in_and_goes_home(string returnUrl)
+    {
+        var (name, password, _) = await AddAccountAsync(StaffRole.Support);
+        var browser = Client(new CookieContainer());
+        var form = await browser.GetStringAsync("/login");
+        var login = await browser.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["name"] = name, ["password"] = password, ["returnUrl"] = returnUrl, ["__RequestVerificationToken"] = Token(form),
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        Assert.Equal("/", login.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/admin/wikis")).StatusCode);
+    }
+
     public static TheoryData<string> Changes => ["role", "password", "token", "disabled"];
 
     [Theory]

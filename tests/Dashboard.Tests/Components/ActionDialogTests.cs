@@ -1,4 +1,7 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.Staff;
 using MudBlazor;
 using WikiSessions.Core.Admin;
 using WikiSessions.Dashboard.Components.Actions;
@@ -36,6 +39,32 @@ public class ActionDialogTests : ComponentTest
         var audit = Assert.Single((await FarmQueries.AuditAsync()).Items);
         Assert.Equal("Reported stolen laptop", audit.Reason);
         page.WaitForAssertion(() => Assert.Empty(page.FindAll(".session-list tbody tr")));
+    }
+
+    [Fact]
+    public async Task An_action_from_a_tab_whose_staff_login_ended_in_another_tab_is_refused_changes_nothing_and_goes_to_the_login_page()
+    {
+        await LoginAsync(Alice, "enwiki");
+        var snackbar = Ctx.Render<MudSnackbarProvider>();
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var page = Ctx.Render<UserPage>(p => p.Add(u => u.Name, Alice));
+        page.WaitForAssertion(() => page.Find(".revoke-session"));
+        var click = page.Find(".revoke-session").ClickAsync(new());
+        dialogs.WaitForAssertion(() => dialogs.Find("#blast-radius"));
+        dialogs.Find("textarea#action-reason").Input("Reported stolen laptop");
+
+        // The steward logs out in another tab; this circuit still holds the login it was opened with.
+        await Ctx.Services.GetRequiredService<StaffSessions>().EndAsync(StaffSessionToken);
+        await dialogs.Find("#action-run").ClickAsync(new());
+
+        snackbar.WaitForAssertion(() => Assert.Contains("staff login has ended", snackbar.Markup));
+        Assert.Empty(dialogs.FindAll("#action-result"));
+        Assert.Single((await UserQueries.UserAsync(Alice)).ActiveSessions);
+        Assert.Empty((await FarmQueries.AuditAsync()).Items);
+        Assert.StartsWith("http://localhost/login?returnUrl=", Ctx.Services.GetRequiredService<NavigationManager>().Uri);
+        // Leaving for the login page closes the dialog.
+        await click;
     }
 
     [Fact]

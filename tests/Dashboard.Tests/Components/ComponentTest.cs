@@ -17,6 +17,9 @@ using WikiSessions.Core.Domain;
 using WikiSessions.Core.Seeding;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Auth;
+using WikiSessions.Dashboard.Components.Shared;
+using System.Security.Claims;
+using WikiSessions.Core.Staff;
 
 using WikiSessions.Testing;
 
@@ -60,14 +63,29 @@ public abstract class ComponentTest : IAsyncLifetime
         var configuration = SeededStore.Configuration(_path);
         Ctx.Services.AddSingleton(configuration);
         Ctx.Services.AddCore(configuration, Path.GetTempPath());
+        Ctx.Services.AddScoped<StaffActions>();
         Auth = Ctx.AddAuthorization();
-        SignIn("steward");
+        await SignInAsync("steward");
     }
 
-    /// <summary>Signs the test in as staff of a role, with the policies that role satisfies in the app.</summary>
-    protected void SignIn(string role)
+    /// <summary>The token of the test's staff session, as the login cookie holds it.</summary>
+    protected string StaffSessionToken { get; private set; } = "";
+
+    /// <summary>
+    /// Signs the test in as the seeded staff account of a role, with a real staff session in the store (actions check it
+    /// when they run) and the policies that role satisfies in the app.
+    /// </summary>
+    protected async Task SignInAsync(string role)
     {
-        Auth.SetAuthorized(role == "steward" ? "steward" : $"{role}-staff");
+        // The test's own services are not touched here: bUnit takes no registrations after the first is resolved.
+        var services = new ServiceCollection().AddLogging().AddSingleton<TimeProvider>(Time);
+        services.AddCore(SeededStore.Configuration(_path), Path.GetTempPath());
+        await using var provider = services.BuildServiceProvider();
+        StaffAccount account;
+        await using (var db = await provider.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContextAsync())
+            account = await db.Staff.AsNoTracking().SingleAsync(s => s.Name == role);
+        StaffSessionToken = await provider.GetRequiredService<StaffSessions>().StartAsync(account.Id, account.Name, account.Stamp);
+        Auth.SetAuthorized(account.Name);
         Auth.SetRoles(role);
         Auth.SetPolicies(role switch
         {
@@ -75,6 +93,8 @@ public abstract class ComponentTest : IAsyncLifetime
             "developer" => [Schemes.AnyStaff, Schemes.DeveloperOrSteward],
             _ => [Schemes.AnyStaff],
         });
+        // Last: bUnit's role and policy setters rebuild the user without earlier claims.
+        Auth.SetClaims(new Claim(Schemes.SessionClaim, StaffSessionToken));
     }
 
     protected Task<LoginResult> LoginAsync(string user = Alice, string wiki = "enwiki", IReadOnlyDictionary<string, string>? centralCookies = null) =>

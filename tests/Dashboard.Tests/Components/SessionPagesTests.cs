@@ -66,7 +66,7 @@ public class SessionPagesTests : ComponentTest
         var steward = Ctx.Render<SessionDetailPage>(p => p.Add(d => d.Handle, handle));
         steward.WaitForAssertion(() => steward.Find("#revoke-session"));
 
-        SignIn("support");
+        await SignInAsync("support");
         var support = Ctx.Render<SessionDetailPage>(p => p.Add(d => d.Handle, handle));
         support.WaitForAssertion(() => Assert.Equal("Active", support.Find("#session-state").TextContent));
         Assert.Empty(support.FindAll("#revoke-session"));

@@ -97,15 +97,56 @@ public class TraceAndAuditPagesTests : ComponentTest
         cut.Find(".replay-start").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("logout-logs-back-in", cut.Find("#replay-started").TextContent));
-        Assert.Equal(["logout-logs-back-in"], runner.Started);
+        Assert.Equal(["logout-logs-back-in"], runner.Started.Select(s => s.Scenario));
         Feed.Publish(new(SessionEventKind.Resurrection, Time.GetUtcNow(), "enwiki", "abcd", Alice, null, "logged back in"));
         cut.WaitForAssertion(() => Assert.Contains("logged back in", cut.Find("#live-feed").TextContent));
     }
 
+    [Fact]
+    public async Task A_replay_that_invalidates_everyone_asks_a_steward_for_the_blast_radius_a_reason_and_the_typed_word_and_runs_as_that_steward()
+    {
+        var runner = new FakeRunner();
+        Ctx.Services.AddSingleton<IReplayRunner>(runner);
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var cut = Ctx.Render<ReplaysPage>();
+        Assert.Contains("not on sandbox users", cut.Find("#replays-real-farm").TextContent);
+
+        var click = cut.Find(".replay-steward").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("open sessions in the current epoch", dialogs.Find("#replay-radius").TextContent));
+        Assert.Empty(runner.Started);
+        dialogs.Find("textarea#replay-reason").Input("Rehearsing the incident runbook");
+        Assert.True(dialogs.Find("#replay-run").HasAttribute("disabled"));
+        dialogs.Find("input#replay-confirm").Input(ReplayStart.EveryoneWord);
+        dialogs.WaitForAssertion(() => Assert.False(dialogs.Find("#replay-run").HasAttribute("disabled")));
+        await dialogs.Find("#replay-run").ClickAsync(new());
+        await click;
+
+        var start = Assert.Single(runner.Started);
+        Assert.Equal(new StaffActor("steward", StaffRole.Steward), start.Actor);
+        Assert.Equal("Rehearsing the incident runbook", start.Reason);
+        cut.WaitForAssertion(() => Assert.Contains("invalidate-everyone", cut.Find("#replay-started").TextContent));
+    }
+
+    [Fact]
+    public async Task A_developer_cannot_start_a_replay_that_invalidates_everyone()
+    {
+        await SignInAsync("developer");
+        var runner = new FakeRunner();
+        Ctx.Services.AddSingleton<IReplayRunner>(runner);
+        Ctx.Render<MudPopoverProvider>();
+        var cut = Ctx.Render<ReplaysPage>();
+
+        cut.WaitForAssertion(() => Assert.True(cut.Find(".replay-steward").HasAttribute("disabled")));
+        Assert.False(cut.Find(".replay-start:not(.replay-steward)").HasAttribute("disabled"));
+        Assert.Empty(runner.Started);
+    }
+
     private sealed class FakeRunner : IReplayRunner
     {
-        public List<string> Started { get; } = [];
-        public IReadOnlyList<string> Scenarios => ["logout-logs-back-in"];
-        public Task StartAsync(string scenario, CancellationToken cancellationToken) { Started.Add(scenario); return Task.CompletedTask; }
+        public List<ReplayStart> Started { get; } = [];
+        public IReadOnlyList<string> Scenarios => ["logout-logs-back-in", "invalidate-everyone"];
+        public ReplayReach Reach(string scenario) => scenario == "invalidate-everyone" ? ReplayReach.EverySession : ReplayReach.OwnTraffic;
+        public Task StartAsync(ReplayStart start, CancellationToken cancellationToken) { Started.Add(start); return Task.CompletedTask; }
     }
 }

@@ -73,7 +73,7 @@ public class UserPageTests : ComponentTest
     [InlineData("developer")]
     public async Task Other_staff_see_no_action_buttons_and_are_told_why(string role)
     {
-        SignIn(role);
+        await SignInAsync(role);
         await LoginAsync(Bob);
         var cut = RenderUser(Bob);
         cut.WaitForAssertion(() => Assert.Contains("only stewards", cut.Find("#read-only").TextContent));

@@ -1,5 +1,9 @@
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Sessions;
+using WikiSessions.Dashboard.Components.Replays;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
 using WikiSessions.Dashboard.Farm;
@@ -19,6 +23,9 @@ public sealed class ReplayAppFactory : LoopbackAppFactory
 /// <summary>Each failure of DOMAIN.md, replayed over the HTTP API, shows what the fixed service must show.</summary>
 public class ReplayTests(ReplayAppFactory app) : IClassFixture<ReplayAppFactory>
 {
+    /// <summary>The steward who starts the replays: the audit log must name her, not a built-in account.</summary>
+    private static readonly StaffActor Grace = new("Steward Grace", StaffRole.Steward);
+
     [Fact]
     public async Task Logout_with_local_scope_is_undone_by_auto_login_and_the_trace_links_the_resurrection()
     {
@@ -110,14 +117,55 @@ public class ReplayTests(ReplayAppFactory app) : IClassFixture<ReplayAppFactory>
         Assert.True(result.InvalidationTook < TimeSpan.FromSeconds(10));
         using var steward = app.Loopback(LoopbackAppFactory.StaffToken("steward"));
         var audit = await steward.GetFromJsonAsync<Paged<AuditView>>("/api/v1/admin/audit", FarmApi.Json);
-        Assert.Contains(audit!.Items, a => a.Action == "invalidate-everyone" && a.Actor == "steward");
+        Assert.Contains(audit!.Items, a => a.Action == "invalidate-everyone" && a.Actor == Grace.Name && a.Reason == "Replay invalidate-everyone: rehearsing the runbook");
+    }
+
+    [Theory]
+    [InlineData(ReplayRunner.InvalidateEveryone)]
+    [InlineData(ReplayRunner.RememberMeSurvivesInvalidateEveryone)]
+    [InlineData(ReplayRunner.RevokeLogsBackIn)]
+    public async Task A_developer_cannot_start_a_replay_that_takes_a_stewards_action_and_nothing_changes(string scenario)
+    {
+        _ = app.Address;
+        var runner = app.Services.GetRequiredService<ReplayRunner>();
+        var epoch = await EpochAsync();
+        var developer = new StaffActor("developer", StaffRole.Developer);
+
+        var refused = await Assert.ThrowsAsync<SessionException>(() =>
+            runner.StartAsync(new ReplayStart(scenario, developer, "just looking", ReplayStart.EveryoneWord), CancellationToken.None));
+        Assert.Equal(Failure.Forbidden, refused.Failure);
+        Assert.Contains("only stewards may start it", refused.Message);
+        await Assert.ThrowsAsync<SessionException>(() => runner.RunAsync(new ReplayStart(scenario, developer, "just looking", ReplayStart.EveryoneWord), CancellationToken.None));
+        Assert.Equal(epoch, await EpochAsync());
+    }
+
+    [Theory]
+    [InlineData(null, ReplayStart.EveryoneWord, "a reason is required")]
+    [InlineData("rehearsing", null, "type 'everyone' to confirm")]
+    [InlineData("rehearsing", "Everyone", "type 'everyone' to confirm")]
+    public async Task A_steward_starts_a_replay_that_invalidates_everyone_only_with_a_reason_and_the_typed_word(string? reason, string? confirmation, string refusal)
+    {
+        _ = app.Address;
+        var runner = app.Services.GetRequiredService<ReplayRunner>();
+        var epoch = await EpochAsync();
+
+        var refused = await Assert.ThrowsAsync<SessionException>(() =>
+            runner.StartAsync(new ReplayStart(ReplayRunner.InvalidateEveryone, Grace, reason, confirmation), CancellationToken.None));
+        Assert.Contains(refusal, refused.Message);
+        Assert.Equal(epoch, await EpochAsync());
+    }
+
+    private async Task<long> EpochAsync()
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContextAsync();
+        return await db.Farm.Select(f => f.Epoch).SingleAsync();
     }
 
     [Fact]
     public async Task An_unknown_scenario_is_refused_with_the_list_of_replays()
     {
         var runner = app.Services.GetRequiredService<ReplayRunner>();
-        var refused = await Assert.ThrowsAsync<ArgumentException>(() => runner.RunAsync("no-such-thing", CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => runner.RunAsync(new ReplayStart("no-such-thing", Grace), CancellationToken.None));
         Assert.Contains(ReplayRunner.StoreOutage, refused.Message);
     }
 
@@ -125,7 +173,8 @@ public class ReplayTests(ReplayAppFactory app) : IClassFixture<ReplayAppFactory>
     {
         _ = app.Address;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var result = await app.Services.GetRequiredService<ReplayRunner>().RunAsync(scenario, timeout.Token);
+        var start = new ReplayStart(scenario, Grace, "rehearsing the runbook", ReplayStart.EveryoneWord);
+        var result = await app.Services.GetRequiredService<ReplayRunner>().RunAsync(start, timeout.Token);
         Assert.True(result.AsExpected, $"{result.Summary}\n{string.Join("\n", result.Steps.Concat(result.Findings))}");
         Assert.Equal(scenario, result.Scenario);
         return result;

@@ -1,7 +1,10 @@
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
 using WikiSessions.Core.Metrics;
 using WikiSessions.Dashboard.Farm;
+using WikiSessions.Dashboard.Components.Replays;
 
 namespace WikiSessions.Dashboard.Tests.Operations;
 
@@ -31,11 +34,12 @@ public class OperationsTests(FastAlertsAppFactory app) : IClassFixture<FastAlert
         var runner = app.Services.GetRequiredService<ReplayRunner>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         // Quiet traffic: logins, visits on other wikis, a steward's revoke that holds, and cookies the fixed service ignores.
+        var steward = new StaffActor("steward", StaffRole.Steward);
         foreach (var quiet in new[] { ReplayRunner.RevokeLogsBackIn, ReplayRunner.DeletedCookies, ReplayRunner.StaleAppCookies })
-            Assert.True((await runner.RunAsync(quiet, timeout.Token)).AsExpected);
+            Assert.True((await runner.RunAsync(new ReplayStart(quiet, steward, "checking the alerts stay quiet"), timeout.Token)).AsExpected);
         Assert.Empty(await AlertsAfterTheNextEvaluationAsync());
 
-        var result = await runner.RunAsync(ReplayRunner.LogoutLogsBackIn, timeout.Token);
+        var result = await runner.RunAsync(new ReplayStart(ReplayRunner.LogoutLogsBackIn, steward), timeout.Token);
         Assert.True(result.AsExpected, result.Summary);
 
         var alert = Assert.Single(await AlertsAfterTheNextEvaluationAsync());

@@ -37,7 +37,7 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>The last lines the app wrote, for a failure message.</summary>
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts the app on <paramref name="databasePath"/>; <paramref name="settings"/> are extra configuration keys.</summary>
+    /// <summary>Starts the app on <paramref name="databasePath"/>; <paramref name="settings"/> are extra configuration keys (empty: unset).</summary>
     public static AppProcess Start(string databasePath, IEnumerable<KeyValuePair<string, string>>? settings = null, params string[] args)
     {
         var port = FreePort();
@@ -66,7 +66,12 @@ public sealed class AppProcess : IAsyncDisposable
             ["Seed__Folder"] = WikiSessions.Testing.SeededStore.SeedFolder,
         };
         foreach (var (key, value) in settings ?? []) environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        foreach (var (key, value) in environment) info.Environment[key] = value;
+        foreach (var (key, value) in environment)
+        {
+            // An empty setting removes the variable, as a shell that never set it.
+            if (value.Length == 0) info.Environment.Remove(key);
+            else info.Environment[key] = value;
+        }
         return new AppProcess(Process.Start(info)!, new Uri($"http://127.0.0.1:{port}"));
     }
 

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
-using WikiSessions.Dashboard.Auth;
 using WikiSessions.Dashboard.Components.Shared;
 
 namespace WikiSessions.Dashboard.Components.Actions;
@@ -20,11 +18,11 @@ public partial class ActionDialog
     public const string EveryoneWord = "everyone";
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
-    [CascadingParameter] private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
     [Inject] private SessionQueries SessionQueries { get; set; } = default!;
     [Inject] private UserQueries UserQueries { get; set; } = default!;
     [Inject] private FarmQueries FarmQueries { get; set; } = default!;
     [Inject] private AdminService Admin { get; set; } = default!;
+    [Inject] private StaffActions Actions { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     /// <summary>Which action.</summary>
@@ -93,15 +91,14 @@ public partial class ActionDialog
         _running = true;
         try
         {
-            var actor = (await AuthenticationState).User.Actor();
             var reason = _reason!.Trim();
-            var done = Kind switch
+            var done = await Actions.RunAsync(actor => Kind switch
             {
-                AdminActionKind.RevokeSession => await Admin.RevokeSessionAsync(actor, Handle!, reason, _scope),
-                AdminActionKind.InvalidateUser => await Admin.InvalidateUserAsync(actor, User!, reason),
-                AdminActionKind.PreventUser => await Admin.PreventUserAsync(actor, User!, reason),
-                _ => await Admin.InvalidateEveryoneAsync(actor, reason),
-            };
+                AdminActionKind.RevokeSession => Admin.RevokeSessionAsync(actor, Handle!, reason, _scope),
+                AdminActionKind.InvalidateUser => Admin.InvalidateUserAsync(actor, User!, reason),
+                AdminActionKind.PreventUser => Admin.PreventUserAsync(actor, User!, reason),
+                _ => Admin.InvalidateEveryoneAsync(actor, reason),
+            });
             _result = $"Done: {done.SessionsEnded:N0} session{(done.SessionsEnded == 1 ? "" : "s")} ended"
                 + (done.CentralSessionsEnded + done.RememberTokensEnded > 0
                     ? $", with {done.CentralSessionsEnded:N0} central sessions and {done.RememberTokensEnded:N0} remember-me tokens" : "")
@@ -135,7 +132,7 @@ public partial class ActionDialog
         + (r.BotPasswords + r.OAuthGrants > 0 ? $", {r.BotPasswords} bot passwords and {r.OAuthGrants} OAuth grants" : "") + ".";
 
     /// <summary>The farm's radius comes from the store's counters: open sessions, which include any idle past their expiry until the next sweep.</summary>
-    private static string DescribeFarm(BlastRadius r) =>
+    internal static string DescribeFarm(BlastRadius r) =>
         $"{r.ActiveSessions:N0} open sessions in the current epoch on {r.Wikis:N0} wikis (a session idle past its expiry counts until the next sweep marks it ended), " +
         $"{r.CentralSessions:N0} central sessions.";
 
