@@ -18,11 +18,11 @@ public sealed class FarmTrafficTests(FarmLiveApp app) : IClassFixture<FarmLiveAp
     {
         var page = await app.LogInAsync("developer");
         var total = page.Locator("#total-active");
-        await Expect(total).Not.ToHaveTextAsync("0", new() { Timeout = 20_000 });
+        await Expect(total).Not.ToHaveTextAsync("0", new() { Timeout = LiveApp.UserWait });
         var first = (await total.TextContentAsync())!.Trim();
 
-        await Expect(total).Not.ToHaveTextAsync(first, new() { Timeout = 20_000 });
-        await Expect(page.Locator("#live-feed")).ToContainTextAsync("enwiki", new() { Timeout = 20_000 });
+        await Expect(total).Not.ToHaveTextAsync(first, new() { Timeout = LiveApp.UserWait });
+        await Expect(page.Locator("#live-feed")).ToContainTextAsync("enwiki", new() { Timeout = LiveApp.UserWait });
         await page.ScreenshotAsync(new() { Path = LiveApp.ScreenshotPath("overview-live.png"), FullPage = true });
     }
 

@@ -47,6 +47,8 @@ public class LiveApp : WebApplicationFactory<Program>, IAsyncLifetime
         UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         StartServer();
         BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        // Every expectation waits as long as a user would (Playwright's default is 5 s, short for a busy machine).
+        Assertions.SetDefaultExpectTimeout(UserWait);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -39,6 +39,10 @@ public abstract class ComponentTest : IAsyncLifetime
 
     private string _path = "";
 
+    // bUnit waits a second by default: a busy machine renders slower than that, and the wait ends as soon as the
+    // condition holds, so a generous bound costs a passing test nothing.
+    static ComponentTest() => BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(30);
+
     protected BunitContext Ctx { get; } = new();
     // A fixed clock an hour after the seeding: what a page shows must not depend on the day the tests run.
     protected FakeTimeProvider Time { get; } = new(SeededStore.SeededAt.AddHours(1));

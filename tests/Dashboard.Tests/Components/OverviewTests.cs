@@ -12,7 +12,7 @@ public class OverviewTests : ComponentTest
     {
         Ctx.Render<MudPopoverProvider>();
         var cut = Ctx.Render<Overview>();
-        cut.WaitForAssertion(() => cut.Find("#total-active"), TimeSpan.FromSeconds(5));
+        cut.WaitForAssertion(() => cut.Find("#total-active"));
         return cut;
     }
 

@@ -40,7 +40,7 @@ public class WikiGridTests : ComponentTest
 
         cut.Find("input#wiki-search").Input("dewiki");
         Time.Advance(TimeSpan.FromSeconds(1)); // MudBlazor debounces on the TimeProvider
-        cut.WaitForAssertion(() => Assert.Contains("dewiki", cut.Find("#wiki-grid tbody").TextContent), TimeSpan.FromSeconds(3));
+        cut.WaitForAssertion(() => Assert.Contains("dewiki", cut.Find("#wiki-grid tbody").TextContent));
         Assert.True(cut.FindAll("#wiki-grid tbody tr").Count < 15);
     }
 }

@@ -14,7 +14,7 @@ namespace WikiSessions.Dashboard.Tests.Hubs;
 
 public class LiveHubTests(LoopbackAppFactory app) : IClassFixture<LoopbackAppFactory>, IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly List<HubConnection> _connections = [];
 
     [Fact]
