@@ -251,7 +251,7 @@ public sealed class AdminService(
         }
         return notReset.Count == 0 ? null
             : $"MediaWiki on {string.Join(", ", notReset)} can restore {userName} from a remember-me Token cookie until the user's token is reset there " +
-              $"(php maintenance/invalidateUserSessions.php --user '{userName}'); set MediaWiki:Wikis:<dbname>:ResetTokenCommand to do it from here.";
+              $"({MediaWiki.ShellText.ResetTokenCommand(userName)}); set MediaWiki:Wikis:<dbname>:ResetTokenCommand to do it from here.";
     }
 
     /// <summary>The highest row IDs when the action began: "what existed before" for the post-action check.</summary>
