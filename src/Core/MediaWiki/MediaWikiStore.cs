@@ -6,6 +6,7 @@ using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Metrics;
 using WikiSessions.Core.Sessions;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Core.MediaWiki;
 
@@ -231,7 +232,7 @@ public sealed class MediaWikiStore(
         var why = $"MediaWiki restored {user.Name} from the remember-me Token cookie after session {ended.Handle} ended ({EndReasons.Describe(ended.EndReason!.Value)}). " +
             "Reset the user's token on the wiki (maintenance/invalidateUserSessions.php) to end it for good.";
         logger.LogWarning("Resurrection on {Wiki}: {User} got MediaWiki session {SessionHandle} from a Token cookie after {EndedHandle} ended",
-            k.Wiki.DbName, user.Name, session.Handle, ended.Handle);
+            k.Wiki.DbName, LogText.Quote(user.Name), session.Handle, ended.Handle);
         Add(db, notices, SessionEventKind.Resurrection, k, session, user, why, now, traceId);
     }
 
@@ -281,8 +282,6 @@ public sealed class MediaWikiStore(
     /// <summary>The global user of that name, registered when first seen, and attached to the wiki.</summary>
     private static async Task<GlobalUser> UserAsync(SessionsDb db, Wiki wiki, string name, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (name.Length > 85)
-            throw new SessionException(Failure.Invalid, "A MediaWiki user name is at most 85 characters.");
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
         if (user is null)
         {
