@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Sessions;
@@ -62,7 +63,7 @@ public static class CoreServices
         services.AddSingleton<SessionProvider, BotPasswordSessionProvider>();
         services.AddSingleton<SessionProvider, OAuthSessionProvider>();
         services.AddSingleton(ServerKey.Load(configuration, dataFolder));
-        services.AddSingleton(new SessionCache());
+        services.AddSingleton(sp => new SessionCache(maxBytes: sp.GetRequiredService<IOptions<SessionOptions>>().Value.CacheMaxBytes));
         services.AddSingleton<FarmDirectory>();
         services.AddSingleton<WikiRegistry>();
         services.AddSingleton<MediaWiki.BlobCipher>();

@@ -29,4 +29,10 @@ public sealed class SessionOptions
     /// sessions end (see <see cref="SessionCache"/>). A single instance hears every eviction it makes and needs none.
     /// </summary>
     public TimeSpan CacheBackstop { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The bound on the memory the hot paths' cache holds, in approximate bytes (values, strings and a fixed overhead per
+    /// entry); past it the cache starts over. 256 MiB by default: modest on a 24 GiB machine, ample for a farm's sessions.
+    /// </summary>
+    public long CacheMaxBytes { get; set; } = SessionCache.DefaultMaxBytes;
 }
