@@ -68,6 +68,7 @@ public static class CoreServices
         services.AddSingleton<WikiRegistry>();
         services.AddSingleton<MediaWiki.BlobCipher>();
         services.AddSingleton<MediaWiki.MediaWikiStore>();
+        services.AddSingleton<MediaWiki.StoreQuota>();
         services.AddSingleton<MediaWiki.MediaWikiTokenReset>();
         services.AddSingleton<SessionFeed>();
         services.AddSingleton<SessionService>();

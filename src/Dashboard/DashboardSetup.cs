@@ -78,7 +78,8 @@ public static class DashboardSetup
             // happened; a line per failing request here would bring back the unbounded log of an outage.
             o.GetLevel = (http, elapsed, ex) =>
                 http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable ? LogEventLevel.Debug
-                : ex is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+                // A 507 is a wiki past its store quota: the wiki's doing, counted on the metrics, not the service failing.
+                : ex is not null || http.Response.StatusCode >= 500 && http.Response.StatusCode != StatusCodes.Status507InsufficientStorage ? LogEventLevel.Error
                 : http.Response.StatusCode >= 400 || elapsed > 1000 ? LogEventLevel.Information
                 : LogEventLevel.Debug;
         });

@@ -26,6 +26,7 @@ public sealed class MediaWikiStore(
     SessionCache cache,
     WriteGate writes,
     SessionMetrics metrics,
+    StoreQuota quota,
     IOptions<SessionOptions> options,
     TimeProvider time,
     ILogger<MediaWikiStore> logger)
@@ -115,13 +116,24 @@ public sealed class MediaWikiStore(
         if (session is not null && Validity.Reason(session, session.User, k.Wiki, epoch, now) is { } ended)
             throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
 
+        var growth = body.Length - (blob?.Length ?? 0);
+        try
+        {
+            await quota.CheckAsync(db, k.Wiki, growth, cancellationToken);
+        }
+        catch (SessionException)
+        {
+            metrics.Count(k.Wiki.DbName, Signal.RefusedWrites);
+            throw;
+        }
+
         var created = blob is null;
         blob ??= db.Blobs.Add(new StoredBlob { WikiId = k.Wiki.Id, KeyHash = k.Hash, Kind = k.Kind, Body = [], CreatedAt = now, ReadAt = now }).Entity;
         blob.Body = cipher.Encrypt(body, k.Hash);
         blob.Length = body.Length;
         blob.WrittenAt = now;
         blob.Writes++;
-        blob.ExpiresAt = metadata?.Expires;
+        blob.ExpiresAt = Expiry(metadata?.Expires, _options.StoreDefaultTtl, now);
 
         var notices = new List<SessionNotice>();
         if (metadata is not null)
@@ -148,13 +160,14 @@ public sealed class MediaWikiStore(
             }
             if (session.EndedAt is null)
             {
-                session.ExpiresAt = metadata.Expires ?? now + _options.IdleTimeout;
+                session.ExpiresAt = Expiry(metadata.Expires, _options.IdleTimeout, now);
                 session.LastActivityAt = now;
                 session.Remember = metadata.Remember;
             }
         }
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        quota.Add(k.Wiki.Id, growth);
         cache.EvictKey(k.Hash);
         notices.ForEach(feed.Publish);
         return created;
@@ -182,14 +195,26 @@ public sealed class MediaWikiStore(
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
         }
         await tx.CommitAsync(cancellationToken);
+        quota.Add(k.Wiki.Id, -blob.Length);
         cache.EvictKey(k.Hash);
         return true;
     });
 
+    /// <summary>
+    /// Every value expires: at its <c>metadata.expires</c>, else after <paramref name="fallback"/>, and never later than
+    /// <see cref="SessionOptions.StoreMaxTtl"/> from now, so no key of a wiki holds the disk for ever.
+    /// </summary>
+    private DateTimeOffset Expiry(DateTimeOffset? expires, TimeSpan fallback, DateTimeOffset now)
+    {
+        var at = expires ?? now + fallback;
+        var latest = now + _options.StoreMaxTtl;
+        return at < latest ? at : latest;
+    }
+
     private Session NewSession(StoreKey k, MediaWikiMetadata metadata, GlobalUser? user, string saved, long epoch, DateTimeOffset now) => new()
     {
         IdHash = k.Hash, Handle = k.Handle, WikiId = k.Wiki.Id, UserId = user?.Id, Provider = metadata.Provider, Origin = SessionOrigin.MediaWiki,
-        CreatedAt = now, LastActivityAt = now, ExpiresAt = metadata.Expires ?? now + _options.IdleTimeout, Remember = metadata.Remember,
+        CreatedAt = now, LastActivityAt = now, ExpiresAt = Expiry(metadata.Expires, _options.IdleTimeout, now), Remember = metadata.Remember,
         Metadata = saved, UserToken = user?.Token, Epoch = epoch, CookiesSet = "",
     };
 
