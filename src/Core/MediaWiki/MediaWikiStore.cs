@@ -104,6 +104,7 @@ public sealed class MediaWikiStore(
         metrics.CountWrite(k.Wiki.DbName, body.Length);
         var now = time.GetUtcNow();
         var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
+        await quota.UsedAsync(k.Wiki, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await writes.BeginAsync(db, cancellationToken);
         var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
@@ -119,7 +120,7 @@ public sealed class MediaWikiStore(
         var growth = body.Length - (blob?.Length ?? 0);
         try
         {
-            await quota.CheckAsync(db, k.Wiki, growth, cancellationToken);
+            await quota.CheckAsync(k.Wiki, growth, cancellationToken);
         }
         catch (SessionException)
         {

@@ -13,19 +13,30 @@ namespace WikiSessions.Core.MediaWiki;
 /// writes and deletes; each sweep forgets them, so the next write reads them afresh with what expired gone and what other
 /// instances wrote counted. The bound is therefore approximate by at most what other instances wrote within a sweep interval.
 /// </summary>
-public sealed class StoreQuota(IOptions<SessionOptions> options)
+public sealed class StoreQuota(IDbContextFactory<SessionsDb> dbFactory, IOptions<SessionOptions> options)
 {
     private readonly ConcurrentDictionary<int, long> _used = new();
 
     public long QuotaBytes => options.Value.StoreQuotaBytesPerWiki;
 
+    /// <summary>
+    /// The bytes of <paramref name="wiki"/>'s values: from memory, or summed over the index on (wiki, length). Called
+    /// before a write's transaction, so the sum never runs while the store's write lock is held.
+    /// </summary>
+    public async ValueTask<long> UsedAsync(Wiki wiki, CancellationToken cancellationToken)
+    {
+        if (_used.TryGetValue(wiki.Id, out var known)) return known;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var used = await db.Blobs.Where(b => b.WikiId == wiki.Id).SumAsync(b => (long)b.Length, cancellationToken);
+        return _used.GetOrAdd(wiki.Id, used);
+    }
+
     /// <summary>Refuses a write that grows <paramref name="wiki"/>'s values by <paramref name="growth"/> bytes past its quota.</summary>
     /// <exception cref="SessionException">QuotaExceeded (507), saying how much the wiki holds and what frees room.</exception>
-    public async Task CheckAsync(SessionsDb db, Wiki wiki, long growth, CancellationToken cancellationToken)
+    public async Task CheckAsync(Wiki wiki, long growth, CancellationToken cancellationToken)
     {
         if (growth <= 0) return;
-        var used = _used.TryGetValue(wiki.Id, out var known) ? known
-            : _used.GetOrAdd(wiki.Id, await db.Blobs.Where(b => b.WikiId == wiki.Id).SumAsync(b => (long)b.Length, cancellationToken));
+        var used = await UsedAsync(wiki, cancellationToken);
         if (used + growth > QuotaBytes)
             throw new SessionException(Failure.QuotaExceeded,
                 $"{wiki.DbName} holds {used:N0} bytes in the session store, and this value would take it past its quota of {QuotaBytes:N0} bytes; " +
