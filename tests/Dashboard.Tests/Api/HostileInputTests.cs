@@ -65,6 +65,7 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
         new("DELETE", "/sessions/v1/{key}", false, [], []),
         // A session value, whose metadata the store reads: every field of it is a wiki user's doing.
         new("PUT", "/sessions/v1/enwiki:MWSession:{key}", false, [], ["metadata"]),
+        new("POST", "/sessions/v1/enwiki:MWSession:{key}", false, [], ["metadata"]),
     ];
 
     /// <summary>Plausible values, and the values that broke services like this one.</summary>
@@ -92,10 +93,15 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
         (1, Gen.Int[65, 300].Select(count => "{" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"c{i}\":\"v\"")) + "}")),
         (2, Gen.Select(Text.Select(Quote), Text.Select(Quote), Gen.Bool).Select((ip, ua, secure) => $"{{\"ip\":{ip},\"userAgent\":{ua},\"secure\":{(secure ? "true" : "false")}}}")));
 
+    /// <summary>User names as JSON text, as a wiki would send them for a user who chose a nasty name.</summary>
+    private static readonly Gen<string> HostileUserName = Gen.OneOf(
+        "\"Eve\\ud800\"", "\"\\udc00\"", "\"Eve\\ud83d\"", "\"Eve\\n[WRN] forged\"", "\"Eve\\r\"", "\"Eve\\u0000\"", "\"Eve\\u001b[31m\"",
+        "\"Eve\\u0085\"", "\"Eve\\u2028\"", "\"Eve'$(id -un)'\"", "\"" + new string('x', 86) + "\"", "\"" + new string('x', 60_000) + "\"", "\"\"", "null", "3", "[]");
+
     /// <summary>The metadata of a Kask session value: any user ID, and names, tokens and providers from <see cref="Value"/>.</summary>
     private static readonly Gen<string> Metadata =
         from userId in Gen.OneOf("1", "7", "0", "-1", "\"3\"", "null", "2147483648")
-        from userName in Value
+        from userName in Gen.Frequency((1, Value), (1, HostileUserName))
         from fields in Gen.Select(Gen.OneOf("provider", "userToken", "expires", "remember", "loggedOut", "persisted", "forceHTTPS"), Value).Array[0, 4]
         select "{\"userId\":" + userId + ",\"userName\":" + userName + string.Concat(fields.Select(f => "," + Quote(f.Item1) + ":" + f.Item2)) + "}";
 
@@ -170,6 +176,11 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
             if (status == 403 && request.Route.Template.EndsWith("/login")) after = after with { Events = before.Events };
             Assert.True(before == after, $"{status} for {request} changed the store: {before} → {after}");
         }, iter: Iterations, threads: 1, seed: Seed, print: r => r.ToString());
+
+        // Whatever the store kept, the admin API can look up and act on: one rule for user names.
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContextAsync())
+            foreach (var name in await db.Users.Select(u => u.Name).ToListAsync())
+                WikiSessions.Core.Sessions.UserNames.Check(name);
 
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
         Console.WriteLine($"Hostile input: {Iterations} requests over {Routes.Length} routes in {DateTime.UtcNow - started:mm\\:ss}: {summary}");
