@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Sessions;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Core.Admin;
 
@@ -215,7 +216,7 @@ public sealed class AdminService(
         }
 
         logger.LogWarning("{Actor} did {Action} on {Target} ({SessionsEnded} sessions ended) because {Reason}",
-            actor.Name, outcome.Action, outcome.Target, outcome.SessionsEnded, reason);
+            LogText.Quote(actor.Name), outcome.Action, LogText.Quote(outcome.Target, LogText.MaxLength * 2), outcome.SessionsEnded, LogText.Quote(reason, MaxReasonLength));
         feed.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, outcome.Action == "revoke-session" ? outcome.Target : null,
             outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", EndReason: EndReasonOf(outcome.Action), Wikis: outcome.Wikis));
         var check = await CheckAsync(outcome, before, cancellationToken);
@@ -251,7 +252,7 @@ public sealed class AdminService(
         }
         return notReset.Count == 0 ? null
             : $"MediaWiki on {string.Join(", ", notReset)} can restore {userName} from a remember-me Token cookie until the user's token is reset there " +
-              $"(php maintenance/invalidateUserSessions.php --user '{userName}'); set MediaWiki:Wikis:<dbname>:ResetTokenCommand to do it from here.";
+              $"({MediaWiki.ShellText.ResetTokenCommand(userName)}); set MediaWiki:Wikis:<dbname>:ResetTokenCommand to do it from here.";
     }
 
     /// <summary>The highest row IDs when the action began: "what existed before" for the post-action check.</summary>

@@ -22,7 +22,11 @@ public class StoredBlob
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset WrittenAt { get; set; }
     public DateTimeOffset ReadAt { get; set; }
-    /// <summary>From the session's <c>metadata.expires</c>; MediaWiki sends no TTL. Null for opaque blobs.</summary>
+    /// <summary>
+    /// From the session's <c>metadata.expires</c> (MediaWiki sends no TTL), or <c>Sessions:StoreDefaultTtl</c> after the write
+    /// for a value without one, never past <c>Sessions:StoreMaxTtl</c>; the sweeper deletes what expired. Null only on
+    /// values written before every value had an expiry: those expire the default TTL after their last write.
+    /// </summary>
     public DateTimeOffset? ExpiresAt { get; set; }
     public int Writes { get; set; }
 }

@@ -22,7 +22,14 @@ public sealed record MediaWikiMetadata(
         _ => ProviderKind.Cookie,
     };
 
+    /// <summary>The longest provider class or user token the store accepts; MediaWiki's are far shorter.</summary>
+    public const int MaxFieldLength = 256;
+
     /// <summary>The metadata of a body, or null when the body is not a JSON session blob (it is then kept as opaque).</summary>
+    /// <exception cref="Sessions.SessionException">
+    /// Invalid when a field the console reads is not text it can keep: a lone surrogate, a control character in the user
+    /// name or provider, a user name MediaWiki would not allow (the one rule of <see cref="Sessions.UserNames"/>).
+    /// </exception>
     public static MediaWikiMetadata? Parse(byte[] body)
     {
         var text = Encoding.UTF8.GetString(body);
@@ -34,15 +41,25 @@ public sealed record MediaWikiMetadata(
             using var doc = JsonDocument.Parse(text.AsMemory(dot + 1), new JsonDocumentOptions { MaxDepth = 64 });
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("metadata", out var m) || m.ValueKind != JsonValueKind.Object)
                 return null;
-            return new MediaWikiMetadata(
+            var metadata = new MediaWikiMetadata(
                 String(m, "provider"), Int(m, "userId"), String(m, "userName"), String(m, "userToken"),
                 Bool(m, "remember"), Bool(m, "forceHTTPS"),
                 Long(m, "expires") is { } expires and > 0 and < 253402300799 ? DateTimeOffset.FromUnixTimeSeconds(expires) : null,
                 Long(m, "loggedOut") ?? 0, Bool(m, "persisted"));
+            if (!string.IsNullOrEmpty(metadata.UserName)) Sessions.UserNames.Check(metadata.UserName, "metadata.userName");
+            Sessions.PlainText.Check(metadata.ProviderClass, "metadata.provider", MaxFieldLength);
+            Sessions.PlainText.Check(metadata.UserToken, "metadata.userToken", MaxFieldLength);
+            return metadata;
         }
         catch (JsonException)
         {
             return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses to turn an escaped lone surrogate (\ud800) into a string.
+            throw new Sessions.SessionException(Sessions.Failure.Invalid,
+                "The session's metadata holds a string that is not valid Unicode text (a lone surrogate such as \\ud800); nothing was stored.");
         }
     }
 

@@ -6,6 +6,7 @@ using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
 using WikiSessions.Core.Metrics;
 using WikiSessions.Core.Sessions;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Core.MediaWiki;
 
@@ -25,6 +26,7 @@ public sealed class MediaWikiStore(
     SessionCache cache,
     WriteGate writes,
     SessionMetrics metrics,
+    StoreQuota quota,
     IOptions<SessionOptions> options,
     TimeProvider time,
     ILogger<MediaWikiStore> logger)
@@ -102,6 +104,7 @@ public sealed class MediaWikiStore(
         metrics.CountWrite(k.Wiki.DbName, body.Length);
         var now = time.GetUtcNow();
         var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
+        await quota.UsedAsync(k.Wiki, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await writes.BeginAsync(db, cancellationToken);
         var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
@@ -114,13 +117,24 @@ public sealed class MediaWikiStore(
         if (session is not null && Validity.Reason(session, session.User, k.Wiki, epoch, now) is { } ended)
             throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
 
+        var growth = body.Length - (blob?.Length ?? 0);
+        try
+        {
+            await quota.CheckAsync(k.Wiki, growth, cancellationToken);
+        }
+        catch (SessionException)
+        {
+            metrics.Count(k.Wiki.DbName, Signal.RefusedWrites);
+            throw;
+        }
+
         var created = blob is null;
         blob ??= db.Blobs.Add(new StoredBlob { WikiId = k.Wiki.Id, KeyHash = k.Hash, Kind = k.Kind, Body = [], CreatedAt = now, ReadAt = now }).Entity;
         blob.Body = cipher.Encrypt(body, k.Hash);
         blob.Length = body.Length;
         blob.WrittenAt = now;
         blob.Writes++;
-        blob.ExpiresAt = metadata?.Expires;
+        blob.ExpiresAt = Expiry(metadata?.Expires, _options.StoreDefaultTtl, now);
 
         var notices = new List<SessionNotice>();
         if (metadata is not null)
@@ -147,13 +161,14 @@ public sealed class MediaWikiStore(
             }
             if (session.EndedAt is null)
             {
-                session.ExpiresAt = metadata.Expires ?? now + _options.IdleTimeout;
+                session.ExpiresAt = Expiry(metadata.Expires, _options.IdleTimeout, now);
                 session.LastActivityAt = now;
                 session.Remember = metadata.Remember;
             }
         }
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        quota.Add(k.Wiki.Id, growth);
         cache.EvictKey(k.Hash);
         notices.ForEach(feed.Publish);
         return created;
@@ -181,14 +196,26 @@ public sealed class MediaWikiStore(
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
         }
         await tx.CommitAsync(cancellationToken);
+        quota.Add(k.Wiki.Id, -blob.Length);
         cache.EvictKey(k.Hash);
         return true;
     });
 
+    /// <summary>
+    /// Every value expires: at its <c>metadata.expires</c>, else after <paramref name="fallback"/>, and never later than
+    /// <see cref="SessionOptions.StoreMaxTtl"/> from now, so no key of a wiki holds the disk for ever.
+    /// </summary>
+    private DateTimeOffset Expiry(DateTimeOffset? expires, TimeSpan fallback, DateTimeOffset now)
+    {
+        var at = expires ?? now + fallback;
+        var latest = now + _options.StoreMaxTtl;
+        return at < latest ? at : latest;
+    }
+
     private Session NewSession(StoreKey k, MediaWikiMetadata metadata, GlobalUser? user, string saved, long epoch, DateTimeOffset now) => new()
     {
         IdHash = k.Hash, Handle = k.Handle, WikiId = k.Wiki.Id, UserId = user?.Id, Provider = metadata.Provider, Origin = SessionOrigin.MediaWiki,
-        CreatedAt = now, LastActivityAt = now, ExpiresAt = metadata.Expires ?? now + _options.IdleTimeout, Remember = metadata.Remember,
+        CreatedAt = now, LastActivityAt = now, ExpiresAt = Expiry(metadata.Expires, _options.IdleTimeout, now), Remember = metadata.Remember,
         Metadata = saved, UserToken = user?.Token, Epoch = epoch, CookiesSet = "",
     };
 
@@ -231,7 +258,7 @@ public sealed class MediaWikiStore(
         var why = $"MediaWiki restored {user.Name} from the remember-me Token cookie after session {ended.Handle} ended ({EndReasons.Describe(ended.EndReason!.Value)}). " +
             "Reset the user's token on the wiki (maintenance/invalidateUserSessions.php) to end it for good.";
         logger.LogWarning("Resurrection on {Wiki}: {User} got MediaWiki session {SessionHandle} from a Token cookie after {EndedHandle} ended",
-            k.Wiki.DbName, user.Name, session.Handle, ended.Handle);
+            k.Wiki.DbName, LogText.Quote(user.Name), session.Handle, ended.Handle);
         Add(db, notices, SessionEventKind.Resurrection, k, session, user, why, now, traceId);
     }
 
@@ -281,8 +308,6 @@ public sealed class MediaWikiStore(
     /// <summary>The global user of that name, registered when first seen, and attached to the wiki.</summary>
     private static async Task<GlobalUser> UserAsync(SessionsDb db, Wiki wiki, string name, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (name.Length > 85)
-            throw new SessionException(Failure.Invalid, "A MediaWiki user name is at most 85 characters.");
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
         if (user is null)
         {

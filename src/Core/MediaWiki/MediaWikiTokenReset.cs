@@ -21,8 +21,11 @@ public sealed class MediaWikiTokenReset(IConfiguration configuration, ILogger<Me
     {
         var words = Command(dbName)!.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var start = new ProcessStartInfo(words[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // Each word is one argument whatever {user} holds: no shell ever sees the user name.
-        foreach (var word in words.Skip(1)) start.ArgumentList.Add(word.Replace("{user}", userName, StringComparison.Ordinal));
+        // Each word is one argument whatever {user} holds, and no shell runs in between. Only a command that is itself a
+        // shell reads a word as script (the one after -c), so there the name goes in quoted.
+        var script = IsShell(words[0]) ? Array.IndexOf(words, "-c") + 1 : 0;
+        for (var i = 1; i < words.Length; i++)
+            start.ArgumentList.Add(words[i].Replace("{user}", i == script ? ShellText.Quote(userName) : userName, StringComparison.Ordinal));
         foreach (var variable in configuration.GetSection($"MediaWiki:Wikis:{dbName}:Environment").GetChildren())
             start.Environment[variable.Key] = variable.Value;
         if (configuration[$"MediaWiki:Wikis:{dbName}:WorkingDirectory"] is { Length: > 0 } folder) start.WorkingDirectory = folder;
@@ -53,6 +56,9 @@ public sealed class MediaWikiTokenReset(IConfiguration configuration, ILogger<Me
             return (false, $"token reset on {dbName} could not start '{words[0]}': {ex.Message}");
         }
     }
+
+    private static bool IsShell(string program) =>
+        Path.GetFileName(program) is "sh" or "bash" or "dash" or "zsh" or "ksh" or "ash" or "mksh" or "busybox";
 
     private string? Command(string dbName) => configuration[$"MediaWiki:Wikis:{dbName}:ResetTokenCommand"];
 }

@@ -22,6 +22,8 @@ public enum Signal
     Deletes,
     Misses,
     BytesWritten,
+    /// <summary>Writes to the MediaWiki store refused as too large a value (413) or past the wiki's quota (507).</summary>
+    RefusedWrites,
 }
 
 /// <summary>
@@ -72,6 +74,7 @@ public sealed class SessionMetrics : IDisposable
         Signal.Deletes => "mediawiki.deletes",
         Signal.Misses => "mediawiki.misses",
         Signal.BytesWritten => "mediawiki.written",
+        Signal.RefusedWrites => "mediawiki.refused_writes",
         _ => signal.ToString().ToLowerInvariant(),
     };
 
@@ -91,6 +94,7 @@ public sealed class SessionMetrics : IDisposable
         Signal.Deletes => "MediaWiki store deletes",
         Signal.Misses => "MediaWiki store misses",
         Signal.BytesWritten => "bytes written to the MediaWiki store",
+        Signal.RefusedWrites => "MediaWiki store writes refused as too large or over quota",
         _ => signal.ToString(),
     };
 

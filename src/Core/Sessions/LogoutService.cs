@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Core.Sessions;
 
@@ -171,7 +172,7 @@ public sealed class LogoutService(
         if (local is not null) cache.EvictKey(local.IdHash);
 
         var userName = trace.UserId is { } uid ? await db.Users.Where(u => u.Id == uid).Select(u => u.Name).FirstOrDefaultAsync(cancellationToken) : null;
-        logger.LogDebug("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, userName, wiki.DbName, request.Scope, trace.Outcome);
+        logger.LogDebug("Logout {TraceId} of {User} on {Wiki} ({Scope}): {Outcome}", trace.Id, LogText.Quote(userName), wiki.DbName, request.Scope, trace.Outcome);
         feed.Publish(new SessionNotice(SessionEventKind.LogoutTraceFinished, now, wiki.DbName, local?.Handle, userName, local?.Provider,
             $"{WireNames.Of(request.Scope)} logout: {WireNames.Of(trace.Outcome)}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
         return new LogoutResult(trace.Id, trace.Outcome, setCookies, centralAlive

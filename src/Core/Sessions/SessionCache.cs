@@ -21,7 +21,13 @@ namespace WikiSessions.Core.Sessions;
 public sealed class SessionCache
 {
     private const int Stripes = 4096;
+    /// <summary>What an entry costs beyond its strings and bytes: the dictionary node, the record, its key and generations.</summary>
+    private const int EntryOverhead = 256;
+    /// <summary>A cached session object (with its user) beyond its strings.</summary>
+    private const int SessionOverhead = 512;
     private readonly int _capacity;
+    private readonly long _maxBytes;
+    private long _bytes;
     private long _changes;
     private long _farm;
     private readonly ConcurrentDictionary<int, long> _users = new();
@@ -32,8 +38,28 @@ public sealed class SessionCache
     private volatile bool _enabled = true;
     private long _backstopMs = long.MaxValue;
 
+    /// <summary>The default bound on the cache's approximate size: 256 MiB.</summary>
+    public const long DefaultMaxBytes = 256L * 1024 * 1024;
+
     /// <param name="capacity">Entries kept; when full the cache starts over.</param>
-    public SessionCache(int capacity = 200_000) => _capacity = capacity;
+    /// <param name="maxBytes">
+    /// Approximate bytes kept (values, strings and a fixed overhead per entry); when a put would pass it the cache starts
+    /// over, so one wiki reading many large values cannot take the process's memory.
+    /// </param>
+    public SessionCache(int capacity = 200_000, long maxBytes = DefaultMaxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBytes, 1);
+        (_capacity, _maxBytes) = (capacity, maxBytes);
+    }
+
+    /// <summary>The approximate bytes the cached entries hold now; at most the bound given at construction.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>The bound on <see cref="Bytes"/>.</summary>
+    public long MaxBytes => _maxBytes;
+
+    /// <summary>Cached sessions and store values.</summary>
+    public int Count => _sessions.Count + _blobs.Count;
 
     /// <summary>
     /// How long a copy is trusted without an eviction heard; null (one instance) for as long as nothing evicts it. A
@@ -46,10 +72,16 @@ public sealed class SessionCache
     }
 
     /// <summary>A live session as last read, with its user, the wiki it is of and its parsed saved metadata.</summary>
-    public sealed record CachedSession(Session Session, IReadOnlyDictionary<string, string> Saved, long Farm, long User, long Key, long At);
+    public sealed record CachedSession(Session Session, IReadOnlyDictionary<string, string> Saved, long Farm, long User, long Key, long At)
+    {
+        internal long Size { get; init; }
+    }
 
     /// <summary>A MediaWiki store value as last read: its plain bytes, its expiry, and its session (null for opaque keys).</summary>
-    public sealed record CachedBlob(byte[] Body, DateTimeOffset? ExpiresAt, DateTimeOffset ReadAt, Session? Session, long Farm, long User, long Key, long At);
+    public sealed record CachedBlob(byte[] Body, DateTimeOffset? ExpiresAt, DateTimeOffset ReadAt, Session? Session, long Farm, long User, long Key, long At)
+    {
+        internal long Size { get; init; }
+    }
 
     private sealed record CachedFarm(FarmState State, long Farm);
 
@@ -97,8 +129,9 @@ public sealed class SessionCache
     public void Put(long seen, Session session, IReadOnlyDictionary<string, string> saved)
     {
         var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session.UserId), KeyGeneration(session.IdHash));
-        if (!_enabled || Changes != seen || !Room()) return;
-        _sessions[(session.WikiId, session.IdHash)] = new CachedSession(session, saved, farm, user, key, Stamp());
+        var size = EntryOverhead + SizeOf(session) + saved.Sum(p => 2L * (p.Key.Length + p.Value.Length) + 64);
+        if (!_enabled || Changes != seen || !Room(size)) return;
+        Store(_sessions, (session.WikiId, session.IdHash), new CachedSession(session, saved, farm, user, key, Stamp()) { Size = size }, e => e.Size);
     }
 
     public CachedBlob? Blob(string keyHash) =>
@@ -107,8 +140,9 @@ public sealed class SessionCache
     public void PutBlob(long seen, string keyHash, byte[] body, DateTimeOffset? expiresAt, DateTimeOffset readAt, Session? session)
     {
         var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session?.UserId), KeyGeneration(keyHash));
-        if (!_enabled || Changes != seen || !Room()) return;
-        _blobs[keyHash] = new CachedBlob(body, expiresAt, readAt, session, farm, user, key, Stamp());
+        var size = EntryOverhead + 2L * keyHash.Length + body.Length + (session is null ? 0 : SizeOf(session));
+        if (!_enabled || Changes != seen || !Room(size)) return;
+        Store(_blobs, keyHash, new CachedBlob(body, expiresAt, readAt, session, farm, user, key, Stamp()) { Size = size }, e => e.Size);
     }
 
     /// <summary>Something of the user's may have ended or changed (null: an anonymous session).</summary>
@@ -129,8 +163,7 @@ public sealed class SessionCache
         if (message == "*")
         {
             Interlocked.Increment(ref _farm);
-            _sessions.Clear();
-            _blobs.Clear();
+            Clear();
             _state = null;
         }
         else if (message.StartsWith("u:", StringComparison.Ordinal) && int.TryParse(message.AsSpan(2), out var user))
@@ -167,14 +200,47 @@ public sealed class SessionCache
 
     private long UserGeneration(int? userId) => _users.TryGetValue(userId ?? 0, out var g) ? g : 0;
 
-    private bool Room()
+    /// <summary>Room for an entry of <paramref name="size"/> bytes; false only for an entry larger than the whole bound.</summary>
+    private bool Room(long size)
     {
-        if (_sessions.Count + _blobs.Count < _capacity) return true;
+        if (size > _maxBytes) return false;
+        if (_sessions.Count + _blobs.Count < _capacity && Bytes + size <= _maxBytes) return true;
         // Full: start over rather than track recency on the hot path; live sessions come back on their next request.
-        _sessions.Clear();
-        _blobs.Clear();
+        Clear();
         return true;
     }
+
+    /// <summary>Removes every entry, each with its size, so <see cref="Bytes"/> stays exact while puts go on.</summary>
+    private void Clear()
+    {
+        foreach (var key in _sessions.Keys)
+            if (_sessions.TryRemove(key, out var removed)) Interlocked.Add(ref _bytes, -removed.Size);
+        foreach (var key in _blobs.Keys)
+            if (_blobs.TryRemove(key, out var removed)) Interlocked.Add(ref _bytes, -removed.Size);
+    }
+
+    /// <summary>Adds or replaces an entry and moves <see cref="Bytes"/> by exactly the difference.</summary>
+    private void Store<TKey, TEntry>(ConcurrentDictionary<TKey, TEntry> entries, TKey key, TEntry entry, Func<TEntry, long> size) where TKey : notnull where TEntry : class
+    {
+        while (true)
+        {
+            if (entries.TryGetValue(key, out var old))
+            {
+                if (!entries.TryUpdate(key, entry, old)) continue;
+                Interlocked.Add(ref _bytes, size(entry) - size(old));
+                return;
+            }
+            if (entries.TryAdd(key, entry))
+            {
+                Interlocked.Add(ref _bytes, size(entry));
+                return;
+            }
+        }
+    }
+
+    /// <summary>A session's strings (two bytes a character) and a fixed overhead for the object and its user.</summary>
+    private static long SizeOf(Session s) => SessionOverhead + 2L * (s.IdHash.Length + s.Handle.Length + s.Metadata.Length + s.Data.Length + s.CookiesSet.Length
+        + (s.Ip?.Length ?? 0) + (s.IpKey?.Length ?? 0) + (s.UserAgent?.Length ?? 0) + (s.UserToken?.Length ?? 0) + (s.User?.Name.Length ?? 0) + (s.User?.Token.Length ?? 0));
 
     /// <summary>Key hashes are SHA-256 hex, so their first digits spread evenly, and every instance computes the same stripe.</summary>
     private static int Stripe(string keyHash) =>

@@ -29,4 +29,16 @@ public sealed class SessionOptions
     /// sessions end (see <see cref="SessionCache"/>). A single instance hears every eviction it makes and needs none.
     /// </summary>
     public TimeSpan CacheBackstop { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The bound on the memory the hot paths' cache holds, in approximate bytes (values, strings and a fixed overhead per
+    /// entry); past it the cache starts over. 256 MiB by default: modest on a 24 GiB machine, ample for a farm's sessions.
+    /// </summary>
+    public long CacheMaxBytes { get; set; } = SessionCache.DefaultMaxBytes;
+    /// <summary>How long a MediaWiki store value without <c>metadata.expires</c> (an opaque key) lives: one day, as Kask's default TTL.</summary>
+    public TimeSpan StoreDefaultTtl { get; set; } = TimeSpan.FromDays(1);
+    /// <summary>The longest any MediaWiki store value lives, whatever expiry its metadata names.</summary>
+    public TimeSpan StoreMaxTtl { get; set; } = TimeSpan.FromDays(30);
+    /// <summary>The bytes of live values one wiki may keep in the MediaWiki store; past it writes that grow it are refused (507).</summary>
+    public long StoreQuotaBytesPerWiki { get; set; } = 1024L * 1024 * 1024;
 }

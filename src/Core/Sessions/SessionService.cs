@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Domain;
+using WikiSessions.Core.Staff;
 
 namespace WikiSessions.Core.Sessions;
 
@@ -61,7 +62,7 @@ public sealed class SessionService(
         }
         catch (DbException ex)
         {
-            logger.LogWarning(ex, "Could not record a refused login on {Wiki}", request.Wiki);
+            logger.LogWarning(ex, "Could not record a refused login on {Wiki}", LogText.Quote(request.Wiki));
         }
     }
 
@@ -104,7 +105,7 @@ public sealed class SessionService(
             }, cancellationToken);
 
             if (replaced is not null) cache.EvictKey(replaced);
-            logger.LogDebug("Login of {User} on {Wiki} through {Provider}: session {SessionHandle}", user.Name, wiki.DbName, request.Provider, created.Row!.Handle);
+            logger.LogDebug("Login of {User} on {Wiki} through {Provider}: session {SessionHandle}", LogText.Quote(user.Name), wiki.DbName, request.Provider, created.Row!.Handle);
             var centralId = (created.Made as Draft)?.CentralId;
             var authorization = created.Made switch { Draft d => d.Authorization, Again a => a.Authorization, _ => null };
             return new LoginResult(created.View! with { CentralSessionId = centralId }, centralId, created.Cookies, authorization);
@@ -313,7 +314,7 @@ public sealed class SessionService(
                     // Debug, like the rejection below: each is an event in the store and a notice on the live feed, and a farm
                     // with a broken integration has them on every request, which would flood the log at its default level.
                     logger.LogDebug("Resurrection: {User} got session {SessionHandle} on {Wiki} ({Origin}) from a credential that survived logout {TraceId}",
-                        draft.User.Name, session.Handle, c.Wiki.DbName, session.Origin, failed);
+                        LogText.Quote(draft.User.Name), session.Handle, c.Wiki.DbName, session.Origin, failed);
                     Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, draft.User, "Logged straight back in after a logout", traceId: failed);
                 }
                 return new Created(made, session, View(session, c.Wiki, draft.User, draft.Id), cookies);
@@ -367,7 +368,7 @@ public sealed class SessionService(
             await tx.CommitAsync(cancellationToken);
         }
         cache.EvictKey(session.IdHash);
-        logger.LogDebug("Rejected session {SessionHandle} on {Wiki}: metadata conflicts on {Keys}", session.Handle, c.Wiki.DbName, keys);
+        logger.LogDebug("Rejected session {SessionHandle} on {Wiki}: metadata conflicts on {Keys}", session.Handle, c.Wiki.DbName, LogText.Quote(keys, LogText.MaxLength * 4));
         Publish(SessionEventKind.MetadataRejected, c.Now, c.Wiki, session, session.User, $"Metadata conflict on {keys}", endReason: EndReason.MetadataConflict);
         return NoSession($"The request is not a valid continuation of the session: its {keys} differ from the saved metadata. The session was ended.", clear);
     }

@@ -10,7 +10,10 @@ namespace WikiSessions.Core.Sessions;
 /// <summary>What one sweep did.</summary>
 public sealed record SweepResult(int EndedIdle, int EndedByEpoch, int DeletedSessions, int DeletedCentralSessions, int DeletedTraces, int DeletedEvents)
 {
-    public int Total => EndedIdle + EndedByEpoch + DeletedSessions + DeletedCentralSessions + DeletedTraces + DeletedEvents;
+    /// <summary>MediaWiki store values deleted: expired, or of a session that ended.</summary>
+    public int DeletedValues { get; init; }
+
+    public int Total => EndedIdle + EndedByEpoch + DeletedSessions + DeletedCentralSessions + DeletedTraces + DeletedEvents + DeletedValues;
 }
 
 /// <summary>
@@ -20,6 +23,7 @@ public sealed record SweepResult(int EndedIdle, int EndedByEpoch, int DeletedSes
 public sealed class SessionSweeper(
     IDbContextFactory<SessionsDb> dbFactory,
     IOptions<SessionOptions> options,
+    MediaWiki.StoreQuota quota,
     TimeProvider time,
     ILogger<SessionSweeper> logger) : BackgroundService
 {
@@ -73,8 +77,13 @@ public sealed class SessionSweeper(
             .ExecuteDeleteAsync(cancellationToken), batch);
         await InBatchesAsync(() => db.RememberTokens.Where(t => t.EndedAt < cutoff).Take(batch).ExecuteDeleteAsync(cancellationToken), batch);
         // MediaWiki's session bodies hold its secrets: gone as soon as they can no longer be read, not after the retention.
-        await InBatchesAsync(() => db.Blobs.Where(b => b.ExpiresAt <= now || db.Sessions.Any(s => s.Id == b.SessionId && s.EndedAt != null)).Take(batch)
+        // Every value expires (a value written before that rule, without an expiry, the default TTL after its last write).
+        var unwritten = now - options.Value.StoreDefaultTtl;
+        var blobs = await InBatchesAsync(() => db.Blobs.Where(b => b.ExpiresAt <= now || b.ExpiresAt == null && b.WrittenAt <= unwritten
+                || db.Sessions.Any(s => s.Id == b.SessionId && s.EndedAt != null)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
+        // Each wiki's bytes in the store are read afresh on its next write: what expired is gone, what other instances wrote counts.
+        quota.Forget();
         // A trace stays, with its steps, while a kept session still points at it as the logout it resurrected.
         var oldTraces = db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id));
         await InBatchesAsync(() => db.LogoutTraceSteps.Where(step => oldTraces.Any(t => t.Id == step.TraceId)).Take(batch)
@@ -82,7 +91,7 @@ public sealed class SessionSweeper(
         var traces = await InBatchesAsync(() => oldTraces.Take(batch).ExecuteDeleteAsync(cancellationToken), batch);
         var events = await InBatchesAsync(() => db.Events.Where(e => e.At < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        return new SweepResult(idle, byEpoch, sessions, centrals, traces, events);
+        return new SweepResult(idle, byEpoch, sessions, centrals, traces, events) { DeletedValues = blobs };
     }
 
     private static async Task<int> InBatchesAsync(Func<Task<int>> batchOnce, int batchSize)

@@ -8,14 +8,16 @@ public static class LogText
 {
     public const int MaxLength = 64;
 
-    public static string Quote(string? text)
+    /// <param name="text">The text a client chose: a user or staff name, a reason, a key.</param>
+    /// <param name="maxLength">Characters shown before the rest is cut and counted.</param>
+    public static string Quote(string? text, int maxLength = MaxLength)
     {
         if (text is null) return "(none)";
-        var builder = new StringBuilder(MaxLength + 8).Append('\'');
+        var builder = new StringBuilder(maxLength + 8).Append('\'');
         var shown = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            if (shown == MaxLength) return builder.Append("'… (").Append(text.Length.ToString(CultureInfo.InvariantCulture)).Append(" chars)").ToString();
+            if (shown == maxLength) return builder.Append("'… (").Append(text.Length.ToString(CultureInfo.InvariantCulture)).Append(" chars)").ToString();
             shown++;
             switch (rune.Value)
             {

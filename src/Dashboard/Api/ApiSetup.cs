@@ -61,6 +61,8 @@ public static class ApiSetup
             Failure.Forbidden => StatusCodes.Status403Forbidden,
             Failure.Conflict => StatusCodes.Status409Conflict,
             Failure.Misconfigured => StatusCodes.Status422UnprocessableEntity,
+            Failure.TooLarge => StatusCodes.Status413PayloadTooLarge,
+            Failure.QuotaExceeded => StatusCodes.Status507InsufficientStorage,
             _ => StatusCodes.Status503ServiceUnavailable,
         };
         var extensions = ex.CurrentVersion is { } version ? new Dictionary<string, object?> { ["currentVersion"] = version } : null;

@@ -10,7 +10,7 @@ namespace WikiSessions.Dashboard.Api;
 public static class InputLimits
 {
     public const int Wiki = 64;
-    public const int User = 85;
+    public const int User = UserNames.MaxLength;
     /// <summary>MediaWiki's own limit on a bot password's app ID.</summary>
     public const int AppId = 32;
     public const int Consumer = 128;
@@ -49,18 +49,7 @@ public static class InputLimits
     /// characters (tab and line breaks are allowed in <paramref name="multiline"/> text); null passes.
     /// </summary>
     /// <exception cref="SessionException">Invalid, with a title that names <paramref name="field"/> and never echoes the value.</exception>
-    public static string? Text(string? value, string field, int max, bool multiline = false)
-    {
-        if (value is null) return null;
-        if (value.Length > max) throw Invalid($"'{field}' is longer than {max} characters.");
-        if (!BoundedText.IsWellFormed(value)) throw Invalid($"'{field}' is not valid Unicode text: it holds a lone surrogate (such as \\ud800).");
-        foreach (var c in value)
-        {
-            if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
-                throw Invalid($"'{field}' holds a control character (U+{(int)c:X4}); send plain text.");
-        }
-        return value;
-    }
+    public static string? Text(string? value, string field, int max, bool multiline = false) => PlainText.Check(value, field, max, multiline);
 
     /// <summary>A JSON value whose every property name and string is valid Unicode, nested at most <see cref="JsonDepth"/> deep.</summary>
     public static void Json(JsonElement element, string field, int depth = 0)

@@ -37,11 +37,15 @@ public static class MediaWikiApi
             : TypedResults.Bytes(body, "application/octet-stream");
     }
 
-    private static async Task<IResult> Put(string key, HttpRequest request, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> Put(string key, HttpRequest request, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, SessionMetrics metrics,
+        CancellationToken cancellationToken)
     {
         var k = await KeyAsync(key, caller, farm, store, cancellationToken);
         if (await ReadBodyAsync(request, cancellationToken) is not { } body)
+        {
+            metrics.Count(k.Wiki.DbName, Signal.RefusedWrites);
             return TypedResults.Problem(title: $"A stored value is at most {MediaWikiStore.MaxBodyBytes / 1024} KB; nothing was written.", statusCode: StatusCodes.Status413PayloadTooLarge);
+        }
         return await store.PutAsync(k, body, cancellationToken) ? TypedResults.StatusCode(StatusCodes.Status201Created) : TypedResults.NoContent();
     }
 

@@ -60,7 +60,7 @@ public static class UiSetup
         if (login is null)
             return TypedResults.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(local)}");
         await http.SignInAsync(Schemes.StaffCookie, Schemes.Principal(login.Actor, Schemes.StaffCookie, new Claim(Schemes.SessionClaim, login.SessionToken)));
-        loggers.CreateLogger("WikiSessions.Dashboard.Login").LogInformation("{StaffName} logged in to the dashboard as {Role}", login.Actor.Name, login.Actor.Role);
+        loggers.CreateLogger("WikiSessions.Dashboard.Login").LogInformation("{StaffName} logged in to the dashboard as {Role}", Core.Staff.LogText.Quote(login.Actor.Name), login.Actor.Role);
         return TypedResults.LocalRedirect(local);
     }
 

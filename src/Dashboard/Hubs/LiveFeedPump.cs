@@ -129,7 +129,7 @@ public sealed class LiveFeedPump(
             var who = connection.User?.FindFirst(Schemes.WikiClaim)?.Value is { } wiki ? $"the wiki server of {wiki}" : connection.User?.Identity?.Name ?? "a client";
             logger.LogWarning("Closed the live-feed connection {ConnectionId} of {Client}: it took no live-feed batch for {Timeout}, so it held back " +
                 "every other client. It lost the {Count} notices of that batch and those still queued for it; its client reconnects afresh",
-                connection.ConnectionId, who, _options.SendTimeout, count);
+                connection.ConnectionId, Core.Staff.LogText.Quote(who), _options.SendTimeout, count);
         }
         if (closed == 0)
             logger.LogWarning("The live feed took over {Timeout} to send a batch of {Count} notices, yet every connection here takes messages", _options.SendTimeout, count);

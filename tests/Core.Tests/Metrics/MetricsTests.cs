@@ -180,7 +180,7 @@ public class MetricsTests
     public async Task MediaWiki_store_calls_are_counted_with_the_bytes_written()
     {
         await using var farm = await TestFarm.StartAsync();
-        var store = farm.Services.GetRequiredService<MediaWiki.MediaWikiStore>();
+        var store = farm.Services.GetRequiredService<Core.MediaWiki.MediaWikiStore>();
         var enwiki = (await farm.Services.GetRequiredService<FarmDirectory>().FindAsync("enwiki", default))!;
         var key = await store.KeyAsync(enwiki, "enwiki:somecache:1", default);
         await store.PutAsync(key, new byte[300], default);

@@ -119,4 +119,30 @@ public sealed class SessionCacheTests
         await store.DeleteAsync(key, default);
         Assert.Null(await store.GetAsync(key, default));
     }
+
+    [Fact]
+    public void Large_values_keep_the_cache_under_its_byte_bound_and_what_it_keeps_reads_back_right()
+    {
+        const long bound = 1024 * 1024;
+        var cache = new SessionCache(maxBytes: bound);
+        for (var i = 0; i < 200; i++)
+        {
+            var hash = $"{i:x3}{new string('0', 61)}";
+            var body = Enumerable.Repeat((byte)i, 64 * 1024).ToArray();
+            cache.PutBlob(cache.Changes, hash, body, DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null);
+            Assert.InRange(cache.Bytes, 64 * 1024, bound);
+            Assert.Equal(body, cache.Blob(hash)?.Body);
+        }
+
+        // Rewriting a kept value counts it once; an eviction of everything gives every byte back.
+        var last = $"{199:x3}{new string('0', 61)}";
+        var before = cache.Bytes;
+        cache.PutBlob(cache.Changes, last, new byte[64 * 1024], DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null);
+        Assert.Equal(before, cache.Bytes);
+        cache.EvictAll();
+        Assert.Equal(0, cache.Bytes);
+        // A value larger than the whole bound is not kept at all.
+        cache.PutBlob(cache.Changes, last, new byte[bound], DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null);
+        Assert.Equal(0, cache.Bytes);
+    }
 }

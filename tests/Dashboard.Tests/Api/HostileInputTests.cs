@@ -63,6 +63,9 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
         new("POST", "/sessions/v1/{key}", false, [], ["data", "metadata"]),
         new("PUT", "/sessions/v1/{key}", false, [], ["data", "metadata"]),
         new("DELETE", "/sessions/v1/{key}", false, [], []),
+        // A session value, whose metadata the store reads: every field of it is a wiki user's doing.
+        new("PUT", "/sessions/v1/enwiki:MWSession:{key}", false, [], ["metadata"]),
+        new("POST", "/sessions/v1/enwiki:MWSession:{key}", false, [], ["metadata"]),
     ];
 
     /// <summary>Plausible values, and the values that broke services like this one.</summary>
@@ -90,6 +93,18 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
         (1, Gen.Int[65, 300].Select(count => "{" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"c{i}\":\"v\"")) + "}")),
         (2, Gen.Select(Text.Select(Quote), Text.Select(Quote), Gen.Bool).Select((ip, ua, secure) => $"{{\"ip\":{ip},\"userAgent\":{ua},\"secure\":{(secure ? "true" : "false")}}}")));
 
+    /// <summary>User names as JSON text, as a wiki would send them for a user who chose a nasty name.</summary>
+    private static readonly Gen<string> HostileUserName = Gen.OneOf(
+        "\"Eve\\ud800\"", "\"\\udc00\"", "\"Eve\\ud83d\"", "\"Eve\\n[WRN] forged\"", "\"Eve\\r\"", "\"Eve\\u0000\"", "\"Eve\\u001b[31m\"",
+        "\"Eve\\u0085\"", "\"Eve\\u2028\"", "\"Eve'$(id -un)'\"", "\"" + new string('x', 86) + "\"", "\"" + new string('x', 60_000) + "\"", "\"\"", "null", "3", "[]");
+
+    /// <summary>The metadata of a Kask session value: any user ID, and names, tokens and providers from <see cref="Value"/>.</summary>
+    private static readonly Gen<string> Metadata =
+        from userId in Gen.OneOf("1", "7", "0", "-1", "\"3\"", "null", "2147483648")
+        from userName in Gen.Frequency((1, Value), (1, HostileUserName))
+        from fields in Gen.Select(Gen.OneOf("provider", "userToken", "expires", "remember", "loggedOut", "persisted", "forceHTTPS"), Value).Array[0, 4]
+        select "{\"userId\":" + userId + ",\"userName\":" + userName + string.Concat(fields.Select(f => "," + Quote(f.Item1) + ":" + f.Item2)) + "}";
+
     private static readonly Gen<byte[]?> RawBody = Gen.OneOf<byte[]?>(
         null, [], "{"u8.ToArray(), "[]"u8.ToArray(), "null"u8.ToArray(), "\"text\""u8.ToArray(), [0xFF, 0xFE, 0x7B, 0x7D],
         [0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xED, 0xA0, 0x80, 0x22, 0x7D], Encoding.UTF8.GetBytes(new string('[', 100_000)));
@@ -113,11 +128,14 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
         from contentType in Gen.Frequency((9, Gen.Const((string?)"application/json")), (1, Gen.OneOf<string?>(null, "text/plain", "application/json; charset=latin1", "multipart/form-data")))
         from token in Gen.Frequency((9, Gen.Const((string?)null)), (1, Text.Select(t => (string?)Header(t))))
         from headers in Gen.Select(Gen.OneOf("Cookie", "X-Forwarded-For", "X-Forwarded-Proto", "Referer", "User-Agent", "Accept-Language"), Text.Select(Header)).Array[0, 3]
-        select Build(route, values, query, unknownQuery, fields, rawBody, contentType, token, headers);
+        from metadata in Metadata
+        select Build(route, values, query, unknownQuery, fields, rawBody, contentType, token, headers, metadata);
 
     private static Request Build(Route route, string[] values, (string, string)[] query, bool unknownQuery, (string, string)[] fields,
-        byte[]? rawBody, string? contentType, string? token, (string, string)[] headers)
+        byte[]? rawBody, string? contentType, string? token, (string, string)[] headers, string metadata)
     {
+        if (route.Template.Contains("MWSession") && rawBody is null)
+            rawBody = Encoding.UTF8.GetBytes("JSON.c2lnbmF0dXJl.{\"data\":{\"wsToken\":\"x\"},\"metadata\":" + metadata + "}");
         var i = 0;
         var path = System.Text.RegularExpressions.Regex.Replace(route.Template, @"\{(\w+)\}", _ => Escape(values[i++ % values.Length].Replace("\0", "")));
         // (A NUL in the path is refused by Kestrel itself; the in-process test server throws on it instead, so it is left out here.)
@@ -159,13 +177,70 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
             Assert.True(before == after, $"{status} for {request} changed the store: {before} → {after}");
         }, iter: Iterations, threads: 1, seed: Seed, print: r => r.ToString());
 
+        // Whatever the store kept, the admin API can look up and act on: one rule for user names.
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContextAsync())
+            foreach (var name in await db.Users.Select(u => u.Name).ToListAsync())
+                WikiSessions.Core.Sessions.UserNames.Check(name);
+
         var summary = string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}"));
         Console.WriteLine($"Hostile input: {Iterations} requests over {Routes.Length} routes in {DateTime.UtcNow - started:mm\\:ss}: {summary}");
         Assert.True(statuses.Keys.Count(s => s >= 400) >= 4, summary);
     }
 
+    /// <summary>User names a wiki accepts that a shell would not take as they are: quotes, substitutions, separators, globs.</summary>
+    private static readonly Gen<string> ShellNames =
+        Gen.Frequency(
+            (1, Gen.OneOf("'$(id -un)'", "'", "'\\''", "`id`", ";id", "|id", "&&id", "$HOME", "${IFS}", "\\", "!!", "*", "~root", "{a,b}", " -n", "\"'\"")),
+            (3, Gen.Char[" '\"`$\\;|&<>(){}[]*?!~#=%^,-+:@.\u00a0\u2028abcé名"].Array[1, 30].Select(c => new string(c))),
+            (1, Text))
+        .Select(name => "Eve" + name)
+        .Where(name => name.Length <= WikiSessions.Core.Sessions.UserNames.MaxLength && !name.Contains('/') && !name.Contains('%')
+            && WikiSessions.Core.Sessions.BoundedText.IsWellFormed(name) && !name.Any(char.IsControl));
+
+    [Fact]
+    public async Task The_console_advice_for_any_user_name_gives_the_name_back_through_a_shell_and_runs_nothing()
+    {
+        const string prefix = "php maintenance/invalidateUserSessions.php --user ";
+        var wiki = app.Wiki("enwiki");
+        var steward = app.Staff("steward");
+        var i = 0;
+        await ShellNames.SampleAsync(async name =>
+        {
+            var key = "/sessions/v1/" + Uri.EscapeDataString($"enwiki:MWSession:advice{i++:D8}");
+            var metadata = $"{{\"userId\":3,\"userName\":{Quote(name)},\"userToken\":\"t\",\"remember\":true,\"expires\":4102444800}}";
+            var written = await wiki.PutAsync(key, new ByteArrayContent(Encoding.UTF8.GetBytes("JSON.c2ln.{\"data\":{},\"metadata\":" + metadata + "}")));
+            Assert.True(written.IsSuccessStatusCode, $"{written.StatusCode}: {await written.Content.ReadAsStringAsync()}");
+
+            var done = await steward.PostAsync($"/api/v1/admin/users/{Uri.EscapeDataString(name)}/invalidate",
+                new StringContent("{\"reason\":\"Hostile name\"}", Encoding.UTF8, "application/json"));
+            var answer = await done.Content.ReadAsStringAsync();
+            Assert.True(done.IsSuccessStatusCode, $"{done.StatusCode}: {answer}");
+            var survives = System.Text.Json.JsonDocument.Parse(answer).RootElement.GetProperty("survives").GetString()!;
+            var start = survives.IndexOf(prefix, StringComparison.Ordinal);
+            var end = survives.LastIndexOf("); set MediaWiki:Wikis:", StringComparison.Ordinal);
+            Assert.True(start >= 0 && end > start, survives);
+            Assert.Equal(Encoding.UTF8.GetBytes(name), Sh("printf %s " + survives[(start + prefix.Length)..end]));
+        }, iter: 60, threads: 1, seed: Seed, print: name => Convert.ToHexString(Encoding.UTF8.GetBytes(name)));
+    }
+
+    /// <summary>What <c>/bin/sh -c</c> prints for <paramref name="script"/>, as bytes, run in a folder of its own.</summary>
+    private static byte[] Sh(string script)
+    {
+        var folder = Directory.CreateTempSubdirectory("advice-").FullName;
+        var start = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = folder };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        using var output = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(output);
+        process.WaitForExit();
+        Assert.Empty(Directory.EnumerateFileSystemEntries(folder));
+        Directory.Delete(folder);
+        return output.ToArray();
+    }
+
     private sealed record Snapshot(int Sessions, int Ended, int Central, int CentralEnded, int Remember, int Events, int Diffs, int Traces,
-        int Audit, int Prevented, long UserVersions, int GrantsRevoked, int BotPasswordsRevoked, long Epoch, long DataVersions);
+        int Audit, int Prevented, long UserVersions, int GrantsRevoked, int BotPasswordsRevoked, long Epoch, long DataVersions, int Users, int Values);
 
     private async Task<Snapshot> SnapshotAsync()
     {
@@ -177,7 +252,7 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
             await db.LogoutTraces.CountAsync(), await db.Audit.CountAsync(), await db.Users.CountAsync(u => u.Prevented),
             await db.Users.SumAsync(u => (long)u.Version), await db.OAuthGrants.CountAsync(g => g.RevokedAt != null),
             await db.BotPasswords.CountAsync(b => b.RevokedAt != null), await db.Farm.Select(f => f.Epoch).SingleAsync(),
-            await db.Sessions.SumAsync(s => (long)s.DataVersion));
+            await db.Sessions.SumAsync(s => (long)s.DataVersion), await db.Users.CountAsync(), await db.Blobs.CountAsync());
     }
 
     /// <summary>JSON string text that keeps lone surrogates as escapes, as a hostile client would send them.</summary>

@@ -66,6 +66,8 @@ public sealed class StoredBlobConfiguration : IEntityTypeConfiguration<StoredBlo
         b.HasIndex(x => x.KeyHash).IsUnique();
         b.HasIndex(x => x.SessionId);
         b.HasIndex(x => x.ExpiresAt);
+        // The quota sums a wiki's value lengths from this index alone, never reading the values.
+        b.HasIndex(x => new { x.WikiId, x.Length });
     }
 }
 

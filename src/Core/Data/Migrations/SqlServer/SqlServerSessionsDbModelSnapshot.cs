@@ -1022,7 +1022,7 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("SessionId");
 
-                    b.HasIndex("WikiId");
+                    b.HasIndex("WikiId", "Length");
 
                     b.ToTable("Blobs");
                 });

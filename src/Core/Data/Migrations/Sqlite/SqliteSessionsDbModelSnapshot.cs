@@ -980,7 +980,7 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.HasIndex("SessionId");
 
-                    b.HasIndex("WikiId");
+                    b.HasIndex("WikiId", "Length");
 
                     b.ToTable("Blobs");
                 });
