@@ -82,6 +82,12 @@ public sealed class TestFarm : IAsyncDisposable
 
     public const string CentralHost = "login.wikimedia.org";
 
+    /// <summary>
+    /// Another app instance on the same store file and clock, with its own cache and nothing that carries this one's
+    /// evictions to it: two instances whose Redis link is down. Dispose it before the farm.
+    /// </summary>
+    public ServiceProvider AnotherInstance() => BuildServices(_path, Time, null, null, null);
+
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();

@@ -36,6 +36,7 @@ public sealed class SessionCache
     private readonly ConcurrentDictionary<string, CachedBlob> _blobs = new(StringComparer.Ordinal);
     private volatile CachedFarm? _state;
     private volatile bool _enabled = true;
+    private int _evictedWhileOff;
     private long _backstopMs = long.MaxValue;
 
     /// <summary>The default bound on the cache's approximate size: 256 MiB.</summary>
@@ -83,7 +84,8 @@ public sealed class SessionCache
         internal long Size { get; init; }
     }
 
-    private sealed record CachedFarm(FarmState State, long Farm);
+    /// <summary>The farm state as last read; it ages out by the backstop like any entry (an invalidate-everyone another instance could not publish).</summary>
+    private sealed record CachedFarm(FarmState State, long Farm, long At);
 
     /// <summary>Raised after each eviction made here, with the message other instances apply (see <see cref="Apply"/>).</summary>
     public event Action<string>? Evicted;
@@ -93,7 +95,9 @@ public sealed class SessionCache
 
     /// <summary>
     /// Off while the cache cannot hear other instances' evictions (the Redis link is down): then every read goes to the
-    /// store. Turning it on again starts from empty, since evictions may have been missed meanwhile.
+    /// store. Turning it on again starts from empty, since evictions may have been missed meanwhile; and if this instance
+    /// evicted anything while off, it raises <see cref="Evicted"/> with "everything", since what it published then may
+    /// never have reached the others.
     /// </summary>
     public bool Enabled
     {
@@ -101,23 +105,28 @@ public sealed class SessionCache
         set
         {
             Apply("*");
+            var wasOff = !_enabled;
             _enabled = value;
+            if (value && wasOff && Interlocked.Exchange(ref _evictedWhileOff, 0) == 1) Evicted?.Invoke("*");
         }
     }
 
     /// <summary>The farm state (its epoch), from memory or the store.</summary>
     public async Task<FarmState> FarmAsync(SessionsDb db, CancellationToken cancellationToken)
     {
-        if (_enabled && _state is { } cached && cached.Farm == Interlocked.Read(ref _farm)) return cached.State;
+        if (CurrentFarm() is { } cached) return cached.State;
         var seen = Changes;
         var state = await db.Farm.AsNoTracking().SingleAsync(cancellationToken);
         var farm = Interlocked.Read(ref _farm);
-        if (_enabled && Changes == seen) _state = new CachedFarm(state, farm);
+        if (_enabled && Changes == seen) _state = new CachedFarm(state, farm, Environment.TickCount64);
         return state;
     }
 
     /// <summary>The farm epoch when it is in memory and current; null sends the caller to the store.</summary>
-    public long? Epoch => _enabled && _state is { } cached && cached.Farm == Interlocked.Read(ref _farm) ? cached.State.Epoch : null;
+    public long? Epoch => CurrentFarm()?.State.Epoch;
+
+    private CachedFarm? CurrentFarm() =>
+        _enabled && _state is { } cached && cached.Farm == Interlocked.Read(ref _farm) && Environment.TickCount64 - cached.At < _backstopMs ? cached : null;
 
     public CachedSession? Session(int wikiId, string hash) =>
         _enabled && _sessions.TryGetValue((wikiId, hash), out var entry) && Current(entry.Farm, entry.Session.UserId, entry.User, hash, entry.Key, entry.At) ? entry : null;
@@ -184,6 +193,7 @@ public sealed class SessionCache
     private void Evict(string message)
     {
         Apply(message);
+        if (!_enabled) Volatile.Write(ref _evictedWhileOff, 1);
         Evicted?.Invoke(message);
     }
 

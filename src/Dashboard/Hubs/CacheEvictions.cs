@@ -8,7 +8,9 @@ namespace WikiSessions.Dashboard.Hubs;
 /// Carries the session cache's evictions between app instances over the Redis of the hub's backplane, so a revoke,
 /// logout or invalidation on one instance ends what the others hold in memory within a Redis round trip. While this
 /// instance cannot hear Redis, its cache is off and every read goes to the store; an eviction another instance could
-/// not publish is bounded by the backstop (<c>Sessions:CacheBackstop</c>), after which a copy goes back to the store.
+/// not publish is bounded by the backstop (<c>Sessions:CacheBackstop</c>, the farm state's included), after which a copy
+/// goes back to the store, and ends sooner: an instance that evicted anything while cut off tells every other instance
+/// to start over as soon as it hears Redis again.
 /// </summary>
 public sealed class CacheEvictions(SessionCache cache, IConfiguration configuration, IOptions<Core.Sessions.SessionOptions> sessionOptions, ILogger<CacheEvictions> logger)
     : IHostedService, IAsyncDisposable
@@ -33,6 +35,7 @@ public sealed class CacheEvictions(SessionCache cache, IConfiguration configurat
         };
         _redis.ConnectionRestored += (_, _) =>
         {
+            // If this instance evicted anything while cut off, turning the cache on publishes "start over" on this link.
             cache.Enabled = true;
             logger.LogInformation("Redis reachable again: the session cache starts over, empty");
         };

@@ -58,6 +58,43 @@ public sealed class SessionCacheTests
     }
 
     [Fact]
+    public async Task An_instance_that_missed_an_invalidate_everyone_refuses_old_cookies_once_its_backstop_passes()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        await using var other = farm.AnotherInstance();
+        // Its copies are trusted for no time at all: only the backstop can end what it missed.
+        other.GetRequiredService<SessionCache>().Backstop = TimeSpan.Zero;
+        var login = await farm.LoginAsync();
+        var request = new ResolveRequest("enwiki", TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"), null, null, TestFarm.Browser);
+        Assert.NotNull((await other.GetRequiredService<SessionService>().ResolveAsync(request)).Session);
+
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
+
+        Assert.Null((await other.GetRequiredService<SessionService>().ResolveAsync(request)).Session);
+    }
+
+    [Fact]
+    public void An_instance_that_evicted_while_cut_off_tells_the_others_to_start_over_when_it_hears_them_again()
+    {
+        var cache = new SessionCache();
+        var sent = new List<string>();
+        cache.Evicted += sent.Add;
+
+        cache.Enabled = false;
+        cache.Enabled = true;
+        Assert.Empty(sent);
+
+        cache.Enabled = false;
+        cache.EvictUser(7);
+        cache.Enabled = true;
+        Assert.Equal(["u:7", "*"], sent);
+
+        cache.Enabled = false;
+        cache.Enabled = true;
+        Assert.Equal(2, sent.Count);
+    }
+
+    [Fact]
     public void Entries_are_not_trusted_past_their_backstop_age()
     {
         var cache = new SessionCache { Backstop = TimeSpan.Zero };
