@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.EntityFrameworkCore.Storage;
 using WikiSessions.Core.Admin;
 using WikiSessions.Testing;
@@ -8,6 +9,57 @@ namespace WikiSessions.Core.Tests;
 
 public sealed class AdminTests
 {
+    /// <summary>A session revoked alone, and a hook that runs right after the revoke commits and before its check.</summary>
+    private static async Task<(string Handle, Session Row, IDisposable Hook)> SessionToRevokeAsync(TestFarm farm, Action<Session> afterCommit)
+    {
+        var login = await farm.LoginAsync(TestFarm.Carol);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org"))).Session);
+        await using var db = farm.Db();
+        var row = await db.Sessions.AsNoTracking().SingleAsync(s => s.IdHash == Core.Sessions.Secrets.Sha256(login.Session.Id));
+        return (row.Handle, row, farm.Feed.Subscribe(n => { if (n.Kind == SessionEventKind.AdminAction) afterCommit(row); }));
+    }
+
+    [Fact]
+    public async Task A_restore_racing_a_revoke_fails_its_check_and_the_answer_and_the_audit_say_so()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        // Brings the session back in the store, as a restore racing the action on a server database could.
+        var (handle, _, hook) = await SessionToRevokeAsync(farm, row =>
+        {
+            using var db = farm.Db();
+            db.Sessions.Where(s => s.Id == row.Id).ExecuteUpdate(u => u.SetProperty(s => s.EndedAt, (DateTimeOffset?)null).SetProperty(s => s.EndReason, (EndReason?)null));
+        });
+
+        var result = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, "Session hijacked", RevokeScope.Session);
+
+        Assert.False(result.Check.Passed);
+        Assert.Equal((1, 0), (result.Check.Sessions, result.Check.CachedSessions));
+        Assert.StartsWith("Check failed: 1 sessions", result.Check.Summary);
+        var audit = (await farm.FarmQueries.AuditAsync()).Items;
+        Assert.Contains(audit, a => a.Action == "check-failed" && a.Detail!.Contains("After revoke-session"));
+        Assert.Contains(farm.Logs.Messages, m => m.Contains("The check after revoke-session", StringComparison.Ordinal));
+        hook.Dispose();
+    }
+
+    [Fact]
+    public async Task A_copy_left_in_memory_after_a_revoke_fails_its_check()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var cache = farm.Services.GetRequiredService<SessionCache>();
+        SessionCache.CachedSession? stale = null;
+        // Puts the copy read before the revoke back, as a path that ended the session without evicting it would leave it.
+        var (handle, row, hook) = await SessionToRevokeAsync(farm, _ => cache.Put(cache.Changes, stale!.Session, stale.Saved));
+        stale = cache.Session(row.WikiId, row.IdHash);
+        Assert.NotNull(stale);
+
+        var result = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, handle, "Session hijacked", RevokeScope.Session);
+
+        Assert.False(result.Check.Passed);
+        Assert.Equal((0, 1), (result.Check.Sessions, result.Check.CachedSessions));
+        Assert.Contains(" 1 sessions are still answered from memory", result.Check.Summary);
+        hook.Dispose();
+    }
+
     [Fact]
     public async Task Invalidating_a_user_ends_their_sessions_on_every_wiki_and_provider()
     {

@@ -219,7 +219,7 @@ public sealed class AdminService(
             LogText.Quote(actor.Name), outcome.Action, LogText.Quote(outcome.Target, LogText.MaxLength * 2), outcome.SessionsEnded, LogText.Quote(reason, MaxReasonLength));
         feed.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, outcome.Action == "revoke-session" ? outcome.Target : null,
             outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", EndReason: EndReasonOf(outcome.Action), Wikis: outcome.Wikis));
-        var check = await CheckAsync(outcome, before, cancellationToken);
+        var check = await CheckAsync(actor, reason, outcome, before, cancellationToken);
         var survives = outcome.MediaWikis.Count > 0 && outcome.User is { } userName
             ? await ResetMediaWikiTokensAsync(actor, reason, userName, outcome.MediaWikis, cancellationToken)
             : outcome.Survives;
@@ -265,10 +265,12 @@ public sealed class AdminService(
     }
 
     /// <summary>
-    /// Re-runs the validity rule over what the action reached and what existed before it: anything still valid is
-    /// a credential the action failed to end, so the check can fail.
+    /// Looks at what the action reached and what existed before it as a wiki's next request would: the validity rule over
+    /// the store, and the sessions this instance would still answer from memory. Anything still valid is a credential the
+    /// action failed to end (a path that ended it without evicting it, a restore that raced the action), so the check can
+    /// fail; a failed check is logged and audited.
     /// </summary>
-    private async Task<PostCheck> CheckAsync(Outcome outcome, Existing before, CancellationToken cancellationToken)
+    private async Task<PostCheck> CheckAsync(StaffActor actor, string reason, Outcome outcome, Existing before, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
@@ -277,10 +279,18 @@ public sealed class AdminService(
         var sessions = await Validity.Active(db, scope.Sessions.Where(s => s.Id <= before.Session), epoch, now).CountAsync(cancellationToken);
         var centrals = await Validity.Active(db, scope.Centrals.Where(c => c.Id <= before.Central), epoch, now).CountAsync(cancellationToken);
         var tokens = await Validity.Active(db, scope.Tokens.Where(t => t.Id <= before.Token), epoch, now).CountAsync(cancellationToken);
-        var left = sessions + centrals + tokens;
-        return new PostCheck(left == 0, sessions, centrals, tokens, left == 0
-            ? "Checked: nothing the action reached still yields a session."
-            : $"{sessions} sessions, {centrals} central sessions and {tokens} remember-me tokens that existed before the action still yield a session.");
+        var cached = 0;
+        foreach (var chunk in cache.ServedSessionIds().Where(id => id <= before.Session).Chunk(500))
+            cached += await scope.Sessions.Where(s => chunk.Contains(s.Id)).CountAsync(cancellationToken);
+        if (sessions + centrals + tokens + cached == 0)
+            return new PostCheck(true, 0, 0, 0, 0, "Checked: nothing the action reached still yields a session, in the store or in memory.");
+
+        var summary = $"Check failed: {sessions} sessions, {centrals} central sessions and {tokens} remember-me tokens that existed before the action " +
+            $"still yield a session in the store, and {cached} sessions are still answered from memory. Run the action again, and report it.";
+        logger.LogError("The check after {Action} on {Target} failed: {Summary}", outcome.Action, LogText.Quote(outcome.Target, LogText.MaxLength * 2), summary);
+        db.Audit.Add(new AuditEntry { At = time.GetUtcNow(), Actor = actor.Name, Action = "check-failed", Reason = reason, Target = outcome.Target, Detail = $"After {outcome.Action}: {summary}" });
+        await db.SaveChangesAsync(cancellationToken);
+        return new PostCheck(false, sessions, centrals, tokens, cached, summary);
     }
 
     private static async Task<int> LiveCentralsAsync(SessionsDb db, IReadOnlyCollection<long> centralIds, DateTimeOffset now, CancellationToken cancellationToken)
@@ -326,4 +336,4 @@ public sealed record ActionResult(
     string Action, string Target, int SessionsEnded, int CentralSessionsEnded, int RememberTokensEnded, string Detail, string? Survives, PostCheck Check);
 
 /// <summary>How many credentials that existed before the action still yield a session, by the same rule resolve uses.</summary>
-public sealed record PostCheck(bool Passed, int Sessions, int CentralSessions, int RememberTokens, string Summary);
+public sealed record PostCheck(bool Passed, int Sessions, int CentralSessions, int RememberTokens, int CachedSessions, string Summary);

@@ -143,6 +143,10 @@ public sealed class SessionCache
         Store(_sessions, (session.WikiId, session.IdHash), new CachedSession(session, saved, farm, user, key, Stamp()) { Size = size }, e => e.Size);
     }
 
+    /// <summary>The row IDs of the sessions a resolve on this instance would answer from memory now.</summary>
+    public IReadOnlyList<long> ServedSessionIds() => !_enabled ? [] :
+        _sessions.Values.Where(e => Current(e.Farm, e.Session.UserId, e.User, e.Session.IdHash, e.Key, e.At)).Select(e => e.Session.Id).ToList();
+
     public CachedBlob? Blob(string keyHash) =>
         _enabled && _blobs.TryGetValue(keyHash, out var entry) && Current(entry.Farm, entry.Session?.UserId, entry.User, keyHash, entry.Key, entry.At) ? entry : null;
 
