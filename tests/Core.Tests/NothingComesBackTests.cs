@@ -238,6 +238,119 @@ public sealed class NothingComesBackTests
         Assert.Equal(3, await db.Sessions.CountAsync());
     }
 
+    [Fact]
+    public async Task A_global_logout_reaches_the_browsers_older_central_session_that_idled_out()
+    {
+        // T124409 in this engine: the browser's first central session idled out, a new login made a newer one, and the
+        // global logout ended only the newer one, so dewiki's remembered session came back.
+        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
+        farm.Time.Advance(TimeSpan.FromSeconds(26));
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", browser.For(En), browser.For(TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
+        Assert.Null(logout.Survives);
+        var de = await farm.ResolveAsync("dewiki", browser.For(De), browser.For(TestFarm.CentralHost));
+        Assert.Null(de.Session);
+        Assert.Null((await farm.ResolveAsync("dewiki", browser.For(De).Where(c => c.Key is "dewikiUserID" or "dewikiToken").ToDictionary())).Session);
+    }
+
+    [Fact]
+    public async Task A_browser_revoke_reaches_the_browsers_older_central_session_that_idled_out()
+    {
+        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
+        farm.Time.Advance(TimeSpan.FromSeconds(26));
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Stolen laptop");
+
+        Assert.True(revoke.Check.Passed, revoke.Check.Summary);
+        Assert.Null(revoke.Survives);
+        Assert.Null((await farm.ResolveAsync("dewiki", browser.For(De), browser.For(TestFarm.CentralHost))).Session);
+    }
+
+    [Fact]
+    public async Task A_global_logout_does_not_claim_complete_when_the_logins_were_not_given_the_browsers_cookies()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var en = await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+        var de = await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("dewiki", TestFarm.CookiesFor(de.SetCookies, De),
+            TestFarm.CookiesFor(de.SetCookies, TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+
+        // The enwiki session may belong to another browser: the engine cannot tell, so it must not say "complete".
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(en.SetCookies, En))).Session);
+        Assert.Equal(LogoutOutcome.Partial, logout.Outcome);
+        Assert.Contains("not given the browser's cookies", logout.Survives);
+        Assert.Equal(LogoutOutcome.Partial, (await farm.TraceQueries.TraceAsync(logout.TraceId)).Outcome);
+    }
+
+    [Fact]
+    public async Task A_login_that_carries_nothing_starts_a_new_browser_and_its_global_logout_is_complete()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var first = new Jar();
+        first.Take((await Login(farm, "enwiki", remember: false, first)).SetCookies);
+        var second = new Jar();
+        second.Take((await Login(farm, "dewiki", remember: false, second)).SetCookies);
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("dewiki", second.For(De), second.For(TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", first.For(En), first.For(TestFarm.CentralHost))).Session);
+    }
+
+    [Fact]
+    public async Task An_auto_login_after_a_local_logout_and_a_new_explicit_login_is_not_a_resurrection()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", browser.For(En), browser.For(TestFarm.CentralHost), LogoutScope.Local, TestFarm.Browser));
+        browser.Take(logout.SetCookies);
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+
+        var de = await farm.ResolveAsync("dewiki", NoCookies, browser.For(TestFarm.CentralHost));
+
+        Assert.True(de.AutoLogin);
+        await using var db = farm.Db();
+        Assert.False(await db.Sessions.AnyAsync(s => s.ResurrectionOfTraceId != null));
+        Assert.Empty((await farm.TraceQueries.TraceAsync(logout.TraceId)).Resurrections);
+    }
+
+    private const string De = "de.wikipedia.org";
+
+    /// <summary>A login as a real wiki sends it: with the cookies the browser sent it, for the wiki's host and the central one.</summary>
+    private static Task<LoginResult> Login(TestFarm farm, string wiki, bool remember, Jar browser) =>
+        farm.Sessions.LoginAsync(new LoginRequest(wiki, TestFarm.Alice, ProviderKind.Cookie, remember, null, null, TestFarm.Browser,
+            browser.For(wiki == "enwiki" ? En : De), browser.For(TestFarm.CentralHost)));
+
+    /// <summary>One browser's cookies by host: set, replaced and cleared as the answers say.</summary>
+    private sealed class Jar
+    {
+        private readonly Dictionary<string, Dictionary<string, string>> _hosts = [];
+
+        public Dictionary<string, string> For(string host) => _hosts.TryGetValue(host, out var c) ? new(c) : [];
+
+        public void Take(IEnumerable<SetCookie> setCookies)
+        {
+            foreach (var c in setCookies)
+            {
+                var host = _hosts.TryGetValue(c.Host, out var h) ? h : _hosts[c.Host] = [];
+                if (c.Value == "") host.Remove(c.Name);
+                else host[c.Name] = c.Value;
+            }
+        }
+    }
+
     private static Dictionary<string, string> RememberCookies(LoginResult login) =>
         TestFarm.CookiesFor(login.SetCookies, En).Where(c => c.Key is "enwikiUserID" or "enwikiToken").ToDictionary();
 

@@ -70,7 +70,8 @@ public sealed class TestFarm : IAsyncDisposable
         Sessions.LoginAsync(new LoginRequest(wiki, user, provider, remember,
             provider == ProviderKind.BotPassword ? "sandboxbot" : null,
             provider == ProviderKind.OAuth ? "SandboxTool" : null,
-            client ?? Browser, CentralCookies: centralCookies));
+            // As a real wiki sends it: the browser's cookies, here none on the wiki's host (a fresh browser).
+            client ?? Browser, Cookies: new Dictionary<string, string>(), CentralCookies: centralCookies));
 
     public Task<ResolveResult> ResolveAsync(string wiki, IReadOnlyDictionary<string, string> cookies,
         IReadOnlyDictionary<string, string>? centralCookies = null, string? authorization = null, ClientInfo? client = null) =>
