@@ -309,6 +309,58 @@ public sealed class NothingComesBackTests
     }
 
     [Fact]
+    public async Task A_stewards_revoke_of_an_OAuth_session_is_not_undone_by_the_tools_next_request()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Runaway tool");
+
+        Assert.True(revoke.Check.Passed, revoke.Check.Summary);
+        var next = await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization);
+        Assert.True(next.Session is null || revoke.Survives is not null, $"survives: null, yet the tool got {next.Session?.User}'s session back");
+        Assert.Null(next.Session);
+        Assert.Null((await farm.ResolveAsync("dewiki", NoCookies, authorization: tool.Authorization)).Session);
+        // The grant survives: a new explicit OAuth login works.
+        var again = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: again.Authorization)).Session);
+    }
+
+    [Fact]
+    public async Task A_stewards_revoke_of_a_bot_password_session_is_not_undone_by_the_bots_next_request()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var bot = await farm.LoginAsync(provider: ProviderKind.BotPassword);
+        var cookies = TestFarm.CookiesFor(bot.SetCookies, En);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", cookies)).Session);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Runaway bot");
+
+        Assert.True(revoke.Check.Passed, revoke.Check.Summary);
+        Assert.Null(revoke.Survives);
+        Assert.Null((await farm.ResolveAsync("enwiki", cookies)).Session);
+    }
+
+    [Fact]
+    public async Task A_session_scope_revoke_says_that_a_live_remember_me_token_can_restore_the_user()
+    {
+        // The central session idled out; dewiki's remember-me token did not, and restores the user after the revoke.
+        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
+        farm.Time.Advance(TimeSpan.FromSeconds(26));
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "dewiki"), "Only this tab", RevokeScope.Session);
+
+        var next = await farm.ResolveAsync("dewiki", browser.For(De));
+        Assert.NotNull(next.Session);
+        Assert.NotNull(revoke.Survives);
+        Assert.Contains("remember-me", revoke.Survives);
+    }
+
+    [Fact]
     public async Task An_auto_login_after_a_local_logout_and_a_new_explicit_login_is_not_a_resurrection()
     {
         await using var farm = await TestFarm.StartAsync();

@@ -535,6 +535,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
 
+                    b.Property<int>("AuthorizationGeneration")
+                        .HasColumnType("int");
+
                     b.Property<int>("ConsumerId")
                         .HasColumnType("int");
 

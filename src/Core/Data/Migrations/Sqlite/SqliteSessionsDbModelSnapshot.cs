@@ -510,6 +510,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("AuthorizationGeneration")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ConsumerId")
                         .HasColumnType("INTEGER");
 
