@@ -378,6 +378,25 @@ public sealed class NothingComesBackTests
         Assert.Empty((await farm.TraceQueries.TraceAsync(logout.TraceId)).Resurrections);
     }
 
+    [Fact]
+    public async Task Anonymous_OAuth_and_dead_cookie_resolves_are_reads_without_a_write_transaction()
+    {
+        // T124406: reads must not write. Each of these resolves used to begin a write transaction.
+        await using var farm = await TestFarm.StartAsync();
+        var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
+        var login = await farm.LoginAsync(TestFarm.Bob);
+        var dead = TestFarm.CookiesFor(login.SetCookies, En);
+        await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", dead, TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+        farm.Commands.Reset();
+
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", NoCookies)).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", dead)).Session);
+
+        Assert.Equal((0, 0), (farm.Commands.Writes, farm.Commands.Transactions));
+    }
+
     private const string De = "de.wikipedia.org";
 
     /// <summary>A login as a real wiki sends it: with the cookies the browser sent it, for the wiki's host and the central one.</summary>

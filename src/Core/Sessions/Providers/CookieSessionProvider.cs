@@ -51,6 +51,10 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         };
     }
 
+    public override bool MayRecover(SessionContext c, ProviderClaim? claim) =>
+        claim is { RememberUserId: not null, RememberToken: not null }
+        || (c.CentralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) && Secrets.IsSessionId(centralId));
+
     /// <summary>When the session cookie names no live session: the remember-me cookies, then the central session.</summary>
     public override async Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken) =>
         (claim is { RememberUserId: not null, RememberToken: not null } ? await RestoreAsync(c, claim, cancellationToken) : null)

@@ -45,6 +45,25 @@ public sealed class OAuthSessionProvider : SessionProvider
         return await SessionOfAsync(c, grant, user, Mac(c.Key, grant, user.Token, c.State.Epoch), cancellationToken);
     }
 
+    /// <summary>
+    /// The session the tool's authorization already made on this wiki, found with reads only, so a tool's requests do
+    /// not each take a write transaction. A stale MAC finds nothing, and the recovery refuses it.
+    /// </summary>
+    public override async Task<(Session? Session, string Id)> FindAsync(SessionContext c, ProviderClaim claim, CancellationToken cancellationToken)
+    {
+        if (claim is not { GrantId: { } grantId, RememberToken: { } mac }) return (null, "");
+        var grant = await c.Db.OAuthGrants.AsNoTracking().FirstOrDefaultAsync(g => g.Id == grantId, cancellationToken);
+        if (grant is null) return (null, "");
+        var session = await c.Db.Sessions.AsNoTracking().Include(s => s.User)
+            .Where(s => s.OAuthGrantId == grant.Id && s.WikiId == c.Wiki.Id)
+            .OrderByDescending(s => s.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (session?.User is not { } user || !Secrets.FixedTimeEquals(mac, Mac(c.Key, grant, user.Token, c.State.Epoch))) return (null, "");
+        return (session, c.DerivedId("oauth", mac, session));
+    }
+
+    public override bool MayRecover(SessionContext c, ProviderClaim? claim) => claim is { GrantId: not null, RememberToken: not null };
+
     /// <summary>The tool's authorization names no stored session: its session on this wiki is found again or made from the grant.</summary>
     public override async Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken)
     {
