@@ -294,6 +294,19 @@ public sealed class NothingComesBackTests
     }
 
     [Fact]
+    public async Task A_browser_revoke_says_when_a_login_of_the_browser_was_not_given_its_cookies()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var en = await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+        await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "dewiki"), "Stolen laptop");
+
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(en.SetCookies, En))).Session);
+        Assert.Contains("not given the browser's cookies", revoke.Survives);
+    }
+
+    [Fact]
     public async Task A_login_that_carries_nothing_starts_a_new_browser_and_its_global_logout_is_complete()
     {
         await using var farm = await TestFarm.StartAsync();

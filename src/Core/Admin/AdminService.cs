@@ -38,7 +38,8 @@ public sealed class AdminService(
         {
             var session = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Handle == handle, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
-            var centralIds = await SessionRecords.BrowserCentralsAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
+            var ofBrowser = await SessionRecords.BrowserOfAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
+            var centralIds = ofBrowser.CentralIds;
             var browser = scope == RevokeScope.Browser;
             var live = await LiveCentralsAsync(db, centralIds, now, cancellationToken);
             if (session.EndedAt is not null && (!browser || live == 0))
@@ -70,6 +71,8 @@ public sealed class AdminService(
                 ? session.Remember ? $"MediaWiki on {wiki.DbName} can restore {userName} from the remember-me Token cookie until the user's token is reset there; invalidate the user to reset it." : null
                 : grantId is not null && !browser
                 ? $"The tool's OAuth authorization is still valid: its next request on {wiki.DbName} gets a new session of {userName}. Revoke with scope 'browser' to end the authorization, or revoke the grant."
+                : browser && ofBrowser.Unlinked
+                ? $"A login of this browser was not given the browser's cookies, so sessions of {userName} it held before that login are not linked to it and may still be valid; invalidate the user to end every session."
                 : browser ? null
                 : SessionSurvivors(userName, live, liveTokens);
             var what = authorizationEnded

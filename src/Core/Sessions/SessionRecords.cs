@@ -41,12 +41,16 @@ internal static class SessionRecords
     /// token it was restored from, and every other central session of that browser. A browser-scope revoke ends what
     /// hangs off them.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> BrowserCentralsAsync(SessionsDb db, long? centralSessionId, long? rememberTokenId, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<long>> BrowserCentralsAsync(SessionsDb db, long? centralSessionId, long? rememberTokenId, CancellationToken cancellationToken) =>
+        (await BrowserOfAsync(db, centralSessionId, rememberTokenId, cancellationToken)).CentralIds;
+
+    /// <summary>The browser that holds a session linked to <paramref name="centralSessionId"/> or restored from <paramref name="rememberTokenId"/>.</summary>
+    public static async Task<Browser> BrowserOfAsync(SessionsDb db, long? centralSessionId, long? rememberTokenId, CancellationToken cancellationToken)
     {
         var tokenCentral = rememberTokenId is { } tokenId
             ? await db.RememberTokens.Where(t => t.Id == tokenId).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken)
             : null;
-        return (await BrowserAsync(db, new[] { centralSessionId, tokenCentral }.OfType<long>().Distinct().ToList(), cancellationToken)).CentralIds;
+        return await BrowserAsync(db, new[] { centralSessionId, tokenCentral }.OfType<long>().Distinct().ToList(), cancellationToken);
     }
 
     /// <summary>The browser (or browsers) the given central sessions belong to.</summary>
