@@ -238,6 +238,203 @@ public sealed class NothingComesBackTests
         Assert.Equal(3, await db.Sessions.CountAsync());
     }
 
+    [Fact]
+    public async Task A_global_logout_reaches_the_browsers_older_central_session_that_idled_out()
+    {
+        // T124409 in this engine: the browser's first central session idled out, a new login made a newer one, and the
+        // global logout ended only the newer one, so dewiki's remembered session came back.
+        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
+        farm.Time.Advance(TimeSpan.FromSeconds(26));
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", browser.For(En), browser.For(TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
+        Assert.Null(logout.Survives);
+        var de = await farm.ResolveAsync("dewiki", browser.For(De), browser.For(TestFarm.CentralHost));
+        Assert.Null(de.Session);
+        Assert.Null((await farm.ResolveAsync("dewiki", browser.For(De).Where(c => c.Key is "dewikiUserID" or "dewikiToken").ToDictionary())).Session);
+    }
+
+    [Fact]
+    public async Task A_browser_revoke_reaches_the_browsers_older_central_session_that_idled_out()
+    {
+        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
+        farm.Time.Advance(TimeSpan.FromSeconds(26));
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Stolen laptop");
+
+        Assert.True(revoke.Check.Passed, revoke.Check.Summary);
+        Assert.Null(revoke.Survives);
+        Assert.Null((await farm.ResolveAsync("dewiki", browser.For(De), browser.For(TestFarm.CentralHost))).Session);
+    }
+
+    [Fact]
+    public async Task A_global_logout_does_not_claim_complete_when_the_logins_were_not_given_the_browsers_cookies()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var en = await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+        var de = await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("dewiki", TestFarm.CookiesFor(de.SetCookies, De),
+            TestFarm.CookiesFor(de.SetCookies, TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+
+        // The enwiki session may belong to another browser: the engine cannot tell, so it must not say "complete".
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(en.SetCookies, En))).Session);
+        Assert.Equal(LogoutOutcome.Partial, logout.Outcome);
+        Assert.Contains("not given the browser's cookies", logout.Survives);
+        Assert.Equal(LogoutOutcome.Partial, (await farm.TraceQueries.TraceAsync(logout.TraceId)).Outcome);
+    }
+
+    [Fact]
+    public async Task A_browser_revoke_says_when_a_login_of_the_browser_was_not_given_its_cookies()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var en = await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+        await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "dewiki"), "Stolen laptop");
+
+        Assert.NotNull((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(en.SetCookies, En))).Session);
+        Assert.Contains("not given the browser's cookies", revoke.Survives);
+    }
+
+    [Fact]
+    public async Task A_login_that_carries_nothing_starts_a_new_browser_and_its_global_logout_is_complete()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var first = new Jar();
+        first.Take((await Login(farm, "enwiki", remember: false, first)).SetCookies);
+        var second = new Jar();
+        second.Take((await Login(farm, "dewiki", remember: false, second)).SetCookies);
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("dewiki", second.For(De), second.For(TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal(LogoutOutcome.Complete, logout.Outcome);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", first.For(En), first.For(TestFarm.CentralHost))).Session);
+    }
+
+    [Fact]
+    public async Task A_stewards_revoke_of_an_OAuth_session_is_not_undone_by_the_tools_next_request()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Runaway tool");
+
+        Assert.True(revoke.Check.Passed, revoke.Check.Summary);
+        var next = await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization);
+        Assert.True(next.Session is null || revoke.Survives is not null, $"survives: null, yet the tool got {next.Session?.User}'s session back");
+        Assert.Null(next.Session);
+        Assert.Null((await farm.ResolveAsync("dewiki", NoCookies, authorization: tool.Authorization)).Session);
+        // The grant survives: a new explicit OAuth login works.
+        var again = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: again.Authorization)).Session);
+    }
+
+    [Fact]
+    public async Task A_stewards_revoke_of_a_bot_password_session_is_not_undone_by_the_bots_next_request()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var bot = await farm.LoginAsync(provider: ProviderKind.BotPassword);
+        var cookies = TestFarm.CookiesFor(bot.SetCookies, En);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", cookies)).Session);
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Runaway bot");
+
+        Assert.True(revoke.Check.Passed, revoke.Check.Summary);
+        Assert.Null(revoke.Survives);
+        Assert.Null((await farm.ResolveAsync("enwiki", cookies)).Session);
+    }
+
+    [Fact]
+    public async Task A_session_scope_revoke_says_that_a_live_remember_me_token_can_restore_the_user()
+    {
+        // The central session idled out; dewiki's remember-me token did not, and restores the user after the revoke.
+        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
+        farm.Time.Advance(TimeSpan.FromSeconds(26));
+
+        var revoke = await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "dewiki"), "Only this tab", RevokeScope.Session);
+
+        var next = await farm.ResolveAsync("dewiki", browser.For(De));
+        Assert.NotNull(next.Session);
+        Assert.NotNull(revoke.Survives);
+        Assert.Contains("remember-me", revoke.Survives);
+    }
+
+    [Fact]
+    public async Task An_auto_login_after_a_local_logout_and_a_new_explicit_login_is_not_a_resurrection()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var browser = new Jar();
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", browser.For(En), browser.For(TestFarm.CentralHost), LogoutScope.Local, TestFarm.Browser));
+        browser.Take(logout.SetCookies);
+        browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
+
+        var de = await farm.ResolveAsync("dewiki", NoCookies, browser.For(TestFarm.CentralHost));
+
+        Assert.True(de.AutoLogin);
+        await using var db = farm.Db();
+        Assert.False(await db.Sessions.AnyAsync(s => s.ResurrectionOfTraceId != null));
+        Assert.Empty((await farm.TraceQueries.TraceAsync(logout.TraceId)).Resurrections);
+    }
+
+    [Fact]
+    public async Task Anonymous_OAuth_and_dead_cookie_resolves_are_reads_without_a_write_transaction()
+    {
+        // T124406: reads must not write. Each of these resolves used to begin a write transaction.
+        await using var farm = await TestFarm.StartAsync();
+        var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
+        var login = await farm.LoginAsync(TestFarm.Bob);
+        var dead = TestFarm.CookiesFor(login.SetCookies, En);
+        await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", dead, TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost), LogoutScope.Global, TestFarm.Browser));
+        farm.Commands.Reset();
+
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", NoCookies)).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", dead)).Session);
+
+        Assert.Equal((0, 0), (farm.Commands.Writes, farm.Commands.Transactions));
+    }
+
+    private const string De = "de.wikipedia.org";
+
+    /// <summary>A login as a real wiki sends it: with the cookies the browser sent it, for the wiki's host and the central one.</summary>
+    private static Task<LoginResult> Login(TestFarm farm, string wiki, bool remember, Jar browser) =>
+        farm.Sessions.LoginAsync(new LoginRequest(wiki, TestFarm.Alice, ProviderKind.Cookie, remember, null, null, TestFarm.Browser,
+            browser.For(wiki == "enwiki" ? En : De), browser.For(TestFarm.CentralHost)));
+
+    /// <summary>One browser's cookies by host: set, replaced and cleared as the answers say.</summary>
+    private sealed class Jar
+    {
+        private readonly Dictionary<string, Dictionary<string, string>> _hosts = [];
+
+        public Dictionary<string, string> For(string host) => _hosts.TryGetValue(host, out var c) ? new(c) : [];
+
+        public void Take(IEnumerable<SetCookie> setCookies)
+        {
+            foreach (var c in setCookies)
+            {
+                var host = _hosts.TryGetValue(c.Host, out var h) ? h : _hosts[c.Host] = [];
+                if (c.Value == "") host.Remove(c.Name);
+                else host[c.Name] = c.Value;
+            }
+        }
+    }
+
     private static Dictionary<string, string> RememberCookies(LoginResult login) =>
         TestFarm.CookiesFor(login.SetCookies, En).Where(c => c.Key is "enwikiUserID" or "enwikiToken").ToDictionary();
 

@@ -143,6 +143,8 @@ public sealed class ModelCentral
     public DateTimeOffset LastActivityA { get; set; }
     public DateTimeOffset LastActivityB { get; set; }
     public bool Ended { get; set; }
+    /// <summary>The browser it belongs to: a login joins the browser its cookies name.</summary>
+    public required string Browser { get; set; }
 }
 
 public sealed class ModelToken
@@ -246,7 +248,7 @@ public sealed class PromiseModel
 
     public ModelCentral AddCentral(string id, int user, bool remember)
     {
-        var c = new ModelCentral { Id = id, User = user, Remember = remember, LastActivityA = Now, LastActivityB = Now };
+        var c = new ModelCentral { Id = id, User = user, Remember = remember, LastActivityA = Now, LastActivityB = Now, Browser = id };
         Centrals[id] = c;
         return c;
     }
@@ -264,10 +266,23 @@ public sealed class PromiseModel
     public void AddToken(int browser, string wiki, string userIdCookie, string value, int user, string? centralId) =>
         Tokens.Add(new ModelToken { Browser = browser, Wiki = wiki, UserIdCookie = userIdCookie, Value = value, User = user, CentralId = centralId, IssuedAt = Now });
 
-    /// <summary>Rules 5 and 6: the central sessions, every session linked to them, their tokens and the sessions restored from those.</summary>
+    /// <summary>
+    /// A login's central session joins the browser of the central sessions of the same user that its cookies
+    /// name (the central cookie, the wiki's session cookie, its remember-me token), whatever their state; the browsers
+    /// they name become one.
+    /// </summary>
+    public void JoinBrowser(ModelCentral central, IEnumerable<ModelCentral?> named)
+    {
+        var browsers = named.OfType<ModelCentral>().Where(c => c.User == central.User).Select(c => c.Browser).Append(central.Browser).ToHashSet();
+        foreach (var c in Centrals.Values.Where(c => browsers.Contains(c.Browser))) c.Browser = central.Browser;
+    }
+
+    /// <summary>Rules 5 and 6: the browsers' central sessions, every session linked to them, their tokens and the sessions restored from those.</summary>
     public void EndBrowsers(IEnumerable<string?> centralIds, IEnumerable<ModelToken?> alsoTokens)
     {
         var ids = centralIds.OfType<string>().ToHashSet();
+        var browsers = ids.Select(CentralById).OfType<ModelCentral>().Select(c => c.Browser).ToHashSet();
+        ids.UnionWith(Centrals.Values.Where(c => browsers.Contains(c.Browser)).Select(c => c.Id));
         foreach (var id in ids)
             if (CentralById(id) is { } c) c.Ended = true;
         var tokens = Tokens.Where(t => t.CentralId is not null && ids.Contains(t.CentralId)).Concat(alsoTokens.OfType<ModelToken>()).ToHashSet();

@@ -241,6 +241,13 @@ public sealed partial class PromiseModelTests
             var carriedSession = _model.SessionById(jar.Get(host, $"{op.Wiki}_session"), op.Wiki, bot: false);
             var carriedCentral = _model.CentralById(jar.Get(TestFarm.CentralHost, CookieRules.CentralSession));
             var reuse = carriedCentral is not null && carriedCentral.User == op.User ? _model.IsAlive(carriedCentral) : false;
+            var carriedToken = _model.TokenOf(op.Browser, op.Wiki, jar.Get(host, $"{op.Wiki}UserID"), jar.Get(host, $"{op.Wiki}Token"));
+            ModelCentral?[] named =
+            [
+                carriedCentral,
+                carriedSession?.User == op.User ? _model.CentralById(carriedSession.CentralId ?? carriedSession.FromToken?.CentralId) : null,
+                carriedToken?.User == op.User ? _model.CentralById(carriedToken.CentralId) : null,
+            ];
 
             var result = await Engine.LoginAsync(farm, op.User, op.Wiki, ProviderKind.Cookie, remember, jar.For(host), jar.For(TestFarm.CentralHost));
             if (!ExpectLogin(result, _model.MayLogIn(op.User, op.Wiki), op.User)) return "refused";
@@ -264,6 +271,7 @@ public sealed partial class PromiseModelTests
                 central = _model.AddCentral(result.CentralSessionId!, op.User, remember);
             }
 
+            _model.JoinBrowser(central, named);
             if (carriedSession is not null) carriedSession.Ended = true;
             var session = _model.AddSession(result.Session.Id, op.Wiki, op.User, $"browser {op.Browser}", "login", centralId: central.Id, remember: remember);
             ExpectSessionCookie(result.SetCookies, host, $"{op.Wiki}_session", session.Id);

@@ -70,7 +70,8 @@ public sealed class TestFarm : IAsyncDisposable
         Sessions.LoginAsync(new LoginRequest(wiki, user, provider, remember,
             provider == ProviderKind.BotPassword ? "sandboxbot" : null,
             provider == ProviderKind.OAuth ? "SandboxTool" : null,
-            client ?? Browser, CentralCookies: centralCookies));
+            // As a real wiki sends it: the browser's cookies, here none on the wiki's host (a fresh browser).
+            client ?? Browser, Cookies: new Dictionary<string, string>(), CentralCookies: centralCookies));
 
     public Task<ResolveResult> ResolveAsync(string wiki, IReadOnlyDictionary<string, string> cookies,
         IReadOnlyDictionary<string, string>? centralCookies = null, string? authorization = null, ClientInfo? client = null) =>
@@ -112,11 +113,13 @@ public sealed class TestFarm : IAsyncDisposable
 /// <summary>The app's own statement counters (<see cref="StoreCounters"/>), counted from a point the test chooses.</summary>
 public sealed class CommandCounter(StoreCounters counters)
 {
-    private long _reads, _writes;
+    private long _reads, _writes, _transactions;
     public int Reads => (int)(counters.Reads - _reads);
     public int Writes => (int)(counters.Writes - _writes);
+    /// <summary>Transactions begun: the engine begins one only to write.</summary>
+    public int Transactions => (int)(counters.Transactions - _transactions);
     public int Total => Reads + Writes;
-    public void Reset() => (_reads, _writes) = (counters.Reads, counters.Writes);
+    public void Reset() => (_reads, _writes, _transactions) = (counters.Reads, counters.Writes, counters.Transactions);
 }
 
 /// <summary>Keeps every formatted log message, to check what the logs may never contain.</summary>

@@ -38,7 +38,8 @@ public sealed class AdminService(
         {
             var session = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Handle == handle, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
-            var centralIds = await SessionRecords.BrowserCentralsAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
+            var ofBrowser = await SessionRecords.BrowserOfAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
+            var centralIds = ofBrowser.CentralIds;
             var browser = scope == RevokeScope.Browser;
             var live = await LiveCentralsAsync(db, centralIds, now, cancellationToken);
             if (session.EndedAt is not null && (!browser || live == 0))
@@ -53,20 +54,38 @@ public sealed class AdminService(
             var (linkedEnded, tokens, centrals) = browser
                 ? await SessionRecords.EndBrowsersAsync(db, centralIds, EndReason.Revoked, actor.Name, now, cancellationToken)
                 : (0, 0, 0);
+            // An OAuth tool's way back in is its authorization, not a browser: with scope browser it ends (on every wiki, with
+            // the sessions it made there); the grant survives, so a new explicit OAuth login works.
+            var grantId = session.OAuthGrantId;
+            var authorizationEnded = browser && grantId is not null;
+            if (authorizationEnded)
+            {
+                await db.OAuthGrants.Where(g => g.Id == grantId).ExecuteUpdateAsync(u => u.SetProperty(g => g.AuthorizationGeneration, g => g.AuthorizationGeneration + 1), cancellationToken);
+                linkedEnded += await SessionRecords.EndAsync(db.Sessions.Where(s => s.OAuthGrantId == grantId), EndReason.Revoked, actor.Name, now, cancellationToken);
+            }
+            var liveTokens = browser ? 0 : await LiveTokensAsync(db, centralIds, session.RememberTokenId, now, cancellationToken);
             var wiki = await farm.GetAsync(session.WikiId, cancellationToken);
             db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, now, wiki.Id, session, session.UserId, $"Revoked by {actor.Name} ({WireNames.Of(scope)}): {reason}"));
+            var userName = session.User?.Name ?? "the user";
             var survives = session.Origin == SessionOrigin.MediaWiki
-                ? session.Remember ? $"MediaWiki on {wiki.DbName} can restore {session.User?.Name ?? "the user"} from the remember-me Token cookie until the user's token is reset there; invalidate the user to reset it." : null
-                : browser || live == 0 ? null
-                : $"The browser's central session is still valid: auto-login (or its remember-me token) can log {session.User?.Name ?? "the user"} back in on any wiki. Revoke with scope 'browser' to end it too.";
-            var what = browser
+                ? session.Remember ? $"MediaWiki on {wiki.DbName} can restore {userName} from the remember-me Token cookie until the user's token is reset there; invalidate the user to reset it." : null
+                : grantId is not null && !browser
+                ? $"The tool's OAuth authorization is still valid: its next request on {wiki.DbName} gets a new session of {userName}. Revoke with scope 'browser' to end the authorization, or revoke the grant."
+                : browser && ofBrowser.Unlinked
+                ? $"A login of this browser was not given the browser's cookies, so sessions of {userName} it held before that login are not linked to it and may still be valid; invalidate the user to end every session."
+                : browser ? null
+                : SessionSurvivors(userName, live, liveTokens);
+            var what = authorizationEnded
+                ? $"the OAuth authorization of {userName}'s tool (grant {grantId}) on every wiki: {ended + linkedEnded} sessions; the grant survives, a new OAuth login works"
+                : browser
                 ? $"the browser of {session.User?.Name ?? "an anonymous user"}: {ended + linkedEnded} sessions, {centrals} central sessions and {tokens} remember-me tokens"
                 : $"{wiki.DbName} session of {session.User?.Name ?? "an anonymous user"}";
             var wikis = new List<string> { wiki.DbName };
             foreach (var id in wikiIds.Where(id => id != wiki.Id)) wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
             return new Outcome("revoke-session", handle, ended + linkedEnded, centrals, tokens, $"Revoked ({WireNames.Of(scope)} scope) {what}", wikis, session.User?.Name, survives,
                 q => browser
-                    ? new Scope(q.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))),
+                    ? new Scope(q.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))
+                            || (grantId != null && s.OAuthGrantId == grantId)),
                         q.CentralSessions.Where(c => centralIds.Contains(c.Id)),
                         q.RememberTokens.Where(t => t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value)))
                     : new Scope(q.Sessions.Where(s => s.Id == session.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)));
@@ -291,6 +310,27 @@ public sealed class AdminService(
         db.Audit.Add(new AuditEntry { At = time.GetUtcNow(), Actor = actor.Name, Action = "check-failed", Reason = reason, Target = outcome.Target, Detail = $"After {outcome.Action}: {summary}" });
         await db.SaveChangesAsync(cancellationToken);
         return new PostCheck(false, sessions, centrals, tokens, cached, summary);
+    }
+
+    /// <summary>What a session-scope revoke leaves that can log the user straight back in, in words; null when nothing does.</summary>
+    private static string? SessionSurvivors(string userName, int liveCentrals, int liveTokens)
+    {
+        if (liveCentrals == 0 && liveTokens == 0) return null;
+        var parts = new List<string>();
+        if (liveCentrals > 0) parts.Add($"The browser's central session is still valid: auto-login can log {userName} back in on any wiki.");
+        if (liveTokens > 0)
+            parts.Add($"{liveTokens} remember-me token{(liveTokens == 1 ? " of the browser is" : "s of the browser are")} still valid: {(liveTokens == 1 ? "it restores" : "they restore")} {userName} without a login.");
+        parts.Add($"Revoke with scope 'browser' to end {(parts.Count > 1 ? "them" : "it")} too.");
+        return string.Join(" ", parts);
+    }
+
+    /// <summary>The browser's remember-me tokens that can still restore a session: those issued with its central sessions, and the one the session was restored from.</summary>
+    private static async Task<int> LiveTokensAsync(SessionsDb db, IReadOnlyCollection<long> centralIds, long? rememberTokenId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (centralIds.Count == 0 && rememberTokenId is null) return 0;
+        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+        return await Validity.Active(db, db.RememberTokens.Where(t => (t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value)) || t.Id == rememberTokenId), epoch, now)
+            .CountAsync(cancellationToken);
     }
 
     private static async Task<int> LiveCentralsAsync(SessionsDb db, IReadOnlyCollection<long> centralIds, DateTimeOffset now, CancellationToken cancellationToken)

@@ -13,7 +13,9 @@ public sealed record AdminSession(
     string? EndedBy, string? ResurrectionOfTraceId);
 
 /// <summary>What a browser-scope revoke ends besides the session itself, counted by the validity rule.</summary>
-public sealed record BrowserRadius(int CentralSessions, int OtherSessions, int Wikis, int RememberTokens);
+/// <param name="OAuthAuthorization">The session is an OAuth tool's: the revoke ends the tool's authorization, and the
+/// other sessions counted are the ones it made on other wikis; the grant survives.</param>
+public sealed record BrowserRadius(int CentralSessions, int OtherSessions, int Wikis, int RememberTokens, bool OAuthAuthorization = false);
 
 public sealed record SessionFilter(string? Wiki = null, string? User = null, ProviderKind? Provider = null, string? Ip = null, bool? Active = null)
 {
@@ -76,8 +78,14 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
     public async Task<BrowserRadius> BrowserRadiusAsync(string handle, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var session = await db.Sessions.Where(s => s.Handle == handle).Select(s => new { s.Id, s.CentralSessionId, s.RememberTokenId }).FirstOrDefaultAsync(cancellationToken)
+        var session = await db.Sessions.Where(s => s.Handle == handle).Select(s => new { s.Id, s.CentralSessionId, s.RememberTokenId, s.OAuthGrantId }).FirstOrDefaultAsync(cancellationToken)
             ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
+        if (session.OAuthGrantId is { } grantId)
+        {
+            var (grantEpoch, grantNow) = (await AdminReads.EpochAsync(db, cancellationToken), time.GetUtcNow());
+            var made = Validity.Active(db, db.Sessions.Where(s => s.Id != session.Id && s.OAuthGrantId == grantId), grantEpoch, grantNow);
+            return new BrowserRadius(0, await made.CountAsync(cancellationToken), await made.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken), 0, OAuthAuthorization: true);
+        }
         var centrals = await SessionRecords.BrowserCentralsAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
         if (centrals.Count == 0) return new BrowserRadius(0, 0, 0, 0);
         var (epoch, now) = (await AdminReads.EpochAsync(db, cancellationToken), time.GetUtcNow());

@@ -50,6 +50,11 @@ public class OAuthGrant
     public required string Grants { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? RevokedAt { get; set; }
+    /// <summary>
+    /// Covered by the MAC of the authorizations issued for the grant: a steward's revoke of the tool's session moves it
+    /// on, so the authorization the tool holds no longer works while the grant survives (a new OAuth login works).
+    /// </summary>
+    public int AuthorizationGeneration { get; set; }
 }
 
 public class StaffAccount

@@ -72,6 +72,18 @@ public class CentralSession
     /// <summary>The latest logout of this browser that left the central session alive (a local logout).</summary>
     public string? SurvivedLogoutTraceId { get; set; }
     public DateTimeOffset? SurvivedLogoutAt { get; set; }
+    /// <summary>
+    /// The browser this central session belongs to: a login that carries the browser's cookies (its central cookie, or
+    /// a session or remember-me token of the same user) joins the browser those name, so a central session that idled
+    /// out stays linked to its successor and a global logout or a browser revoke reaches all of them. Random, not a
+    /// credential. Null only for central sessions made before browsers were recorded.
+    /// </summary>
+    public string? BrowserId { get; set; }
+    /// <summary>
+    /// Made by a login that was not given the browser's cookies at all: the browser may hold older sessions of the user
+    /// that nothing links to this one, so a global logout of it cannot claim to be complete.
+    /// </summary>
+    public bool Unlinked { get; set; }
 }
 
 /// <summary>

@@ -101,11 +101,17 @@ public sealed class LogoutService(
             (local is null ? "no session on this wiki" : localEnded >= 1 ? "ended" : "already ended") + RememberNote(tokensEnded), now, stepStart);
 
         var centralAlive = centrals.Any(c => c.EndedAt is null);
+        var unlinked = false;
         var endedElsewhere = new List<string>();
         if (request.Scope == LogoutScope.Global && centrals.Count > 0)
         {
+            // Every central session the browser held, not only the ones its cookies name now: an older one that idled out
+            // still has sessions and remember-me tokens hanging off it.
+            var browser = await SessionRecords.BrowserAsync(db, centralIds, cancellationToken);
+            var browserIds = browser.CentralIds;
+            unlinked = browser.Unlinked;
             var linked = await db.Sessions.AsNoTracking()
-                .Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == null && s.WikiId != wiki.Id)
+                .Where(s => s.CentralSessionId != null && browserIds.Contains(s.CentralSessionId.Value) && s.EndedAt == null && s.WikiId != wiki.Id)
                 .Select(s => new { s.Id, s.WikiId })
                 .ToListAsync(cancellationToken);
             if (linked.Count > 0)
@@ -134,14 +140,15 @@ public sealed class LogoutService(
             }
 
             stepStart = time.GetTimestamp();
-            var (restored, otherTokens, centralEnded) = await SessionRecords.EndBrowsersAsync(db, centralIds, EndReason.LoggedOutElsewhere, null, now, cancellationToken);
+            var (restored, otherTokens, centralEnded) = await SessionRecords.EndBrowsersAsync(db, browserIds, EndReason.LoggedOutElsewhere, null, now, cancellationToken);
             var centralClears = CookieRules.Clear(centralWiki.Host, CookieRules.CentralNames, centralCookies, request.Client).ToList();
             setCookies.AddRange(centralClears);
             centralAlive = false;
-            AddStep(trace, centralWiki.Id, centrals.Count, centralEnded + restored, centralClears.Select(c => c.Name),
+            AddStep(trace, centralWiki.Id, browserIds.Count, centralEnded + restored, centralClears.Select(c => c.Name),
                 centralEnded > 0 ? TraceStepKind.Ended : TraceStepKind.AlreadyEnded,
                 (centralEnded > 0 ? $"{centralEnded} central session{(centralEnded == 1 ? "" : "s")} ended" : "central session had already ended")
-                + RememberNote(otherTokens), now, stepStart);
+                + RememberNote(otherTokens)
+                + (unlinked ? "; a login of this browser was not given its cookies, so sessions from before it are not linked and not reached" : ""), now, stepStart);
         }
         else if (central is not null)
         {
@@ -159,7 +166,7 @@ public sealed class LogoutService(
 
         trace.CentralSessionSurvived = centralAlive;
         trace.Outcome = local is null && central is null ? LogoutOutcome.NothingToDo
-            : centralAlive ? LogoutOutcome.Partial
+            : centralAlive || unlinked ? LogoutOutcome.Partial
             : LogoutOutcome.Complete;
         trace.FinishedAt = now + time.GetElapsedTime(started);
         db.LogoutTraces.Add(trace);
@@ -177,6 +184,9 @@ public sealed class LogoutService(
             $"{WireNames.Of(request.Scope)} logout: {WireNames.Of(trace.Outcome)}", trace.Id, EndReason.LoggedOut, [wiki.DbName, .. endedElsewhere]));
         return new LogoutResult(trace.Id, trace.Outcome, setCookies, centralAlive
             ? "The browser's central session is still valid: auto-login can log the user back in on any wiki. Log out with scope 'global' to end it."
+            : unlinked
+            ? "A login of this browser was not given the browser's cookies, so sessions the browser held before it are not linked to it and may still be valid. " +
+              "Send the browser's cookies with every login ('cookies' and 'centralCookies'); a steward can invalidate the user to end every session."
             : null);
     }
 

@@ -37,15 +37,37 @@ internal static class SessionRecords
             .SetProperty(t => t.EndReason, reason), cancellationToken);
 
     /// <summary>
-    /// The central sessions of the browser that holds a session: the one it is linked to, and the one of the remember-me
-    /// token it was restored from. A browser-scope revoke ends what hangs off them.
+    /// The central sessions of the browser that holds a session: the one it is linked to, the one of the remember-me
+    /// token it was restored from, and every other central session of that browser. A browser-scope revoke ends what
+    /// hangs off them.
     /// </summary>
-    public static async Task<IReadOnlyList<long>> BrowserCentralsAsync(SessionsDb db, long? centralSessionId, long? rememberTokenId, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<long>> BrowserCentralsAsync(SessionsDb db, long? centralSessionId, long? rememberTokenId, CancellationToken cancellationToken) =>
+        (await BrowserOfAsync(db, centralSessionId, rememberTokenId, cancellationToken)).CentralIds;
+
+    /// <summary>The browser that holds a session linked to <paramref name="centralSessionId"/> or restored from <paramref name="rememberTokenId"/>.</summary>
+    public static async Task<Browser> BrowserOfAsync(SessionsDb db, long? centralSessionId, long? rememberTokenId, CancellationToken cancellationToken)
     {
         var tokenCentral = rememberTokenId is { } tokenId
             ? await db.RememberTokens.Where(t => t.Id == tokenId).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken)
             : null;
-        return new[] { centralSessionId, tokenCentral }.OfType<long>().Distinct().ToList();
+        return await BrowserAsync(db, new[] { centralSessionId, tokenCentral }.OfType<long>().Distinct().ToList(), cancellationToken);
+    }
+
+    /// <summary>The browser (or browsers) the given central sessions belong to.</summary>
+    /// <param name="CentralIds">Every central session the browser ever held that the store still keeps: the given ones
+    /// and those joined to them by a login that carried the browser's cookies.</param>
+    /// <param name="Unlinked">Some of them were made by a login that was not given the browser's cookies, so sessions the
+    /// browser held before that login may not be linked to it.</param>
+    public sealed record Browser(IReadOnlyList<long> CentralIds, bool Unlinked);
+
+    public static async Task<Browser> BrowserAsync(SessionsDb db, IReadOnlyCollection<long> centralIds, CancellationToken cancellationToken)
+    {
+        if (centralIds.Count == 0) return new Browser([], false);
+        var named = await db.CentralSessions.Where(c => centralIds.Contains(c.Id)).Select(c => new { c.Id, c.BrowserId, c.Unlinked }).ToListAsync(cancellationToken);
+        var browsers = named.Select(c => c.BrowserId).OfType<string>().Distinct().ToList();
+        var lineage = browsers.Count == 0 ? []
+            : await db.CentralSessions.Where(c => c.BrowserId != null && browsers.Contains(c.BrowserId)).Select(c => new { c.Id, c.Unlinked }).ToListAsync(cancellationToken);
+        return new Browser(centralIds.Union(lineage.Select(c => c.Id)).ToList(), named.Any(c => c.Unlinked) || lineage.Any(c => c.Unlinked));
     }
 
     /// <summary>

@@ -258,6 +258,7 @@ public sealed class SessionService(
     private async Task<ResolveResult?> RecoverAsync(SessionContext c, SessionProvider provider, ProviderClaim? claim, IReadOnlyList<SetCookie> clear,
         CancellationToken cancellationToken)
     {
+        if (!provider.MayRecover(c, claim)) return null;
         var created = await CreateAsync(c, () => provider.RecoverAsync(c, claim, cancellationToken), cancellationToken);
         return created.Made switch
         {

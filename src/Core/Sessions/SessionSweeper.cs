@@ -73,7 +73,9 @@ public sealed class SessionSweeper(
             .ExecuteDeleteAsync(cancellationToken), batch);
         var sessions = await InBatchesAsync(() => db.Sessions.Where(s => s.EndedAt < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
-        var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)).Take(batch)
+        // A central session stays while a session or an open remember-me token hangs off it: it is how they find their browser.
+        var centrals = await InBatchesAsync(() => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)
+                && !db.RememberTokens.Any(t => t.CentralSessionId == s.Id && t.EndedAt == null)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch);
         await InBatchesAsync(() => db.RememberTokens.Where(t => t.EndedAt < cutoff).Take(batch).ExecuteDeleteAsync(cancellationToken), batch);
         // MediaWiki's session bodies hold its secrets: gone as soon as they can no longer be read, not after the retention.

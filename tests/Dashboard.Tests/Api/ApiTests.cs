@@ -33,7 +33,7 @@ public sealed class ApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task A_wiki_server_logs_in_resolves_writes_data_and_logs_out_over_http()
     {
         var enwiki = app.Wiki("enwiki");
-        var login = await JsonAsync(await enwiki.PostAsJsonAsync("/api/v1/wikis/enwiki/login", new { user = "Sandbox Alice", provider = "cookie", client = Browser }));
+        var login = await JsonAsync(await enwiki.PostAsJsonAsync("/api/v1/wikis/enwiki/login", new { user = "Sandbox Alice", provider = "cookie", client = Browser, cookies = new Dictionary<string, string>() }));
         var id = login.GetProperty("session").GetProperty("id").GetString()!;
         var cookies = Cookies(login.GetProperty("setCookies"), "en.wikipedia.org");
         var central = Cookies(login.GetProperty("setCookies"), "login.wikimedia.org");

@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using WikiSessions.Core.Staff;
 using MudBlazor;
 using WikiSessions.Core.Admin;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Components.Actions;
 using WikiSessions.Dashboard.Components.Pages.Actions;
 using WikiSessions.Dashboard.Components.Pages.Users;
@@ -83,6 +85,26 @@ public class ActionDialogTests : ComponentTest
 
         dialogs.WaitForAssertion(() => Assert.Contains("1 central session, 1 other session linked to it on 1 wiki, and 0 remember-me tokens",
             dialogs.Find("#revoke-scope").TextContent));
+        await dialogs.Find("#action-cancel").ClickAsync(new());
+        await click;
+    }
+
+    [Fact]
+    public async Task The_browser_scope_of_an_OAuth_session_says_it_ends_the_tools_authorization_and_leaves_the_grant()
+    {
+        var tool = await Sessions.LoginAsync(new LoginRequest("enwiki", Alice, ProviderKind.OAuth, false, null, "SandboxTool", Browser));
+        await Sessions.ResolveAsync(new ResolveRequest("dewiki", new Dictionary<string, string>(), null, tool.Authorization, Browser));
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var page = Ctx.Render<UserPage>(p => p.Add(u => u.Name, Alice));
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll(".revoke-session").Count));
+
+        var click = page.FindAll(".revoke-session")[0].ClickAsync(new());
+
+        dialogs.WaitForAssertion(() => Assert.Contains("The tool's OAuth authorization: this session and 1 other session it made on 1 other wiki",
+            dialogs.Find("#revoke-scope").TextContent));
+        Assert.Contains("The grant survives", dialogs.Find("#revoke-scope").TextContent);
+        Assert.Contains("gets a new session on its next request", dialogs.Find("#revoke-scope").TextContent);
         await dialogs.Find("#action-cancel").ClickAsync(new());
         await click;
     }

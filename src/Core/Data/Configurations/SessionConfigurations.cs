@@ -98,7 +98,10 @@ public sealed class CentralSessionConfiguration : IEntityTypeConfiguration<Centr
         b.Property(s => s.UserToken).HasMaxLength(64);
         b.Property(s => s.Version).IsConcurrencyToken();
         b.Property(s => s.SurvivedLogoutTraceId).HasMaxLength(32);
+        b.Property(s => s.BrowserId).HasMaxLength(32);
         b.HasOne<GlobalUser>().WithMany().HasForeignKey(s => s.UserId);
+        // A global logout's and a browser revoke's reach: every central session the browser ever held.
+        b.HasIndex(s => s.BrowserId);
         b.HasIndex(s => s.IdHash).IsUnique();
         b.HasIndex(s => s.Handle).IsUnique();
         b.HasIndex(s => new { s.UserId, s.EndedAt });

@@ -36,7 +36,7 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
 
     public override async Task<Made> BindAsync(SessionContext c, GlobalUser user, LoginRequest request, CancellationToken cancellationToken)
     {
-        var (central, centralId, centralCookies) = await CentralForLoginAsync(c, user, request.Remember, cancellationToken);
+        var (central, centralId, centralCookies) = await CentralForLoginAsync(c, user, request, cancellationToken);
         // A new central session is inserted with the session, in one batch; the remember-me token needs its key first.
         if (central.Id == 0 && request.Remember) await c.Db.SaveChangesAsync(cancellationToken);
         var session = c.NewSession(user, Kind, SessionOrigin.Login, request.Remember);
@@ -50,6 +50,10 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
             CentralId = centralId,
         };
     }
+
+    public override bool MayRecover(SessionContext c, ProviderClaim? claim) =>
+        claim is { RememberUserId: not null, RememberToken: not null }
+        || (c.CentralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) && Secrets.IsSessionId(centralId));
 
     /// <summary>When the session cookie names no live session: the remember-me cookies, then the central session.</summary>
     public override async Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken) =>
@@ -133,25 +137,35 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         return new Draft(session, user, c.DerivedId("remember", tokenValue, session), SessionEventKind.Created, "Restored from the remember-me token");
     }
 
-    /// <summary>Reuse the browser's live central session of the same user, or make a new one.</summary>
+    /// <summary>
+    /// Reuse the browser's live central session of the same user, or make a new one; either way it joins the browser the
+    /// login's cookies name, so the central sessions the browser held before stay linked to it.
+    /// </summary>
     private async Task<(CentralSession Central, string? CentralId, IReadOnlyList<SetCookie> Cookies)> CentralForLoginAsync(
-        SessionContext c, GlobalUser user, bool remember, CancellationToken cancellationToken)
+        SessionContext c, GlobalUser user, LoginRequest request, CancellationToken cancellationToken)
     {
         if (c.CentralCookies.TryGetValue(CookieRules.CentralSession, out var carriedId) && Secrets.IsSessionId(carriedId))
         {
             var hash = Secrets.Sha256(carriedId.ToLowerInvariant());
             var existing = await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.IdHash == hash && s.UserId == user.Id, cancellationToken);
-            // A login is activity: the reused central session is refreshed, unless a logout ended it in between.
-            if (existing is not null && Validity.Reason(existing, user, c.State.Epoch, c.Now) is null && await ClaimAsync(c, existing, cancellationToken))
+            // A login is activity: the reused central session is refreshed, unless a logout ended it in between. It is a
+            // new explicit login, so a local logout it survived no longer makes its auto-logins resurrections.
+            if (existing is not null && Validity.Reason(existing, user, c.State.Epoch, c.Now) is null && await ClaimAsync(c, existing, cancellationToken, login: true))
+            {
+                await JoinBrowserAsync(c, user, existing, cancellationToken);
                 return (existing, carriedId.ToLowerInvariant(), []);
+            }
         }
 
         var id = Secrets.NewSessionId();
+        var remember = request.Remember;
         var central = new CentralSession
         {
             IdHash = Secrets.Sha256(id), Handle = c.Key.Handle(id), UserId = user.Id,
             CreatedAt = c.Now, LastActivityAt = c.Now, ExpiresAt = c.Now + c.Lifetime(remember), Remember = remember,
             Ip = c.Client.Ip, UserAgent = c.Client.UserAgent, UserToken = user.Token, Epoch = c.State.Epoch,
+            BrowserId = await JoinBrowserAsync(c, user, null, cancellationToken),
+            Unlinked = request.Cookies is null && request.CentralCookies is null,
         };
         c.Db.CentralSessions.Add(central);
 
@@ -165,15 +179,65 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
     }
 
     /// <summary>
+    /// The browser a login joins: the one of the central sessions of the same user that its cookies name, whatever their
+    /// state (the central cookie, this wiki's session cookie, its remember-me token). A central session that idled out is
+    /// how a browser's older sessions are found. When the cookies name several browsers they become one; when they name
+    /// none, the login starts a new browser.
+    /// </summary>
+    private async Task<string> JoinBrowserAsync(SessionContext c, GlobalUser user, CentralSession? reused, CancellationToken cancellationToken)
+    {
+        var named = new List<long>();
+        if (reused is not null) named.Add(reused.Id);
+        if (c.CentralCookies.TryGetValue(CookieRules.CentralSession, out var centralId) && Secrets.IsSessionId(centralId) && reused is null)
+        {
+            var hash = Secrets.Sha256(centralId.ToLowerInvariant());
+            if (await c.Db.CentralSessions.Where(s => s.IdHash == hash && s.UserId == user.Id).Select(s => (long?)s.Id).FirstOrDefaultAsync(cancellationToken) is { } carried)
+                named.Add(carried);
+        }
+        if (Claim(c.Wiki, c.Cookies, null) is { Invalid: null } claim)
+        {
+            if (claim.SessionId is { } sessionId)
+            {
+                var hash = Secrets.Sha256(sessionId);
+                if (await c.Db.Sessions.Where(s => s.IdHash == hash && s.WikiId == c.Wiki.Id && s.UserId == user.Id).Select(s => s.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } linked)
+                    named.Add(linked);
+            }
+            if (claim.RememberToken is { } token && Secrets.IsSessionId(token))
+            {
+                var hash = Secrets.Sha256(token.ToLowerInvariant());
+                if (await c.Db.RememberTokens.Where(t => t.TokenHash == hash && t.WikiId == c.Wiki.Id && t.UserId == user.Id).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } issuedWith)
+                    named.Add(issuedWith);
+            }
+        }
+        if (named.Count == 0) return Secrets.NewSessionId();
+        if (reused is { BrowserId: { } own } && named.All(id => id == reused.Id)) return own;
+
+        var browsers = await c.Db.CentralSessions.Where(s => named.Contains(s.Id)).Select(s => s.BrowserId).Distinct().ToListAsync(cancellationToken);
+        var browser = reused?.BrowserId ?? browsers.OfType<string>().FirstOrDefault() ?? Secrets.NewSessionId();
+        if (browsers.Any(b => b != browser))
+        {
+            var others = browsers.OfType<string>().Where(b => b != browser).ToList();
+            await c.Db.CentralSessions.Where(s => named.Contains(s.Id) || (s.BrowserId != null && others.Contains(s.BrowserId)))
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.BrowserId, browser), cancellationToken);
+        }
+        return browser;
+    }
+
+    /// <summary>
     /// Claims the central session at the version read, refreshing its activity: false when a logout (or anything else)
     /// changed it in between, so a session is never minted from, or linked to, a central session that has just ended.
     /// </summary>
-    private static async Task<bool> ClaimAsync(SessionContext c, CentralSession central, CancellationToken cancellationToken) =>
+    /// <param name="login">An explicit login claims it: the logout it survived is behind the user now.</param>
+    private static async Task<bool> ClaimAsync(SessionContext c, CentralSession central, CancellationToken cancellationToken, bool login = false) =>
         await c.Db.CentralSessions.Where(s => s.Id == central.Id && s.Version == central.Version && s.EndedAt == null)
-            .ExecuteUpdateAsync(u => u
-                .SetProperty(s => s.Version, s => s.Version + 1)
-                .SetProperty(s => s.LastActivityAt, c.Now)
-                .SetProperty(s => s.ExpiresAt, c.Now + c.Lifetime(central.Remember)), cancellationToken) == 1;
+            .ExecuteUpdateAsync(u =>
+            {
+                u.SetProperty(s => s.Version, s => s.Version + 1)
+                    .SetProperty(s => s.LastActivityAt, c.Now)
+                    .SetProperty(s => s.ExpiresAt, c.Now + c.Lifetime(central.Remember));
+                if (login)
+                    u.SetProperty(s => s.SurvivedLogoutTraceId, (string?)null).SetProperty(s => s.SurvivedLogoutAt, (DateTimeOffset?)null);
+            }, cancellationToken) == 1;
 
     private static string IssueRememberToken(SessionContext c, GlobalUser user, CentralSession central)
     {

@@ -17,10 +17,13 @@ public sealed class OAuthSessionProvider : SessionProvider
 
     /// <summary>
     /// The Authorization header value a tool sends for a grant: <c>OAuth {grantId}.{mac}</c>. The MAC covers the user
-    /// token and farm epoch at issue, so invalidating the user or everyone voids every authorization issued before.
+    /// token and farm epoch at issue, so invalidating the user or everyone voids every authorization issued before, and
+    /// the grant's authorization generation, which a steward's revoke of the tool's session moves on.
     /// </summary>
-    private static string Mac(ServerKey key, int grantId, string userToken, long epoch) =>
-        key.Mac($"oauth-token|{grantId}|{userToken}|{epoch}")[..40];
+    private static string Mac(ServerKey key, OAuthGrant grant, string userToken, long epoch) =>
+        key.Mac(grant.AuthorizationGeneration == 0
+            ? $"oauth-token|{grant.Id}|{userToken}|{epoch}"
+            : $"oauth-token|{grant.Id}|{userToken}|{epoch}|{grant.AuthorizationGeneration}")[..40];
 
     public override ProviderClaim? Claim(Wiki wiki, IReadOnlyDictionary<string, string> cookies, string? authorization)
     {
@@ -39,8 +42,27 @@ public sealed class OAuthSessionProvider : SessionProvider
         var grant = await c.Db.OAuthGrants.AsNoTracking().Include(g => g.Consumer)
             .FirstOrDefaultAsync(g => g.UserId == user.Id && g.Consumer!.Name == request.Consumer && g.RevokedAt == null, cancellationToken)
             ?? throw new SessionException(Failure.Forbidden, $"{user.Name} has no OAuth grant for the consumer '{request.Consumer}' (never granted, or revoked).");
-        return await SessionOfAsync(c, grant, user, Mac(c.Key, grant.Id, user.Token, c.State.Epoch), cancellationToken);
+        return await SessionOfAsync(c, grant, user, Mac(c.Key, grant, user.Token, c.State.Epoch), cancellationToken);
     }
+
+    /// <summary>
+    /// The session the tool's authorization already made on this wiki, found with reads only, so a tool's requests do
+    /// not each take a write transaction. A stale MAC finds nothing, and the recovery refuses it.
+    /// </summary>
+    public override async Task<(Session? Session, string Id)> FindAsync(SessionContext c, ProviderClaim claim, CancellationToken cancellationToken)
+    {
+        if (claim is not { GrantId: { } grantId, RememberToken: { } mac }) return (null, "");
+        var grant = await c.Db.OAuthGrants.AsNoTracking().FirstOrDefaultAsync(g => g.Id == grantId, cancellationToken);
+        if (grant is null) return (null, "");
+        var session = await c.Db.Sessions.AsNoTracking().Include(s => s.User)
+            .Where(s => s.OAuthGrantId == grant.Id && s.WikiId == c.Wiki.Id)
+            .OrderByDescending(s => s.CreatedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (session?.User is not { } user || !Secrets.FixedTimeEquals(mac, Mac(c.Key, grant, user.Token, c.State.Epoch))) return (null, "");
+        return (session, c.DerivedId("oauth", mac, session));
+    }
+
+    public override bool MayRecover(SessionContext c, ProviderClaim? claim) => claim is { GrantId: not null, RememberToken: not null };
 
     /// <summary>The tool's authorization names no stored session: its session on this wiki is found again or made from the grant.</summary>
     public override async Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken)
@@ -50,8 +72,8 @@ public sealed class OAuthSessionProvider : SessionProvider
         var user = grant is null ? null : await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == grant.UserId, cancellationToken);
         if (grant is null || user is null)
             return new Refused("The OAuth grant no longer exists.");
-        if (!Secrets.FixedTimeEquals(mac, Mac(c.Key, grant.Id, user.Token, c.State.Epoch)))
-            return new Refused("The OAuth authorization is not valid: it was not issued by this farm, or the user's sessions were invalidated since. The tool must log in again.");
+        if (!Secrets.FixedTimeEquals(mac, Mac(c.Key, grant, user.Token, c.State.Epoch)))
+            return new Refused("The OAuth authorization is not valid: it was not issued by this farm, or the user's sessions were invalidated or a steward revoked the tool's session since. The tool must log in again.");
         if (grant.RevokedAt is not null || user.Prevented)
         {
             var why = user.Prevented ? EndReason.Prevented : EndReason.GrantRevoked;

@@ -69,6 +69,12 @@ public abstract class SessionProvider
     /// </summary>
     public virtual Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken) => Task.FromResult<Made?>(null);
 
+    /// <summary>
+    /// Whether the request carries anything <see cref="RecoverAsync"/> could make a session from. When it does not, the
+    /// engine answers without a write transaction: an anonymous request or one with dead cookies is a read.
+    /// </summary>
+    public virtual bool MayRecover(SessionContext c, ProviderClaim? claim) => false;
+
     /// <summary>Metadata this request supplies for the session; compared with the saved metadata.</summary>
     public abstract Task<Dictionary<string, string>> ProvideMetadataAsync(
         SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken);

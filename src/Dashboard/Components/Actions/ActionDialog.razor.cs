@@ -117,10 +117,17 @@ public partial class ActionDialog
     }
 
     /// <summary>The browser scope's choice in words, with what it reaches.</summary>
-    private string BrowserChoice => _browser is not { } b || b.CentralSessions + b.OtherSessions + b.RememberTokens == 0
+    private string BrowserChoice => _browser is { OAuthAuthorization: true } o
+        ? $"The tool's OAuth authorization: this session and {Count(o.OtherSessions, "other session")} it made on {Count(o.Wikis, "other wiki")}. " +
+          "The grant survives: a new OAuth login of the tool works"
+        : _browser is not { } b || b.CentralSessions + b.OtherSessions + b.RememberTokens == 0
         ? "The whole browser: this session, and its central session and remember-me tokens if it has any (it has none left)"
         : $"The whole browser: this session, {Count(b.CentralSessions, "central session")}, {Count(b.OtherSessions, "other session")} linked to it " +
           $"on {Count(b.Wikis, "wiki")}, and {Count(b.RememberTokens, "remember-me token")}";
+
+    private string SessionChoice => _browser is { OAuthAuthorization: true }
+        ? "This session only: the tool's authorization gets a new session on its next request"
+        : "This session only: the browser's central session can log the user straight back in";
 
     private static string Count(int n, string what) => $"{n:N0} {what}{(n == 1 ? "" : "s")}";
 

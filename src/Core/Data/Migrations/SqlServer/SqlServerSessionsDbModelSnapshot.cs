@@ -182,6 +182,10 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
 
+                    b.Property<string>("BrowserId")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("bigint");
 
@@ -225,6 +229,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
 
+                    b.Property<bool>("Unlinked")
+                        .HasColumnType("bit");
+
                     b.Property<string>("UserAgent")
                         .HasMaxLength(512)
                         .HasColumnType("nvarchar(512)");
@@ -241,6 +248,8 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .HasColumnType("int");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("BrowserId");
 
                     b.HasIndex("Handle")
                         .IsUnique();
@@ -525,6 +534,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .HasColumnType("int");
 
                     SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("AuthorizationGeneration")
+                        .HasColumnType("int");
 
                     b.Property<int>("ConsumerId")
                         .HasColumnType("int");

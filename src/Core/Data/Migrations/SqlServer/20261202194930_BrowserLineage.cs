@@ -1,0 +1,49 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WikiSessions.Core.Data.Migrations.SqlServer
+{
+    /// <inheritdoc />
+    public partial class BrowserLineage : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "BrowserId",
+                table: "CentralSessions",
+                type: "nvarchar(32)",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "Unlinked",
+                table: "CentralSessions",
+                type: "bit",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CentralSessions_BrowserId",
+                table: "CentralSessions",
+                column: "BrowserId");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_CentralSessions_BrowserId",
+                table: "CentralSessions");
+
+            migrationBuilder.DropColumn(
+                name: "BrowserId",
+                table: "CentralSessions");
+
+            migrationBuilder.DropColumn(
+                name: "Unlinked",
+                table: "CentralSessions");
+        }
+    }
+}
