@@ -221,8 +221,9 @@ public sealed class MediaWikiStore(
 
     /// <summary>
     /// A new key: an ID rotation when the same user's session was deleted a moment before; a logout when an anonymous
-    /// session marked logged-out follows the deletion of a logged-in one; a resurrection when a logged-in session
-    /// carries the user token of a session that a steward, an invalidation or a logout ended.
+    /// session marked logged-out follows the deletion of a logged-in one; a resurrection when a remembered session (one
+    /// the Token cookie can restore) carries the user token of a session that a steward or an invalidation ended, or
+    /// that a logout ended within <see cref="SessionOptions.ResurrectionWindow"/>.
     /// </summary>
     private async Task RecordNewSessionAsync(SessionsDb db, StoreKey k, Session session, MediaWikiMetadata metadata, GlobalUser? user,
         DateTimeOffset now, List<SessionNotice> notices, CancellationToken cancellationToken)
@@ -242,11 +243,15 @@ public sealed class MediaWikiStore(
         if (user is null) return;
 
         Add(db, notices, SessionEventKind.Created, k, session, user, $"MediaWiki session through {metadata.ProviderClass ?? "an unknown provider"}", now);
-        if (metadata.UserToken is not { Length: > 0 } token) return;
+        // Only the Token cookie outlives what ended the user's session, and a session it restores is a remembered one. A
+        // login through the form is not a resurrection, even with the same user token: MediaWiki's logout keeps it.
+        if (!metadata.Remember || metadata.UserToken is not { Length: > 0 } token) return;
         var pattern = $"%\"userToken\":\"{Fingerprint(token)}\"%";
+        var loggedOutSince = now - _options.ResurrectionWindow;
         var ended = await db.Sessions.AsNoTracking()
             .Where(s => s.UserId == user.Id && s.Origin == SessionOrigin.MediaWiki && s.Id != session.Id && s.EndedAt != null
-                && (s.EndReason == EndReason.Revoked || s.EndReason == EndReason.UserInvalidated || s.EndReason == EndReason.EveryoneInvalidated || s.EndReason == EndReason.LoggedOut)
+                && (s.EndReason == EndReason.Revoked || s.EndReason == EndReason.UserInvalidated || s.EndReason == EndReason.EveryoneInvalidated
+                    || s.EndReason == EndReason.LoggedOut && s.EndedAt >= loggedOutSince)
                 && EF.Functions.Like(s.Metadata, pattern))
             .OrderByDescending(s => s.EndedAt).FirstOrDefaultAsync(cancellationToken);
         if (ended is null) return;
