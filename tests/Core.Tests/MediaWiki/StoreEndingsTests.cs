@@ -58,4 +58,66 @@ public sealed class StoreEndingsTests
         await store.PutAsync(await store.KeyAsync(wiki, "testwiki:MWSession:remembered4", default), KaskBodies.Session("Other Remembered User", expires), default);
         Assert.Equal(1, await ResurrectionsAsync(farm));
     }
+
+    [Fact]
+    public async Task A_write_after_MediaWiki_deleted_the_same_key_is_refused_as_a_miss_and_is_no_store_failure()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:racedlogout", default);
+        var body = KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false);
+        await store.PutAsync(key, body, default);
+        await store.DeleteAsync(key, default);
+
+        // A parallel request of the same browser saves the session the logout just deleted.
+        var refused = await Assert.ThrowsAsync<SessionException>(() => store.PutAsync(key, body, default));
+
+        Assert.Equal(Failure.Forbidden, refused.Failure);
+        Assert.Contains("logged out", refused.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(await store.GetAsync(key, default));
+        Assert.Equal(0, farm.Store.Failures);
+        Assert.Equal(0, Count(farm, Signal.StoreFailures));
+        await using var db = farm.Db();
+        Assert.Equal(EndReason.LoggedOut, (await db.Sessions.SingleAsync(s => s.Origin == SessionOrigin.MediaWiki)).EndReason);
+    }
+
+    [Fact]
+    public async Task A_key_a_steward_revoked_does_not_come_back_when_MediaWiki_deletes_and_writes_it_again()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:revokedkey", default);
+        var body = KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false);
+        await store.PutAsync(key, body, default);
+        await using (var db = farm.Db())
+            await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await db.Sessions.Where(s => s.Origin == SessionOrigin.MediaWiki).Select(s => s.Handle).SingleAsync(), "Stolen laptop");
+        await store.DeleteAsync(key, default);
+
+        var refused = await Assert.ThrowsAsync<SessionException>(() => store.PutAsync(key, body, default));
+
+        Assert.Equal(Failure.Forbidden, refused.Failure);
+        Assert.Contains("revoked", refused.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(await store.GetAsync(key, default));
+        Assert.Equal(0, farm.Store.Failures);
+    }
+
+    [Fact]
+    public async Task A_key_whose_value_expired_and_was_swept_starts_a_new_session_when_MediaWiki_writes_it_again()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:expiredkey", default);
+        await store.PutAsync(key, KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false), default);
+        farm.Time.Advance(TimeSpan.FromHours(2));
+        await farm.Sweeper.SweepOnceAsync();
+
+        var body = KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false);
+        Assert.True(await store.PutAsync(key, body, default));
+
+        Assert.Equal(body, await store.GetAsync(key, default));
+        Assert.Equal(0, farm.Store.Failures);
+        await using var db = farm.Db();
+        var sessions = await db.Sessions.Where(s => s.Origin == SessionOrigin.MediaWiki).OrderBy(s => s.Id).ToListAsync();
+        Assert.Equal([EndReason.Idle, null], sessions.Select(s => s.EndReason));
+    }
 }

@@ -76,6 +76,25 @@ public sealed class MediaWikiStoreApiTests(AppFactory app) : IClassFixture<AppFa
     }
 
     [Fact]
+    public async Task A_write_after_a_logout_deleted_the_same_key_is_a_403_miss_and_no_store_failure()
+    {
+        var testwiki = app.Wiki("testwiki");
+        var key = Key("testwiki", "apitest0000000000000000000000003");
+        var expires = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var failures = app.Services.GetRequiredService<StoreHealth>().Failures;
+        Assert.Equal(HttpStatusCode.Created, (await testwiki.PostAsync(key, Blob("Raced Logout User", expires))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await testwiki.DeleteAsync(key)).StatusCode);
+
+        // A parallel request of the same browser saves the session the logout just deleted.
+        var again = await testwiki.PostAsync(key, Blob("Raced Logout User", expires));
+
+        Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
+        Assert.Contains("logged out", await again.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await testwiki.GetAsync(key)).StatusCode);
+        Assert.Equal(failures, app.Services.GetRequiredService<StoreHealth>().Failures);
+    }
+
+    [Fact]
     public async Task A_plain_login_a_moment_after_a_logout_is_not_flagged_as_a_resurrection()
     {
         var testwiki = app.Wiki("testwiki");
