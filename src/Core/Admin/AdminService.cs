@@ -161,8 +161,12 @@ public sealed class AdminService(
         Authorize(actor, reason);
         // Read before the write transaction, so the store's write lock is held for the one statement only.
         OpenInEpoch open;
+        IReadOnlyList<MediaWikiTokens> remembered;
         await using (var read = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
             open = await AdminReads.OpenInEpochAsync(read, farm, time.GetUtcNow(), cancellationToken);
+            remembered = await RememberedOnMediaWikisAsync(read, cancellationToken);
+        }
         return await ActAsync(actor, reason, async (db, now) =>
         {
             await db.Farm.ExecuteUpdateAsync(u => u.SetProperty(f => f.Epoch, f => f.Epoch + 1).SetProperty(f => f.EpochChangedAt, now), cancellationToken);
@@ -172,8 +176,28 @@ public sealed class AdminService(
                 [], null, null,
                 // The check reads every row that existed before; only those of the current epoch can still be valid, and the
                 // store finds them through the epoch index, so it costs the same at twenty thousand sessions or two million.
-                q => new Scope(q.Sessions, q.CentralSessions, q.RememberTokens));
+                q => new Scope(q.Sessions, q.CentralSessions, q.RememberTokens)) { MediaWikiUsers = remembered };
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The users each MediaWiki wiki holds open remembered sessions of: the epoch does not reach their Token cookies, which
+    /// live in the wiki's own database. At most <see cref="MaxTokenResets"/> names per wiki, with the count of all.
+    /// </summary>
+    private static async Task<IReadOnlyList<MediaWikiTokens>> RememberedOnMediaWikisAsync(SessionsDb db, CancellationToken cancellationToken)
+    {
+        var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
+        var remembered = db.Sessions.Where(s => s.Epoch == epoch && s.EndedAt == null && s.Origin == SessionOrigin.MediaWiki && s.Remember && s.UserId != null);
+        var wikis = await remembered.GroupBy(s => s.Wiki!.DbName)
+            .Select(g => new { Wiki = g.Key, Users = g.Select(s => s.UserId).Distinct().Count() }).OrderBy(w => w.Wiki).ToListAsync(cancellationToken);
+        var tokens = new List<MediaWikiTokens>();
+        foreach (var wiki in wikis)
+        {
+            var names = await remembered.Where(s => s.Wiki!.DbName == wiki.Wiki).Select(s => s.User!.Name).Distinct().OrderBy(n => n)
+                .Take(MaxTokenResets).ToListAsync(cancellationToken);
+            tokens.Add(new MediaWikiTokens(wiki.Wiki, wiki.Users, names));
+        }
+        return tokens;
     }
 
     /// <summary>What an action reaches, as queries: its post-action check counts what of it is still valid.</summary>
@@ -184,7 +208,16 @@ public sealed class AdminService(
     {
         /// <summary>Wikis whose MediaWiki kept sessions of the user here: their remember-me tokens live in MediaWiki.</summary>
         public IReadOnlyList<string> MediaWikis { get; init; } = [];
+
+        /// <summary>For an action on everyone: the users each MediaWiki wiki can restore from its Token cookie.</summary>
+        public IReadOnlyList<MediaWikiTokens> MediaWikiUsers { get; init; } = [];
     }
+
+    /// <summary>Users of a MediaWiki wiki whose Token cookies an action cannot reach from here: <paramref name="Users"/> in all, some named.</summary>
+    private sealed record MediaWikiTokens(string Wiki, int Users, IReadOnlyList<string> Names);
+
+    /// <summary>Token resets one action runs at most per wiki: each is a process on the wiki server, run while the steward waits.</summary>
+    public const int MaxTokenResets = 50;
 
     private static Scope UserScope(SessionsDb db, int userId) =>
         new(db.Sessions.Where(s => s.UserId == userId), db.CentralSessions.Where(c => c.UserId == userId), db.RememberTokens.Where(t => t.UserId == userId));
@@ -241,6 +274,7 @@ public sealed class AdminService(
         var check = await CheckAsync(actor, reason, outcome, before, cancellationToken);
         var survives = outcome.MediaWikis.Count > 0 && outcome.User is { } userName
             ? await ResetMediaWikiTokensAsync(actor, reason, userName, outcome.MediaWikis, cancellationToken)
+            : outcome.MediaWikiUsers.Count > 0 ? await ResetEveryMediaWikiTokenAsync(actor, reason, outcome.MediaWikiUsers, cancellationToken)
             : outcome.Survives;
         return new ActionResult(outcome.Action, outcome.Target, outcome.SessionsEnded, outcome.CentralSessionsEnded, outcome.RememberTokensEnded,
             outcome.Detail, survives, check);
@@ -272,6 +306,47 @@ public sealed class AdminService(
         return notReset.Count == 0 ? null
             : $"MediaWiki on {string.Join(", ", notReset)} can restore {userName} from a remember-me Token cookie until the user's token is reset there " +
               $"({MediaWiki.ShellText.ResetTokenCommand(userName)}); set MediaWiki:Wikis:<dbname>:ResetTokenCommand to do it from here.";
+    }
+
+    /// <summary>
+    /// Resets the token of each remembered user on each MediaWiki wiki that names a command for it, each outcome in the
+    /// audit log; says per wiki whose Token cookies still restore users, how to end them one by one, and how at once.
+    /// </summary>
+    private async Task<string?> ResetEveryMediaWikiTokenAsync(StaffActor actor, string reason, IReadOnlyList<MediaWikiTokens> wikis, CancellationToken cancellationToken)
+    {
+        var survivors = new List<string>();
+        var unconfigured = false;
+        foreach (var wiki in wikis)
+        {
+            var notReset = new List<string>();
+            foreach (var user in wiki.Names)
+            {
+                if (!tokenReset.IsConfigured(wiki.Wiki))
+                {
+                    notReset.Add(user);
+                    continue;
+                }
+                var (succeeded, outcome) = await tokenReset.ResetAsync(wiki.Wiki, user, cancellationToken);
+                if (!succeeded) notReset.Add(user);
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                db.Audit.Add(new AuditEntry { At = time.GetUtcNow(), Actor = actor.Name, Action = "reset-mediawiki-token", Reason = reason, Target = user, Detail = outcome });
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            var unnamed = wiki.Users - wiki.Names.Count;
+            if (notReset.Count == 0 && unnamed == 0) continue;
+            var count = notReset.Count + unnamed;
+            var shown = notReset.Take(10).ToList();
+            var more = count - shown.Count;
+            var names = shown.Count == 0 ? "" : $" ({string.Join(", ", shown)}{(more > 0 ? $" and {more} more" : "")})";
+            var commands = shown.Select(MediaWiki.ShellText.ResetTokenCommand).ToList();
+            if (more > 0) commands.Add("the console lists the wiki's remembered sessions for the others");
+            survivors.Add($"MediaWiki on {wiki.Wiki} can restore {count} {(count == 1 ? "user" : "users")}{names} from a remember-me Token cookie " +
+                $"until their token is reset there ({string.Join("; ", commands)}).");
+            if (!tokenReset.IsConfigured(wiki.Wiki)) unconfigured = true;
+        }
+        return survivors.Count == 0 ? null
+            : string.Join(" ", survivors) + " To end every Token cookie of a wiki at once, change $wgAuthenticationTokenVersion in its LocalSettings.php" +
+              (unconfigured ? "; set MediaWiki:Wikis:<dbname>:ResetTokenCommand to reset tokens from here." : ".");
     }
 
     /// <summary>The highest row IDs when the action began: "what existed before" for the post-action check.</summary>

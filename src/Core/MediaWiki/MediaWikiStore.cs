@@ -113,9 +113,22 @@ public sealed class MediaWikiStore(
             throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions: the store refuses their sessions on every wiki.");
 
         var blob = await db.Blobs.FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
-        var session = blob?.SessionId is { } sessionId ? await db.Sessions.Include(s => s.User).FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken) : null;
+        // A deleted or swept value leaves its session behind, ended, under the key's hash: a write after it finds it there.
+        var session = blob?.SessionId is { } sessionId ? await db.Sessions.Include(s => s.User).FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken)
+            : metadata is not null ? await db.Sessions.Include(s => s.User).FirstOrDefaultAsync(s => s.IdHash == k.Hash, cancellationToken)
+            : null;
+        var handle = k.Handle;
         if (session is not null && Validity.Reason(session, session.User, k.Wiki, epoch, now) is { } ended)
-            throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
+        {
+            // What a logout, a steward or an invalidation ended stays ended, even when a parallel request of the browser
+            // saves the session again: refused, and MediaWiki's next read is a miss.
+            if (ended != EndReason.Idle)
+                throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
+            await RetireAsync(db, session, cancellationToken);
+            // Handles are unique too: the old session keeps its own, so the console's records of it still name it.
+            handle = serverKey.Handle($"{k.Hash}|after|{session.Id}");
+            session = null;
+        }
 
         var growth = body.Length - (blob?.Length ?? 0);
         try
@@ -142,7 +155,7 @@ public sealed class MediaWikiStore(
             var saved = Metadata.Write(metadata.Saved(Fingerprint));
             if (session is null)
             {
-                session = NewSession(k, metadata, user, saved, epoch, now);
+                session = NewSession(k, handle, metadata, user, saved, epoch, now);
                 db.Sessions.Add(session);
                 await db.SaveChangesAsync(cancellationToken);
                 blob.SessionId = session.Id;
@@ -159,6 +172,8 @@ public sealed class MediaWikiStore(
                     session.Provider = metadata.Provider;
                 }
             }
+            // A value swept before its session ended is written again under the same session.
+            blob.SessionId ??= session.Id;
             if (session.EndedAt is null)
             {
                 session.ExpiresAt = Expiry(metadata.Expires, _options.IdleTimeout, now);
@@ -212,17 +227,32 @@ public sealed class MediaWikiStore(
         return at < latest ? at : latest;
     }
 
-    private Session NewSession(StoreKey k, MediaWikiMetadata metadata, GlobalUser? user, string saved, long epoch, DateTimeOffset now) => new()
+    /// <summary>
+    /// Only time ended the key's session, so the key may start a new one; the old session keeps its history and its
+    /// handle, ended, under a hash no key has, since each key names one session at a time.
+    /// </summary>
+    private static async Task RetireAsync(SessionsDb db, Session session, CancellationToken cancellationToken)
     {
-        IdHash = k.Hash, Handle = k.Handle, WikiId = k.Wiki.Id, UserId = user?.Id, Provider = metadata.Provider, Origin = SessionOrigin.MediaWiki,
+        var retired = Secrets.Sha256($"retired|{session.Id}|{session.IdHash}");
+        await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.IdHash, retired)
+            .SetProperty(s => s.EndedAt, s => s.EndedAt ?? s.ExpiresAt)
+            .SetProperty(s => s.EndReason, s => s.EndReason ?? EndReason.Idle), cancellationToken);
+        db.Entry(session).State = EntityState.Detached;
+    }
+
+    private Session NewSession(StoreKey k, string handle, MediaWikiMetadata metadata, GlobalUser? user, string saved, long epoch, DateTimeOffset now) => new()
+    {
+        IdHash = k.Hash, Handle = handle, WikiId = k.Wiki.Id, UserId = user?.Id, Provider = metadata.Provider, Origin = SessionOrigin.MediaWiki,
         CreatedAt = now, LastActivityAt = now, ExpiresAt = Expiry(metadata.Expires, _options.IdleTimeout, now), Remember = metadata.Remember,
         Metadata = saved, UserToken = user?.Token, Epoch = epoch, CookiesSet = "",
     };
 
     /// <summary>
     /// A new key: an ID rotation when the same user's session was deleted a moment before; a logout when an anonymous
-    /// session marked logged-out follows the deletion of a logged-in one; a resurrection when a logged-in session
-    /// carries the user token of a session that a steward, an invalidation or a logout ended.
+    /// session marked logged-out follows the deletion of a logged-in one; a resurrection when a remembered session (one
+    /// the Token cookie can restore) carries the user token of a session that a steward or an invalidation ended, or
+    /// that a logout ended within <see cref="SessionOptions.ResurrectionWindow"/>.
     /// </summary>
     private async Task RecordNewSessionAsync(SessionsDb db, StoreKey k, Session session, MediaWikiMetadata metadata, GlobalUser? user,
         DateTimeOffset now, List<SessionNotice> notices, CancellationToken cancellationToken)
@@ -242,11 +272,15 @@ public sealed class MediaWikiStore(
         if (user is null) return;
 
         Add(db, notices, SessionEventKind.Created, k, session, user, $"MediaWiki session through {metadata.ProviderClass ?? "an unknown provider"}", now);
-        if (metadata.UserToken is not { Length: > 0 } token) return;
+        // Only the Token cookie outlives what ended the user's session, and a session it restores is a remembered one. A
+        // login through the form is not a resurrection, even with the same user token: MediaWiki's logout keeps it.
+        if (!metadata.Remember || metadata.UserToken is not { Length: > 0 } token) return;
         var pattern = $"%\"userToken\":\"{Fingerprint(token)}\"%";
+        var loggedOutSince = now - _options.ResurrectionWindow;
         var ended = await db.Sessions.AsNoTracking()
             .Where(s => s.UserId == user.Id && s.Origin == SessionOrigin.MediaWiki && s.Id != session.Id && s.EndedAt != null
-                && (s.EndReason == EndReason.Revoked || s.EndReason == EndReason.UserInvalidated || s.EndReason == EndReason.EveryoneInvalidated || s.EndReason == EndReason.LoggedOut)
+                && (s.EndReason == EndReason.Revoked || s.EndReason == EndReason.UserInvalidated || s.EndReason == EndReason.EveryoneInvalidated
+                    || s.EndReason == EndReason.LoggedOut && s.EndedAt >= loggedOutSince)
                 && EF.Functions.Like(s.Metadata, pattern))
             .OrderByDescending(s => s.EndedAt).FirstOrDefaultAsync(cancellationToken);
         if (ended is null) return;

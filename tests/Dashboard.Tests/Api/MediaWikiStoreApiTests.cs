@@ -3,6 +3,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Dashboard.Tests.Api;
 
@@ -68,5 +73,42 @@ public sealed class MediaWikiStoreApiTests(AppFactory app) : IClassFixture<AppFa
         Assert.Equal(HttpStatusCode.NotFound, (await app.Wiki("test2wiki").GetAsync(key)).StatusCode);
         // A staff token is not a wiki key: the store does not know it.
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Staff("steward").GetAsync(key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_write_after_a_logout_deleted_the_same_key_is_a_403_miss_and_no_store_failure()
+    {
+        var testwiki = app.Wiki("testwiki");
+        var key = Key("testwiki", "apitest0000000000000000000000003");
+        var expires = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var failures = app.Services.GetRequiredService<StoreHealth>().Failures;
+        Assert.Equal(HttpStatusCode.Created, (await testwiki.PostAsync(key, Blob("Raced Logout User", expires))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await testwiki.DeleteAsync(key)).StatusCode);
+
+        // A parallel request of the same browser saves the session the logout just deleted.
+        var again = await testwiki.PostAsync(key, Blob("Raced Logout User", expires));
+
+        Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
+        Assert.Contains("logged out", await again.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await testwiki.GetAsync(key)).StatusCode);
+        Assert.Equal(failures, app.Services.GetRequiredService<StoreHealth>().Failures);
+    }
+
+    [Fact]
+    public async Task A_plain_login_a_moment_after_a_logout_is_not_flagged_as_a_resurrection()
+    {
+        var testwiki = app.Wiki("testwiki");
+        var expires = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var first = Key("testwiki", "apitest0000000000000000000000004");
+        Assert.Equal(HttpStatusCode.Created, (await testwiki.PostAsync(first, Blob("Plain Relogin User", expires))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await testwiki.DeleteAsync(first)).StatusCode);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.Equal(HttpStatusCode.Created, (await testwiki.PostAsync(Key("testwiki", "apitest0000000000000000000000005"), Blob("Plain Relogin User", expires))).StatusCode);
+
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContextAsync();
+        var user = await db.Users.SingleAsync(u => u.Name == "Plain Relogin User");
+        Assert.False(await db.Events.AnyAsync(e => e.Kind == SessionEventKind.Resurrection && e.UserId == user.Id));
+        Assert.Equal(0, await db.Sessions.CountAsync(s => s.UserId == user.Id && s.ResurrectionOfTraceId != null));
     }
 }
