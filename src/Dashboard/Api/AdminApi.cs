@@ -63,9 +63,9 @@ public static class AdminApi
         return app;
     }
 
-    private static string Reason(string? reason) => InputLimits.Text(reason, "reason", InputLimits.Reason, multiline: true) ?? "";
+    private static string Reason(string? reason) => PlainText.Check(reason, "reason", InputLimits.Reason, multiline: true) ?? "";
 
-    private static RevokeScope Scope(string? scope) => InputLimits.Text(scope, "scope", InputLimits.Word)?.ToLowerInvariant() switch
+    private static RevokeScope Scope(string? scope) => PlainText.Check(scope, "scope", InputLimits.Word)?.ToLowerInvariant() switch
     {
         null or "browser" => RevokeScope.Browser,
         "session" => RevokeScope.Session,

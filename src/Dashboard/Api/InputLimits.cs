@@ -44,13 +44,6 @@ public static class InputLimits
         ["provider"] = Word, ["ip"] = IpFilter, ["page"] = 10, ["pageSize"] = 10, ["active"] = 5, ["resurrected"] = 5,
     };
 
-    /// <summary>
-    /// <paramref name="value"/> if it is at most <paramref name="max"/> characters of valid Unicode with no control
-    /// characters (tab and line breaks are allowed in <paramref name="multiline"/> text); null passes.
-    /// </summary>
-    /// <exception cref="SessionException">Invalid, with a title that names <paramref name="field"/> and never echoes the value.</exception>
-    public static string? Text(string? value, string field, int max, bool multiline = false) => PlainText.Check(value, field, max, multiline);
-
     /// <summary>A JSON value whose every property name and string is valid Unicode, nested at most <see cref="JsonDepth"/> deep.</summary>
     public static void Json(JsonElement element, string field, int depth = 0)
     {
@@ -93,13 +86,13 @@ public static class InputLimits
         try
         {
             foreach (var (name, value) in request.RouteValues)
-                if (value is string text) Text(text, name, Parameters.GetValueOrDefault(name, OtherParameter));
+                if (value is string text) PlainText.Check(text, name, Parameters.GetValueOrDefault(name, OtherParameter));
             if (request.Query.Count > QueryParameters) throw Invalid($"At most {QueryParameters} query parameters are accepted.");
             foreach (var (name, values) in request.Query)
             {
-                Text(name, "query parameter name", Word * 2);
+                PlainText.Check(name, "query parameter name", Word * 2);
                 if (values.Count > 1) throw Invalid($"Query parameter '{name}' is given {values.Count} times; give it once.");
-                Text(values.ToString(), name, Parameters.GetValueOrDefault(name, OtherParameter));
+                PlainText.Check(values.ToString(), name, Parameters.GetValueOrDefault(name, OtherParameter));
             }
         }
         catch (SessionException ex)

@@ -40,20 +40,20 @@ public static class WikiApi
     private static async Task<Ok<LoginResult>> Login(string wiki, LoginBody body, SessionService sessions, CancellationToken cancellationToken)
     {
         if (body.Provider is null) throw Invalid("'provider' is required: cookie, botpassword or oauth.");
-        if (!WireNames.TryParse<ProviderKind>(InputLimits.Text(body.Provider, "provider", InputLimits.Word), out var provider))
+        if (!WireNames.TryParse<ProviderKind>(PlainText.Check(body.Provider, "provider", InputLimits.Word), out var provider))
             throw Invalid($"'{body.Provider.ToLowerInvariant()}' is not a provider; use cookie, botpassword or oauth.");
         if (string.IsNullOrWhiteSpace(body.User) || body.User.Length > InputLimits.User)
             throw Invalid($"'user' is required: the global user name, at most {InputLimits.User} characters.");
-        InputLimits.Text(body.User, "user", InputLimits.User);
+        PlainText.Check(body.User, "user", InputLimits.User);
         var request = new LoginRequest(wiki, body.User, provider, body.Remember,
-            InputLimits.Text(body.AppId, "appId", InputLimits.AppId), InputLimits.Text(body.Consumer, "consumer", InputLimits.Consumer), Client(body.Client),
+            PlainText.Check(body.AppId, "appId", InputLimits.AppId), PlainText.Check(body.Consumer, "consumer", InputLimits.Consumer), Client(body.Client),
             Cookies(body.Cookies, "cookies"), Cookies(body.CentralCookies, "centralCookies"));
         return TypedResults.Ok(await sessions.LoginAsync(request, cancellationToken));
     }
 
     private static async Task<Ok<ResolveResult>> Resolve(string wiki, ResolveBody body, SessionService sessions, CancellationToken cancellationToken)
     {
-        InputLimits.Text(body.Authorization, "authorization", InputLimits.Authorization);
+        PlainText.Check(body.Authorization, "authorization", InputLimits.Authorization);
         var request = new ResolveRequest(wiki, Cookies(body.Cookies, "cookies") ?? new Dictionary<string, string>(),
             Cookies(body.CentralCookies, "centralCookies"), body.Authorization, Client(body.Client));
         return TypedResults.Ok(await sessions.ResolveAsync(request, cancellationToken));
@@ -61,7 +61,7 @@ public static class WikiApi
 
     private static async Task<Ok<LogoutResponse>> Logout(string wiki, LogoutBody body, LogoutService logouts, CancellationToken cancellationToken)
     {
-        var scope = InputLimits.Text(body.Scope, "scope", InputLimits.Word)?.ToLowerInvariant() switch
+        var scope = PlainText.Check(body.Scope, "scope", InputLimits.Word)?.ToLowerInvariant() switch
         {
             null or "global" => LogoutScope.Global,
             "local" => LogoutScope.Local,
@@ -116,9 +116,9 @@ public static class WikiApi
     private static ClientInfo Client(ClientBody? client)
     {
         if (client is null) return new ClientInfo(null, null, false);
-        if (InputLimits.Text(client.Ip, "client.ip", InputLimits.Ip) is { } ip && !IpKeys.TryParse(ip, out _))
+        if (PlainText.Check(client.Ip, "client.ip", InputLimits.Ip) is { } ip && !IpKeys.TryParse(ip, out _))
             throw Invalid($"client.ip '{ip}' is not an IP address; send dotted-quad IPv4 (203.0.113.7) or IPv6 without a zone.");
-        InputLimits.Text(client.UserAgent, "client.userAgent", InputLimits.UserAgent);
+        PlainText.Check(client.UserAgent, "client.userAgent", InputLimits.UserAgent);
         return new ClientInfo(client.Ip, client.UserAgent, client.Secure);
     }
 
@@ -130,10 +130,10 @@ public static class WikiApi
         foreach (var (name, value) in cookies)
         {
             if (name.Length is 0 or > InputLimits.CookieName) throw Invalid($"'{field}' has a cookie name that is empty or longer than {InputLimits.CookieName} characters.");
-            InputLimits.Text(name, $"{field} (a cookie name)", InputLimits.CookieName);
+            PlainText.Check(name, $"{field} (a cookie name)", InputLimits.CookieName);
             if (value is null) throw Invalid($"Cookie '{Truncate(name)}' in '{field}' has no value; send a string.");
             if (value.Length > InputLimits.CookieValue) throw Invalid($"Cookie '{Truncate(name)}' in '{field}' is longer than {InputLimits.CookieValue} characters.");
-            InputLimits.Text(value, $"{field}.{Truncate(name)}", InputLimits.CookieValue);
+            PlainText.Check(value, $"{field}.{Truncate(name)}", InputLimits.CookieValue);
         }
         return cookies;
     }
