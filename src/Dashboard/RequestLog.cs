@@ -70,7 +70,9 @@ public sealed class RequestLog(IOptions<RequestLogOptions> options, TimeProvider
         var slow = elapsed > _options.SlowThreshold;
         if (!slow && status < 400)
         {
-            logger.LogDebug("HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms", method, route, status, milliseconds);
+            // Every wiki request comes here: the arguments are boxed only when Debug is on.
+            if (logger.IsEnabled(LogLevel.Debug))
+                logger.LogDebug("HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms", method, route, status, milliseconds);
             return;
         }
 
