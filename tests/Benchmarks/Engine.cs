@@ -51,16 +51,18 @@ internal static class Engine
         Report("cookie logins (local + central session), 8 concurrent", clock.Elapsed, logins.Count);
 
         // Logins as a real wiki sends them, with the browser's cookies: each joins the browser of the login before it
-        // (reuses and claims its central session, replaces its local session).
+        // (reuses and claims its central session, replaces its local session). The resolves below use their sessions.
+        var joined = new LoginResult[logins.Count];
         clock.Restart();
         await Parallel.ForEachAsync(Enumerable.Range(0, logins.Count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
             var (before, row) = (logins[i], names[i % names.Count]);
             var wikiCookies = before.SetCookies.Where(c => !c.Name.StartsWith("centralauth_", StringComparison.Ordinal)).ToDictionary(c => c.Name, c => c.Value);
             var centralCookies = before.SetCookies.Where(c => c.Name.StartsWith("centralauth_", StringComparison.Ordinal)).ToDictionary(c => c.Name, c => c.Value);
-            await sessionService.LoginAsync(new LoginRequest(row[1], row[0], ProviderKind.Cookie, false, null, null, client, wikiCookies, centralCookies), ct);
+            joined[i] = await sessionService.LoginAsync(new LoginRequest(row[1], row[0], ProviderKind.Cookie, false, null, null, client, wikiCookies, centralCookies), ct);
         });
-        Report("cookie logins joining the browser's cookies (browser join), 8 concurrent", clock.Elapsed, logins.Count);
+        Report("cookie logins joining the browser's cookies (browser join), 8 concurrent", clock.Elapsed, joined.Length);
+        logins = [.. joined];
 
         // Resolves of active sessions: reads only, as most requests are.
         var cookieSets = logins.Select(l => (l.Session.Wiki, Cookies: l.SetCookies.Where(c => c.Name.EndsWith("_session")).ToDictionary(c => c.Name, c => c.Value))).ToList();
