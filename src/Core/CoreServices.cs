@@ -71,6 +71,7 @@ public static class CoreServices
         services.AddSingleton<MediaWiki.StoreQuota>();
         services.AddSingleton<MediaWiki.MediaWikiTokenReset>();
         services.AddSingleton<SessionFeed>();
+        services.AddSingleton<CredentialWrites>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<LogoutService>();
         services.AddSingleton<AdminService>();

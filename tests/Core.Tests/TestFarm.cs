@@ -31,17 +31,19 @@ public sealed class TestFarm : IAsyncDisposable
     public CommandCounter Commands { get; }
     public LogCapture Logs { get; } = new();
 
-    private TestFarm(string path, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
+    private TestFarm(string path, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services)
     {
         _path = path;
         Time = new FakeTimeProvider(Start);
-        Services = BuildServices(path, Time, configure, settings, Logs);
+        Services = BuildServices(path, Time, configure, settings, Logs, services);
         Commands = new CommandCounter(Services.GetRequiredService<StoreCounters>());
     }
 
     /// <param name="configuration">Settings beyond the store's connection string, as the app would read them.</param>
-    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null, Dictionary<string, string?>? configuration = null) =>
-        new(await SeededStore.CopyAsync("test"), configure, configuration);
+    /// <param name="services">Replaces or adds services after the app's own (a store interceptor, another write gate).</param>
+    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null, Dictionary<string, string?>? configuration = null,
+        Action<IServiceCollection>? services = null) =>
+        new(await SeededStore.CopyAsync("test"), configure, configuration, services);
 
     /// <summary>The test's own SQLite file.</summary>
     public string StorePath => _path;
@@ -87,7 +89,7 @@ public sealed class TestFarm : IAsyncDisposable
     /// Another app instance on the same store file and clock, with its own cache and nothing that carries this one's
     /// evictions to it: two instances whose Redis link is down. Dispose it before the farm.
     /// </summary>
-    public ServiceProvider AnotherInstance() => BuildServices(_path, Time, null, null, null);
+    public ServiceProvider AnotherInstance() => BuildServices(_path, Time, null, null, null, null);
 
     public async ValueTask DisposeAsync()
     {
@@ -96,7 +98,7 @@ public sealed class TestFarm : IAsyncDisposable
     }
 
     private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure,
-        IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs)
+        IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs, Action<IServiceCollection>? extra)
     {
         var configuration = new ConfigurationBuilder().AddConfiguration(SeededStore.Configuration(path)).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
@@ -105,6 +107,7 @@ public sealed class TestFarm : IAsyncDisposable
         services.AddSingleton(time);
         services.AddCore(configuration, Path.GetTempPath());
         if (configure is not null) services.PostConfigure(configure);
+        extra?.Invoke(services);
         return services.BuildServiceProvider();
     }
 }

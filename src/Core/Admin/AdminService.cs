@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using WikiSessions.Core.Data;
@@ -18,10 +17,9 @@ public sealed record StaffActor(string Name, StaffRole Role);
 public sealed class AdminService(
     IDbContextFactory<SessionsDb> dbFactory,
     FarmDirectory farm,
-    SessionFeed feed,
     MediaWiki.MediaWikiTokenReset tokenReset,
     SessionCache cache,
-    WriteGate writes,
+    CredentialWrites writes,
     TimeProvider time,
     ILogger<AdminService> logger)
 {
@@ -34,8 +32,9 @@ public sealed class AdminService(
     /// </summary>
     public Task<ActionResult> RevokeSessionAsync(StaffActor actor, string handle, string reason, RevokeScope scope = RevokeScope.Browser,
         CancellationToken cancellationToken = default) =>
-        ActAsync(actor, reason, async (db, now) =>
+        ActAsync(actor, reason, async (write, now) =>
         {
+            var db = write.Db;
             var session = await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Handle == handle, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"There is no session with handle '{handle}'.");
             var ofBrowser = await SessionRecords.BrowserOfAsync(db, session.CentralSessionId, session.RememberTokenId, cancellationToken);
@@ -50,9 +49,10 @@ public sealed class AdminService(
                 ? await db.Sessions.Where(s => s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value) && s.EndedAt == null)
                     .Select(s => s.WikiId).Distinct().ToListAsync(cancellationToken)
                 : [];
-            var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == session.Id), EndReason.Revoked, actor.Name, now, cancellationToken);
+            var user = Eviction.User(session.UserId);
+            var ended = await write.EndAsync(db.Sessions.Where(s => s.Id == session.Id), EndReason.Revoked, actor.Name, now, Eviction.Key(session.IdHash), cancellationToken);
             var (linkedEnded, tokens, centrals) = browser
-                ? await SessionRecords.EndBrowsersAsync(db, centralIds, EndReason.Revoked, actor.Name, now, cancellationToken)
+                ? await SessionRecords.EndBrowsersAsync(write, centralIds, EndReason.Revoked, actor.Name, now, user, cancellationToken)
                 : (0, 0, 0);
             // An OAuth tool's way back in is its authorization, not a browser: with scope browser it ends (on every wiki, with
             // the sessions it made there); the grant survives, so a new explicit OAuth login works.
@@ -61,7 +61,7 @@ public sealed class AdminService(
             if (authorizationEnded)
             {
                 await db.OAuthGrants.Where(g => g.Id == grantId).ExecuteUpdateAsync(u => u.SetProperty(g => g.AuthorizationGeneration, g => g.AuthorizationGeneration + 1), cancellationToken);
-                linkedEnded += await SessionRecords.EndAsync(db.Sessions.Where(s => s.OAuthGrantId == grantId), EndReason.Revoked, actor.Name, now, cancellationToken);
+                linkedEnded += await write.EndAsync(db.Sessions.Where(s => s.OAuthGrantId == grantId), EndReason.Revoked, actor.Name, now, user, cancellationToken);
             }
             var liveTokens = browser ? 0 : await LiveTokensAsync(db, centralIds, session.RememberTokenId, now, cancellationToken);
             var wiki = await farm.GetAsync(session.WikiId, cancellationToken);
@@ -93,18 +93,20 @@ public sealed class AdminService(
 
     /// <summary>Reset the user token: every session, central session, remember-me token and OAuth authorization of the user ends.</summary>
     public Task<ActionResult> InvalidateUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
-        ActAsync(actor, reason, async (db, now) =>
+        ActAsync(actor, reason, async (write, now) =>
         {
+            var db = write.Db;
             var user = await FindUserAsync(db, userName, cancellationToken);
-            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(db, user, EndReason.UserInvalidated, actor, now, cancellationToken);
+            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.UserInvalidated, actor, now, cancellationToken);
             return new Outcome("invalidate-user", user.Name, ended, centrals, tokens, $"User token reset; {ended} sessions ended on {wikis.Count} wikis", wikis, user.Name, null,
                 q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken) };
         }, cancellationToken);
 
     /// <summary>Permanent: ends every session, revokes bot passwords and OAuth grants, and no provider may make a session for the user again.</summary>
     public Task<ActionResult> PreventUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
-        ActAsync(actor, reason, async (db, now) =>
+        ActAsync(actor, reason, async (write, now) =>
         {
+            var db = write.Db;
             var user = await FindUserAsync(db, userName, cancellationToken);
             if (user.Prevented)
                 throw new SessionException(Failure.Conflict, $"{user.Name} is already prevented from having sessions.");
@@ -114,7 +116,7 @@ public sealed class AdminService(
                 .ExecuteUpdateAsync(u => u.SetProperty(p => p.RevokedAt, now), cancellationToken);
             var grants = await db.OAuthGrants.Where(g => g.UserId == user.Id && g.RevokedAt == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(g => g.RevokedAt, now), cancellationToken);
-            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(db, user, EndReason.Prevented, actor, now, cancellationToken);
+            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.Prevented, actor, now, cancellationToken);
             return new Outcome("prevent-user", user.Name, ended, centrals, tokens,
                 $"Prevented; {ended} sessions ended on {wikis.Count} wikis; {bots} bot passwords and {grants} OAuth grants revoked", wikis, user.Name, null,
                 q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken) };
@@ -122,26 +124,28 @@ public sealed class AdminService(
 
     /// <summary>Revoke the user's OAuth grant of a consumer: its sessions end on every wiki and its authorizations no longer work.</summary>
     public Task<ActionResult> RevokeGrantAsync(StaffActor actor, string userName, string consumer, string reason, CancellationToken cancellationToken = default) =>
-        ActAsync(actor, reason, async (db, now) =>
+        ActAsync(actor, reason, async (write, now) =>
         {
+            var db = write.Db;
             var user = await FindUserAsync(db, userName, cancellationToken);
             var grant = await db.OAuthGrants.FirstOrDefaultAsync(g => g.UserId == user.Id && g.Consumer!.Name == consumer && g.RevokedAt == null, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"{user.Name} has no unrevoked OAuth grant for '{consumer}'.");
             grant.RevokedAt = now;
-            var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.OAuthGrantId == grant.Id), EndReason.GrantRevoked, actor.Name, now, cancellationToken);
+            var ended = await write.EndAsync(db.Sessions.Where(s => s.OAuthGrantId == grant.Id), EndReason.GrantRevoked, actor.Name, now, Eviction.User(user.Id), cancellationToken);
             return new Outcome("revoke-grant", $"{user.Name}/{consumer}", ended, 0, 0, $"OAuth grant of {consumer} revoked; {ended} sessions ended", [], user.Name, null,
                 q => new Scope(q.Sessions.Where(s => s.OAuthGrantId == grant.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)));
         }, cancellationToken);
 
     /// <summary>Revoke a bot password: its sessions end on every wiki and it can no longer log in.</summary>
     public Task<ActionResult> RevokeBotPasswordAsync(StaffActor actor, string userName, string appId, string reason, CancellationToken cancellationToken = default) =>
-        ActAsync(actor, reason, async (db, now) =>
+        ActAsync(actor, reason, async (write, now) =>
         {
+            var db = write.Db;
             var user = await FindUserAsync(db, userName, cancellationToken);
             var bot = await db.BotPasswords.FirstOrDefaultAsync(p => p.UserId == user.Id && p.AppId == appId && p.RevokedAt == null, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"{user.Name} has no unrevoked bot password '{appId}'.");
             bot.RevokedAt = now;
-            var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.BotPasswordId == bot.Id), EndReason.GrantRevoked, actor.Name, now, cancellationToken);
+            var ended = await write.EndAsync(db.Sessions.Where(s => s.BotPasswordId == bot.Id), EndReason.GrantRevoked, actor.Name, now, Eviction.User(user.Id), cancellationToken);
             return new Outcome("revoke-bot-password", $"{user.Name}@{appId}", ended, 0, 0, $"Bot password {appId} revoked; {ended} sessions ended", [], user.Name, null,
                 q => new Scope(q.Sessions.Where(s => s.BotPasswordId == bot.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)));
         }, cancellationToken);
@@ -167,9 +171,11 @@ public sealed class AdminService(
             open = await AdminReads.OpenInEpochAsync(read, farm, time.GetUtcNow(), cancellationToken);
             remembered = await RememberedOnMediaWikisAsync(read, cancellationToken);
         }
-        return await ActAsync(actor, reason, async (db, now) =>
+        return await ActAsync(actor, reason, async (write, now) =>
         {
-            await db.Farm.ExecuteUpdateAsync(u => u.SetProperty(f => f.Epoch, f => f.Epoch + 1).SetProperty(f => f.EpochChangedAt, now), cancellationToken);
+            // Every instance drops everything, the farm state with it, so none answers from the old epoch.
+            write.Evicts(Eviction.Everything);
+            await write.Db.Farm.ExecuteUpdateAsync(u => u.SetProperty(f => f.Epoch, f => f.Epoch + 1).SetProperty(f => f.EpochChangedAt, now), cancellationToken);
             return new Outcome("invalidate-everyone", "farm", open.Sessions, open.Centrals, open.Tokens,
                 $"Farm epoch advanced: {open.Sessions} open sessions in the current epoch on {open.Wikis} wikis, {open.Centrals} central sessions " +
                 $"and {open.Tokens} remember-me tokens ended (open: counted until marked ended, so sessions idle past their expiry but not yet swept are included)",
@@ -233,7 +239,7 @@ public sealed class AdminService(
             throw new SessionException(Failure.Invalid, $"The reason is limited to {MaxReasonLength} characters.");
     }
 
-    private async Task<ActionResult> ActAsync(StaffActor actor, string reason, Func<SessionsDb, DateTimeOffset, Task<Outcome>> act, CancellationToken cancellationToken)
+    private async Task<ActionResult> ActAsync(StaffActor actor, string reason, Func<CredentialWrite, DateTimeOffset, Task<Outcome>> act, CancellationToken cancellationToken)
     {
         Authorize(actor, reason);
         reason = reason.Trim();
@@ -244,33 +250,32 @@ public sealed class AdminService(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            await using var tx = await writes.BeginAsync(db, cancellationToken);
+            await using var write = await writes.BeginAsync(db, cancellationToken);
             before = await Existing.ReadAsync(db, cancellationToken);
-            outcome = await act(db, now);
+            outcome = await act(write, now);
             db.Audit.Add(new AuditEntry
             {
                 At = now, Actor = actor.Name, Action = outcome.Action, Reason = reason, Target = outcome.Target,
                 SessionsEnded = outcome.SessionsEnded, Detail = outcome.Detail + (outcome.Survives is null ? "" : " " + outcome.Survives),
             });
             db.Events.Add(SessionRecords.Event(SessionEventKind.AdminAction, now, null, null, null, $"{actor.Name}: {outcome.Action} {outcome.Target}: {reason}"));
-            await db.SaveChangesAsync(cancellationToken);
-            await tx.CommitAsync(cancellationToken);
             // A steward's action is rare and may reach any session, user or the farm epoch: nothing cached survives it.
-            cache.EvictAll();
+            write.Evicts(Eviction.Everything);
+            write.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, outcome.Action == "revoke-session" ? outcome.Target : null,
+                outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", EndReason: EndReasonOf(outcome.Action), Wikis: outcome.Wikis));
+            await write.CommitAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException ex)
         {
             throw new SessionException(Failure.Conflict, "Someone else changed this user at the same moment; nothing was changed. Reload and try again.", ex);
         }
-        catch (DbException ex)
+        catch (Exception ex) when (StoreHealth.IsStoreFailure(ex))
         {
             throw new SessionException(Failure.Unavailable, "The session store is unavailable; nothing was changed. Retry in a moment.", ex);
         }
 
         logger.LogWarning("{Actor} did {Action} on {Target} ({SessionsEnded} sessions ended) because {Reason}",
             LogText.Quote(actor.Name), outcome.Action, LogText.Quote(outcome.Target, LogText.MaxLength * 2), outcome.SessionsEnded, LogText.Quote(reason, MaxReasonLength));
-        feed.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, outcome.Action == "revoke-session" ? outcome.Target : null,
-            outcome.User, null, $"{actor.Name}: {outcome.Action} {outcome.Target} — {outcome.Detail}", EndReason: EndReasonOf(outcome.Action), Wikis: outcome.Wikis));
         var check = await CheckAsync(actor, reason, outcome, before, cancellationToken);
         var survives = outcome.MediaWikis.Count > 0 && outcome.User is { } userName
             ? await ResetMediaWikiTokensAsync(actor, reason, userName, outcome.MediaWikis, cancellationToken)
@@ -431,15 +436,18 @@ public sealed class AdminService(
 
     /// <summary>Resets the user's token (tracked, so a concurrent change of the user is a conflict) and ends what the store knows of.</summary>
     private async Task<(int Ended, int Centrals, int Tokens, IReadOnlyList<string> Wikis)> EndUserSessionsAsync(
-        SessionsDb db, GlobalUser user, EndReason reason, StaffActor actor, DateTimeOffset now, CancellationToken cancellationToken)
+        CredentialWrite write, GlobalUser user, EndReason reason, StaffActor actor, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var db = write.Db;
+        var evicts = Eviction.User(user.Id);
         user.Token = Secrets.NewToken();
         user.Version++;
         await db.SaveChangesAsync(cancellationToken);
         var wikiIds = await db.Sessions.Where(s => s.UserId == user.Id && s.EndedAt == null).Select(s => s.WikiId).Distinct().ToListAsync(cancellationToken);
-        var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.UserId == user.Id), reason, actor.Name, now, cancellationToken);
-        var centrals = await SessionRecords.EndAsync(db.CentralSessions.Where(s => s.UserId == user.Id), reason, now, cancellationToken);
-        var tokens = await SessionRecords.EndAsync(db.RememberTokens.Where(t => t.UserId == user.Id), reason, now, cancellationToken);
+        // The credentials first, then the sessions made from them (see SessionRecords.EndBrowsersAsync).
+        var centrals = await write.EndAsync(db.CentralSessions.Where(s => s.UserId == user.Id), reason, now, evicts, cancellationToken);
+        var tokens = await write.EndAsync(db.RememberTokens.Where(t => t.UserId == user.Id), reason, now, evicts, cancellationToken);
+        var ended = await write.EndAsync(db.Sessions.Where(s => s.UserId == user.Id), reason, actor.Name, now, evicts, cancellationToken);
         var wikis = new List<string>();
         foreach (var id in wikiIds) wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
         return (ended, centrals, tokens, wikis);

@@ -21,10 +21,9 @@ public sealed class MediaWikiStore(
     FarmDirectory farm,
     BlobCipher cipher,
     ServerKey serverKey,
-    SessionFeed feed,
     StoreHealth storeHealth,
     SessionCache cache,
-    WriteGate writes,
+    CredentialWrites writes,
     SessionMetrics metrics,
     StoreQuota quota,
     IOptions<SessionOptions> options,
@@ -106,7 +105,9 @@ public sealed class MediaWikiStore(
         var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
         await quota.UsedAsync(k.Wiki, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var tx = await writes.BeginAsync(db, cancellationToken);
+        await using var write = await writes.BeginAsync(db, cancellationToken);
+        // Whatever happens to the key's session, the value under the key changes: no instance may answer the old one.
+        write.Evicts(Eviction.Key(k.Hash));
         var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
         var user = metadata is { LoggedIn: true } ? await UserAsync(db, k.Wiki, metadata.UserName!, now, cancellationToken) : null;
         if (user is { Prevented: true })
@@ -181,11 +182,9 @@ public sealed class MediaWikiStore(
                 session.Remember = metadata.Remember;
             }
         }
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        notices.ForEach(write.Publish);
+        await write.CommitAsync(cancellationToken);
         quota.Add(k.Wiki.Id, growth);
-        cache.EvictKey(k.Hash);
-        notices.ForEach(feed.Publish);
         return created;
     });
 
@@ -198,21 +197,21 @@ public sealed class MediaWikiStore(
         metrics.Count(k.Wiki.DbName, Signal.Deletes);
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await using var tx = await writes.BeginAsync(db, cancellationToken);
+        await using var write = await writes.BeginAsync(db, cancellationToken);
         var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
         if (blob is null) return false;
         await db.Blobs.Where(b => b.Id == blob.Id).ExecuteDeleteAsync(cancellationToken);
+        write.Evicts(Eviction.Key(k.Hash));
         var session = blob.SessionId is { } id ? await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == id, cancellationToken) : null;
         // MediaWiki deletes an anonymous session when it logs the visitor in under a new ID, and a logged-in one at logout.
         var reason = session?.UserId is null ? EndReason.Replaced : EndReason.LoggedOut;
-        if (session is not null && await SessionRecords.EndAsync(db.Sessions.Where(s => s.Id == session.Id), reason, null, now, cancellationToken) == 1
+        if (session is not null && await write.EndAsync(db.Sessions.Where(s => s.Id == session.Id), reason, null, now, Eviction.Key(k.Hash), cancellationToken) == 1
             && session.UserId is { } userId)
         {
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
         }
-        await tx.CommitAsync(cancellationToken);
+        await write.CommitAsync(cancellationToken);
         quota.Add(k.Wiki.Id, -blob.Length);
-        cache.EvictKey(k.Hash);
         return true;
     });
 

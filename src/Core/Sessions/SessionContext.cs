@@ -22,6 +22,24 @@ public sealed class SessionContext(
     public SessionOptions Options => options;
     public ServerKey Key => key;
 
+    /// <summary>The write a provider's ends go through, while a session is being made; outside it nothing may end.</summary>
+    public CredentialWrite Write => _write ?? throw new InvalidOperationException("A credential ends only inside the write that makes a session.");
+    private CredentialWrite? _write;
+
+    /// <summary>Runs <paramref name="inside"/> with <see cref="Write"/> set to <paramref name="write"/>.</summary>
+    internal async Task<T> WithinAsync<T>(CredentialWrite write, Func<Task<T>> inside)
+    {
+        _write = write;
+        try
+        {
+            return await inside();
+        }
+        finally
+        {
+            _write = null;
+        }
+    }
+
     public TimeSpan Lifetime(bool remember) => remember ? options.RememberDuration : options.IdleTimeout;
 
     /// <summary>A session of this wiki for the user, not yet saved.</summary>

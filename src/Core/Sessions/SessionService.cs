@@ -21,7 +21,7 @@ public sealed class SessionService(
     SessionFeed feed,
     StoreHealth storeHealth,
     SessionCache cache,
-    WriteGate writes,
+    CredentialWrites writes,
     IOptions<SessionOptions> options,
     ServerKey key,
     TimeProvider time,
@@ -84,7 +84,6 @@ public sealed class SessionService(
             if (user.Prevented)
                 throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions; no provider may log them in.");
 
-            string? replaced = null;
             var created = await CreateAsync(c, async () =>
             {
                 await c.AttachAsync(user, cancellationToken);
@@ -97,14 +96,13 @@ public sealed class SessionService(
                     if (provider.Claim(wiki, c.Cookies, null)?.SessionId is { } carried)
                     {
                         var carriedHash = Secrets.Sha256(carried);
-                        await SessionRecords.EndAsync(db.Sessions.Where(s => s.IdHash == carriedHash && s.WikiId == wiki.Id), EndReason.Replaced, null, c.Now, cancellationToken);
-                        replaced = carriedHash;
+                        await c.Write.EndAsync(db.Sessions.Where(s => s.IdHash == carriedHash && s.WikiId == wiki.Id), EndReason.Replaced, null, c.Now,
+                            Eviction.Key(carriedHash), cancellationToken);
                     }
                 }
                 return made;
             }, cancellationToken);
 
-            if (replaced is not null) cache.EvictKey(replaced);
             logger.LogDebug("Login of {User} on {Wiki} through {Provider}: session {SessionHandle}", LogText.Quote(user.Name), wiki.DbName, request.Provider, created.Row!.Handle);
             var centralId = (created.Made as Draft)?.CentralId;
             var authorization = created.Made switch { Draft d => d.Authorization, Again a => a.Authorization, _ => null };
@@ -280,15 +278,15 @@ public sealed class SessionService(
     private async Task<Created> CreateAsync(
         SessionContext c, Func<Task<Made?>> bind, CancellationToken cancellationToken)
     {
-        await using var tx = await writes.BeginAsync(c.Db, cancellationToken);
-        var made = await bind();
+        await using var write = await writes.BeginAsync(c.Db, cancellationToken);
+        var made = await c.WithinAsync(write, bind);
         switch (made)
         {
             case Again again:
             {
                 again.Session.Wiki = c.Wiki;
                 await TouchAsync(c, again.Session, null, cancellationToken);
-                await tx.CommitAsync(cancellationToken);
+                await write.CommitAsync(cancellationToken);
                 var cookies = ProviderFor(again.Session.Provider).Persist(c.Wiki, again.Session, again.Id, again.User, c.Client, rememberToken: null).ToList();
                 return new Created(made, again.Session, View(again.Session, c.Wiki, again.User, again.Id), cookies);
             }
@@ -303,27 +301,27 @@ public sealed class SessionService(
                 c.Db.Sessions.Add(session);
                 await c.Db.SaveChangesAsync(cancellationToken); // the session's key, for its events
                 c.Db.Events.Add(SessionRecords.Event(draft.Event, c.Now, c.Wiki.Id, session, draft.User.Id, draft.Detail));
+                write.Publish(Notice(draft.Event, c.Now, c.Wiki, session, draft.User, draft.Detail));
                 if (session.ResurrectionOfTraceId is { } traceId)
+                {
                     c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Resurrection, c.Now, c.Wiki.Id, session, draft.User.Id,
                         $"{draft.Detail}, which survived logout {traceId}"));
-                await c.Db.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
+                    write.Publish(Notice(SessionEventKind.Resurrection, c.Now, c.Wiki, session, draft.User, "Logged straight back in after a logout", traceId: traceId));
+                }
+                await write.CommitAsync(cancellationToken);
 
-                Publish(draft.Event, c.Now, c.Wiki, session, draft.User, draft.Detail);
                 if (session.ResurrectionOfTraceId is { } failed)
                 {
                     // Debug, like the rejection below: each is an event in the store and a notice on the live feed, and a farm
                     // with a broken integration has them on every request, which would flood the log at its default level.
                     logger.LogDebug("Resurrection: {User} got session {SessionHandle} on {Wiki} ({Origin}) from a credential that survived logout {TraceId}",
                         LogText.Quote(draft.User.Name), session.Handle, c.Wiki.DbName, session.Origin, failed);
-                    Publish(SessionEventKind.Resurrection, c.Now, c.Wiki, session, draft.User, "Logged straight back in after a logout", traceId: failed);
                 }
                 return new Created(made, session, View(session, c.Wiki, draft.User, draft.Id), cookies);
             }
             default:
                 // A refusal may have ended what it refused (a revoked grant's sessions); nothing else was written.
-                await c.Db.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
+                await write.CommitAsync(cancellationToken);
                 return new Created(made, null, null, []);
         }
     }
@@ -357,32 +355,32 @@ public sealed class SessionService(
         IReadOnlyList<string> conflicts, IReadOnlyList<SetCookie> clear, CancellationToken cancellationToken)
     {
         var keys = string.Join(", ", conflicts);
-        await using (var tx = await writes.BeginAsync(c.Db, cancellationToken))
+        await using (var write = await writes.BeginAsync(c.Db, cancellationToken))
         {
-            await SessionRecords.EndAsync(c.Db.Sessions.Where(s => s.Id == session.Id), EndReason.MetadataConflict, null, c.Now, cancellationToken);
+            await write.EndAsync(c.Db.Sessions.Where(s => s.Id == session.Id), EndReason.MetadataConflict, null, c.Now, Eviction.Key(session.IdHash), cancellationToken);
             c.Db.MetadataDiffs.Add(new MetadataDiff
             {
                 SessionId = session.Id, At = c.Now, Saved = Metadata.Write(saved), Provided = Metadata.Write(provided), ConflictingKeys = string.Join(",", conflicts),
             });
             c.Db.Events.Add(SessionRecords.Event(SessionEventKind.MetadataRejected, c.Now, c.Wiki.Id, session, session.UserId, $"Provided metadata conflicts on {keys}"));
-            await c.Db.SaveChangesAsync(cancellationToken);
-            await tx.CommitAsync(cancellationToken);
+            write.Publish(Notice(SessionEventKind.MetadataRejected, c.Now, c.Wiki, session, session.User, $"Metadata conflict on {keys}", endReason: EndReason.MetadataConflict));
+            await write.CommitAsync(cancellationToken);
         }
-        cache.EvictKey(session.IdHash);
         logger.LogDebug("Rejected session {SessionHandle} on {Wiki}: metadata conflicts on {Keys}", session.Handle, c.Wiki.DbName, LogText.Quote(keys, LogText.MaxLength * 4));
-        Publish(SessionEventKind.MetadataRejected, c.Now, c.Wiki, session, session.User, $"Metadata conflict on {keys}", endReason: EndReason.MetadataConflict);
         return NoSession($"The request is not a valid continuation of the session: its {keys} differ from the saved metadata. The session was ended.", clear);
     }
 
+    /// <summary>Records the end of a session the rule no longer accepts (idle, invalidated, its grant revoked), once.</summary>
     private async Task EndLazilyAsync(SessionContext c, Session session, EndReason reason, CancellationToken cancellationToken)
     {
-        var ended = await SessionRecords.EndAsync(c.Db.Sessions.Where(s => s.Id == session.Id), reason, null, c.Now, cancellationToken);
-        cache.EvictKey(session.IdHash);
-        if (ended == 0) return;
+        await using var write = await writes.BeginAsync(c.Db, cancellationToken);
         // OAuth sessions ended by a revoked grant show up for every request of the tool; one event per session is enough.
-        c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, session, session.UserId, EndReasons.Describe(reason)));
-        await c.Db.SaveChangesAsync(cancellationToken);
-        Publish(SessionEventKind.Ended, c.Now, c.Wiki, session, session.User, EndReasons.Describe(reason), endReason: reason);
+        if (await write.EndAsync(c.Db.Sessions.Where(s => s.Id == session.Id), reason, null, c.Now, Eviction.Key(session.IdHash), cancellationToken) > 0)
+        {
+            c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, session, session.UserId, EndReasons.Describe(reason)));
+            write.Publish(Notice(SessionEventKind.Ended, c.Now, c.Wiki, session, session.User, EndReasons.Describe(reason), endReason: reason));
+        }
+        await write.CommitAsync(cancellationToken);
     }
 
     private SessionProvider ProviderFor(ProviderKind kind) => _providers.First(p => p.Kind == kind);
@@ -416,9 +414,9 @@ public sealed class SessionService(
         }
     }
 
-    private void Publish(SessionEventKind kind, DateTimeOffset at, Wiki wiki, Session session, GlobalUser? user, string detail,
+    private static SessionNotice Notice(SessionEventKind kind, DateTimeOffset at, Wiki wiki, Session session, GlobalUser? user, string detail,
         string? traceId = null, EndReason? endReason = null) =>
-        feed.Publish(new SessionNotice(kind, at, wiki.DbName, session.Handle, user?.Name, session.Provider, detail, traceId, endReason));
+        new(kind, at, wiki.DbName, session.Handle, user?.Name, session.Provider, detail, traceId, endReason);
 
     private Task<T> GuardStoreAsync<T>(string wiki, Func<Task<T>> action) => storeHealth.GuardAsync(wiki,
         "The session store is unavailable, so the session could neither be loaded nor created. Nothing was changed; retry in a moment.", action);

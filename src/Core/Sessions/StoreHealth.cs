@@ -55,13 +55,19 @@ public sealed class StoreHealth(TimeProvider time, SessionFeed feed, Metrics.Ses
         {
             return await action();
         }
-        catch (Exception ex) when (ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException)
+        catch (Exception ex) when (IsStoreFailure(ex))
         {
             // Logged once per kind per interval and published per wiki here: an outage fails every request.
             CountFailure(wiki, ex);
             throw new SessionException(Failure.Unavailable, refusal, ex);
         }
     }
+
+    /// <summary>
+    /// The one failure filter: the store failed or timed out. A concurrency conflict is not a failure of the store but a
+    /// lost race its caller answers (a 409).
+    /// </summary>
+    public static bool IsStoreFailure(Exception ex) => ex is DbException or DbUpdateException && ex is not DbUpdateConcurrencyException || ex is TimeoutException;
 
     /// <summary>Counts a failed request of <paramref name="wiki"/>; logs it if it is the first of its kind in the interval.</summary>
     public void CountFailure(string wiki, Exception? exception = null)

@@ -77,7 +77,8 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         if (Validity.Reason(central, user, c.State.Epoch, c.Now) is { } reason)
         {
             if (central.EndedAt is null)
-                await SessionRecords.EndAsync(c.Db.CentralSessions.Where(s => s.Id == central.Id), reason, c.Now, cancellationToken);
+                await c.Write.EndAsync(c.Db.CentralSessions.Where(s => s.Id == central.Id), reason, c.Now,
+                    Eviction.None("no instance keeps central sessions; a session linked to one is checked on its own"), cancellationToken);
             return null;
         }
         if (await c.RefusesAsync(user, cancellationToken) is not null) return null;
@@ -114,7 +115,8 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         if (Validity.Reason(token, user, c.State.Epoch, c.Now) is { } reason)
         {
             if (token.EndedAt is null)
-                await SessionRecords.EndAsync(c.Db.RememberTokens.Where(t => t.Id == token.Id), reason, c.Now, cancellationToken);
+                await c.Write.EndAsync(c.Db.RememberTokens.Where(t => t.Id == token.Id), reason, c.Now,
+                    Eviction.None("no instance keeps remember-me tokens; a session restored from one is checked on its own"), cancellationToken);
             return null;
         }
         if (await c.RefusesAsync(user, cancellationToken) is not null) return null;
@@ -238,6 +240,27 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
                 if (login)
                     u.SetProperty(s => s.SurvivedLogoutTraceId, (string?)null).SetProperty(s => s.SurvivedLogoutAt, (DateTimeOffset?)null);
             }, cancellationToken) == 1;
+
+    /// <summary>
+    /// The browser's remember-me tokens on this wiki (the one the request carries, and those issued with its central
+    /// sessions) end with any logout there, before the sessions restored from them.
+    /// </summary>
+    public override async Task<(int Credentials, int Sessions)> EndOnLogoutAsync(CredentialWrite write, Wiki wiki, IReadOnlyDictionary<string, string> cookies,
+        IReadOnlyList<long> centralIds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var tokenHash = cookies.TryGetValue(TokenCookie(wiki), out var tokenCookie) ? Secrets.Sha256(tokenCookie.ToLowerInvariant()) : null;
+        var tokens = write.Db.RememberTokens.Where(t => t.WikiId == wiki.Id
+            && (t.TokenHash == tokenHash || (t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value))));
+        // The tokens first: matched through a subquery, the store read every open session of the wiki (enwiki's hundreds of thousands).
+        var matched = await tokens.Select(t => new { t.Id, t.UserId }).ToListAsync(cancellationToken);
+        if (matched.Count == 0) return (0, 0);
+        var ids = matched.Select(t => t.Id).ToList();
+        var users = Eviction.Users(matched.Select(t => (int?)t.UserId));
+        var ended = await write.EndAsync(tokens, EndReason.LoggedOut, now, users, cancellationToken);
+        var restored = await write.EndAsync(write.Db.Sessions.Where(s => s.RememberTokenId != null && ids.Contains(s.RememberTokenId.Value)),
+            EndReason.LoggedOut, null, now, users, cancellationToken);
+        return (ended, restored);
+    }
 
     private static string IssueRememberToken(SessionContext c, GlobalUser user, CentralSession central)
     {

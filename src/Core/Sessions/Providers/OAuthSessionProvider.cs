@@ -67,24 +67,36 @@ public sealed class OAuthSessionProvider : SessionProvider
     /// <summary>The tool's authorization names no stored session: its session on this wiki is found again or made from the grant.</summary>
     public override async Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken)
     {
+        if (await ReadAsync(c, claim, cancellationToken) is not { } read) return null;
+        if (read is { Ends: { } why, Grant: { } grant, User: { } user })
+        {
+            var ended = await c.Write.EndAsync(c.Db.Sessions.Where(s => s.OAuthGrantId == grant.Id && s.WikiId == c.Wiki.Id), why, null, c.Now,
+                Eviction.User(user.Id), cancellationToken);
+            if (ended > 0)
+                c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, null, user.Id, $"OAuth session of {grant.Consumer?.Name}: {EndReasons.Describe(why)}"));
+        }
+        if (read.Refusal is { } refusal) return new Refused(refusal);
+        if (await c.RefusesAsync(read.User!, cancellationToken) is { } refused)
+            return new Refused(refused);
+        return await SessionOfAsync(c, read.Grant!, read.User!, read.Mac, cancellationToken);
+    }
+
+    /// <summary>What the claim's authorization is worth: its grant and user, why it is refused, and what ends the grant's sessions here.</summary>
+    private sealed record Authorization(OAuthGrant? Grant, GlobalUser? User, string Mac, string? Refusal, EndReason? Ends);
+
+    private static async Task<Authorization?> ReadAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken)
+    {
         if (claim is not { GrantId: { } grantId, RememberToken: { } mac }) return null;
         var grant = await c.Db.OAuthGrants.AsNoTracking().Include(g => g.Consumer).FirstOrDefaultAsync(g => g.Id == grantId, cancellationToken);
         var user = grant is null ? null : await c.Db.Users.AsNoTracking().FirstAsync(u => u.Id == grant.UserId, cancellationToken);
         if (grant is null || user is null)
-            return new Refused("The OAuth grant no longer exists.");
+            return new Authorization(grant, user, mac, "The OAuth grant no longer exists.", null);
         if (!Secrets.FixedTimeEquals(mac, Mac(c.Key, grant, user.Token, c.State.Epoch)))
-            return new Refused("The OAuth authorization is not valid: it was not issued by this farm, or the user's sessions were invalidated or a steward revoked the tool's session since. The tool must log in again.");
+            return new Authorization(grant, user, mac, "The OAuth authorization is not valid: it was not issued by this farm, or the user's sessions were invalidated or a steward revoked the tool's session since. The tool must log in again.", null);
         if (grant.RevokedAt is not null || user.Prevented)
-        {
-            var why = user.Prevented ? EndReason.Prevented : EndReason.GrantRevoked;
-            var ended = await SessionRecords.EndAsync(c.Db.Sessions.Where(s => s.OAuthGrantId == grant.Id && s.WikiId == c.Wiki.Id), why, null, c.Now, cancellationToken);
-            if (ended > 0)
-                c.Db.Events.Add(SessionRecords.Event(SessionEventKind.Ended, c.Now, c.Wiki.Id, null, user.Id, $"OAuth session of {grant.Consumer?.Name}: {EndReasons.Describe(why)}"));
-            return new Refused(user.Prevented ? $"{user.Name} is prevented from having sessions." : $"The OAuth grant of {grant.Consumer?.Name} was revoked.");
-        }
-        if (await c.RefusesAsync(user, cancellationToken) is { } refusal)
-            return new Refused(refusal);
-        return await SessionOfAsync(c, grant, user, mac, cancellationToken);
+            return new Authorization(grant, user, mac, user.Prevented ? $"{user.Name} is prevented from having sessions." : $"The OAuth grant of {grant.Consumer?.Name} was revoked.",
+                user.Prevented ? EndReason.Prevented : EndReason.GrantRevoked);
+        return new Authorization(grant, user, mac, null, null);
     }
 
     /// <summary>The grant's live session on this wiki, or a new one; either way with the authorization the tool sends.</summary>

@@ -75,6 +75,14 @@ public abstract class SessionProvider
     /// </summary>
     public virtual bool MayRecover(SessionContext c, ProviderClaim? claim) => false;
 
+    /// <summary>
+    /// At logout, inside its write: ends the provider's credentials of the browser on this wiki that outlive a session
+    /// (the cookie provider's remember-me tokens), then the sessions made from them. The logout ends the local session.
+    /// </summary>
+    /// <param name="centralIds">The browser's central sessions the request names.</param>
+    public virtual Task<(int Credentials, int Sessions)> EndOnLogoutAsync(CredentialWrite write, Wiki wiki, IReadOnlyDictionary<string, string> cookies,
+        IReadOnlyList<long> centralIds, DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult((0, 0));
+
     /// <summary>Metadata this request supplies for the session; compared with the saved metadata.</summary>
     public abstract Task<Dictionary<string, string>> ProvideMetadataAsync(
         SessionsDb db, Session session, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken);

@@ -1,0 +1,121 @@
+using Microsoft.EntityFrameworkCore;
+using WikiSessions.Core.Data;
+using WikiSessions.Core.Domain;
+
+namespace WikiSessions.Core.Sessions;
+
+/// <summary>
+/// What a change to a credential must drop from every instance's memory once it commits. Every end names one, so a
+/// writer cannot end something and forget the copies a resolve would still answer from.
+/// </summary>
+public sealed record Eviction
+{
+    private Eviction(IReadOnlyList<string> keys, IReadOnlyList<int?> users, bool all) => (KeyHashes, UserIds, All) = (keys, users, all);
+
+    internal IReadOnlyList<string> KeyHashes { get; }
+    internal IReadOnlyList<int?> UserIds { get; }
+    internal bool All { get; }
+
+    /// <summary>One session (by its ID's hash) or one MediaWiki store key (by its hash).</summary>
+    public static Eviction Key(string hash) => new([hash], [], false);
+
+    /// <summary>Whatever the users hold (null: anonymous sessions).</summary>
+    public static Eviction Users(IEnumerable<int?> userIds) => new([], userIds.Distinct().ToList(), false);
+
+    public static Eviction User(int? userId) => new([], [userId], false);
+
+    /// <summary>Anything may have changed: a steward's action, the farm epoch.</summary>
+    public static Eviction Everything { get; } = new([], [], true);
+
+    /// <summary>
+    /// Nothing in memory can answer from what changes: say why (rows the validity rule already refuses, a credential
+    /// no instance caches). The reason is for the reader of the call, which is where a forgotten eviction hides.
+    /// </summary>
+    public static Eviction None(string because)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(because);
+        return new([], [], false);
+    }
+}
+
+/// <summary>
+/// The one way a change to a credential reaches the store. It holds the write turn and its transaction; each end it runs
+/// names what it evicts; <see cref="CommitAsync"/> saves, commits, evicts on this instance and the others, then publishes,
+/// in the order <see cref="SessionCache"/> needs: a copy read before the commit and put after the eviction is dead on
+/// arrival, and a listener told of the change reads the new rows. Disposed without a commit, nothing changed, so
+/// nothing is evicted or published.
+/// </summary>
+public sealed class CredentialWrite : IAsyncDisposable
+{
+    private readonly WriteGate.Transaction _tx;
+    private readonly SessionCache _cache;
+    private readonly SessionFeed _feed;
+    private readonly List<Eviction> _evictions = [];
+    private readonly List<SessionNotice> _notices = [];
+
+    internal CredentialWrite(SessionsDb db, WriteGate.Transaction tx, SessionCache cache, SessionFeed feed) => (Db, _tx, _cache, _feed) = (db, tx, cache, feed);
+
+    public SessionsDb Db { get; }
+
+    /// <summary>Ends every still-active session of <paramref name="sessions"/> in one statement.</summary>
+    public Task<int> EndAsync(IQueryable<Session> sessions, EndReason reason, string? by, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
+    {
+        _evictions.Add(evicts);
+        return sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, now)
+            .SetProperty(s => s.EndReason, reason)
+            .SetProperty(s => s.EndedBy, by), cancellationToken);
+    }
+
+    /// <summary>Ends central sessions; their version moves on, so an auto-login that read one before cannot claim it.</summary>
+    public Task<int> EndAsync(IQueryable<CentralSession> centrals, EndReason reason, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
+    {
+        _evictions.Add(evicts);
+        return centrals.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, now)
+            .SetProperty(s => s.EndReason, reason)
+            .SetProperty(s => s.Version, s => s.Version + 1), cancellationToken);
+    }
+
+    public Task<int> EndAsync(IQueryable<RememberToken> tokens, EndReason reason, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
+    {
+        _evictions.Add(evicts);
+        return tokens.Where(t => t.EndedAt == null).ExecuteUpdateAsync(u => u
+            .SetProperty(t => t.EndedAt, now)
+            .SetProperty(t => t.EndReason, reason), cancellationToken);
+    }
+
+    /// <summary>A change that is not an end (a store value written or deleted, the farm epoch moved on) drops these copies too.</summary>
+    public void Evicts(Eviction eviction) => _evictions.Add(eviction);
+
+    /// <summary>Told to the live feed once the change is committed and evicted.</summary>
+    public void Publish(SessionNotice notice) => _notices.Add(notice);
+
+    public async Task CommitAsync(CancellationToken cancellationToken)
+    {
+        await Db.SaveChangesAsync(cancellationToken);
+        await _tx.CommitAsync(cancellationToken);
+        if (_evictions.Any(e => e.All))
+        {
+            _cache.EvictAll();
+        }
+        else
+        {
+            foreach (var user in _evictions.SelectMany(e => e.UserIds).Distinct()) _cache.EvictUser(user);
+            foreach (var key in _evictions.SelectMany(e => e.KeyHashes).Distinct(StringComparer.Ordinal)) _cache.EvictKey(key);
+        }
+        _evictions.Clear();
+        foreach (var notice in _notices) _feed.Publish(notice);
+        _notices.Clear();
+    }
+
+    public ValueTask DisposeAsync() => _tx.DisposeAsync();
+}
+
+/// <summary>Begins <see cref="CredentialWrite"/>s: the write turn, the cache every end evicts and the feed every change is told on.</summary>
+public sealed class CredentialWrites(WriteGate gate, SessionCache cache, SessionFeed feed)
+{
+    /// <summary>Begins a change on <paramref name="db"/> once it is this writer's turn (<see cref="WriteGate"/>).</summary>
+    public async Task<CredentialWrite> BeginAsync(SessionsDb db, CancellationToken cancellationToken) =>
+        new(db, await gate.BeginAsync(db, cancellationToken), cache, feed);
+}
