@@ -17,6 +17,26 @@ public sealed class ConcurrentWriterTests
     private static readonly Dictionary<string, string> NoCookies = [];
 
     [Fact]
+    public async Task Defect7_a_restore_from_a_remember_me_token_that_a_global_logout_ended_meanwhile_creates_nothing()
+    {
+        var interleaving = new Interleaving();
+        await using var farm = await TestFarm.StartAsync(services: s => s.AddSingleton<IInterceptor>(interleaving));
+        var login = await farm.LoginAsync(remember: true);
+        var remembered = TestFarm.CookiesFor(login.SetCookies, En).Where(c => c.Key is "enwikiUserID" or "enwikiToken").ToDictionary();
+
+        // The restore has read the token, still open; a global logout of the browser commits before the restore writes.
+        interleaving.Before(IsWrite, command => Execute(command,
+            $"""UPDATE "RememberTokens" SET "EndedAt" = "IssuedAt", "EndReason" = 'LoggedOutElsewhere' WHERE "EndedAt" IS NULL AND "UserId" = {Alice}""",
+            $"""UPDATE "CentralSessions" SET "EndedAt" = "CreatedAt", "EndReason" = 'LoggedOutElsewhere', "Version" = "Version" + 1 WHERE "EndedAt" IS NULL AND "UserId" = {Alice}""",
+            $"""UPDATE "Sessions" SET "EndedAt" = "CreatedAt", "EndReason" = 'LoggedOutElsewhere' WHERE "EndedAt" IS NULL AND "UserId" = {Alice}"""));
+        var restore = await farm.ResolveAsync("enwiki", remembered);
+
+        Assert.True(interleaving.Fired);
+        Assert.Null(restore.Session);
+        Assert.Equal(0, await LiveSessionsAsync(farm));
+    }
+
+    [Fact]
     public async Task Defect7_a_global_logout_leaves_no_auto_login_that_committed_while_it_ran()
     {
         var interleaving = new Interleaving();

@@ -127,6 +127,8 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
         if (previous is not null && Validity.Reason(previous, user, c.Wiki, c.State.Epoch, c.Now) is null)
             return new Again(previous, user, c.DerivedId("remember", tokenValue, previous));
 
+        // Claimed as the session is minted: a logout that ended the token since it was read wins, and nothing is made.
+        if (!await ClaimAsync(c, token, cancellationToken)) return null;
         var central = token.CentralSessionId is { } centralId
             ? await c.Db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == centralId, cancellationToken)
             : null;
@@ -240,6 +242,14 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
                 if (login)
                     u.SetProperty(s => s.SurvivedLogoutTraceId, (string?)null).SetProperty(s => s.SurvivedLogoutAt, (DateTimeOffset?)null);
             }, cancellationToken) == 1;
+
+    /// <summary>
+    /// Claims the remember-me token for a restore: a conditional write that finds it still open, which on a store with
+    /// concurrent writers also waits for, and then loses to, a logout ending it. False when it ended since it was read.
+    /// </summary>
+    private static async Task<bool> ClaimAsync(SessionContext c, RememberToken token, CancellationToken cancellationToken) =>
+        await c.Db.RememberTokens.Where(t => t.Id == token.Id && t.EndedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.ExpiresAt, t => t.ExpiresAt), cancellationToken) == 1;
 
     /// <summary>
     /// The browser's remember-me tokens on this wiki (the one the request carries, and those issued with its central
