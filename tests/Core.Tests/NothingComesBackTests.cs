@@ -410,6 +410,27 @@ public sealed class NothingComesBackTests
         Assert.Equal((0, 0), (farm.Commands.Writes, farm.Commands.Transactions));
     }
 
+    [Fact]
+    public async Task A_resolve_with_a_dead_or_refused_OAuth_authorization_is_a_read_without_a_write_transaction()
+    {
+        // T124406 for tools: a tool whose authorization a steward ended keeps sending it, and each request is a read.
+        await using var farm = await TestFarm.StartAsync();
+        var revoked = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: revoked.Authorization)).Session);
+        await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Runaway tool");
+        var ungranted = await farm.LoginAsync(TestFarm.Bob, provider: ProviderKind.OAuth);
+        Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: ungranted.Authorization)).Session);
+        await farm.Admin.RevokeGrantAsync(TestFarm.Steward, TestFarm.Bob, "SandboxTool", "Grant withdrawn");
+        farm.Commands.Reset();
+
+        Assert.Null((await farm.ResolveAsync("enwiki", NoCookies, authorization: revoked.Authorization)).Session);
+        Assert.Null((await farm.ResolveAsync("dewiki", NoCookies, authorization: revoked.Authorization)).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", NoCookies, authorization: ungranted.Authorization)).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", NoCookies, authorization: "OAuth 999999.deadbeef")).Session);
+
+        Assert.Equal((0, 0), (farm.Commands.Writes, farm.Commands.Transactions));
+    }
+
     private const string De = "de.wikipedia.org";
 
     /// <summary>A login as a real wiki sends it: with the cookies the browser sent it, for the wiki's host and the central one.</summary>

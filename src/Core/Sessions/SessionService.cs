@@ -257,6 +257,7 @@ public sealed class SessionService(
         CancellationToken cancellationToken)
     {
         if (!provider.MayRecover(c, claim)) return null;
+        if (await provider.RefusalAsync(c, claim, cancellationToken) is { } refusal) return NoSession(refusal, clear);
         var created = await CreateAsync(c, () => provider.RecoverAsync(c, claim, cancellationToken), cancellationToken);
         return created.Made switch
         {

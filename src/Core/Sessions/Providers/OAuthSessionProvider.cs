@@ -64,6 +64,15 @@ public sealed class OAuthSessionProvider : SessionProvider
 
     public override bool MayRecover(SessionContext c, ProviderClaim? claim) => claim is { GrantId: not null, RememberToken: not null };
 
+    /// <summary>A dead authorization (no grant, a MAC from before an invalidation or a revoke, a revoked grant with nothing left to end) is a read.</summary>
+    public override async Task<string?> RefusalAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken)
+    {
+        if (await ReadAsync(c, claim, cancellationToken) is not { } read) return null;
+        if (read.Ends is not null && await c.Db.Sessions.AnyAsync(s => s.OAuthGrantId == read.Grant!.Id && s.WikiId == c.Wiki.Id && s.EndedAt == null, cancellationToken))
+            return null;
+        return read.Refusal ?? await c.RefusesAsync(read.User!, cancellationToken);
+    }
+
     /// <summary>The tool's authorization names no stored session: its session on this wiki is found again or made from the grant.</summary>
     public override async Task<Made?> RecoverAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken)
     {

@@ -76,6 +76,12 @@ public abstract class SessionProvider
     public virtual bool MayRecover(SessionContext c, ProviderClaim? claim) => false;
 
     /// <summary>
+    /// Why the claim cannot yield a session, when reads alone can tell (a dead or refused credential), asked before the
+    /// write turn: such a request is answered without a write transaction. Null leaves it to <see cref="RecoverAsync"/>.
+    /// </summary>
+    public virtual Task<string?> RefusalAsync(SessionContext c, ProviderClaim? claim, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+    /// <summary>
     /// At logout, inside its write: ends the provider's credentials of the browser on this wiki that outlive a session
     /// (the cookie provider's remember-me tokens), then the sessions made from them. The logout ends the local session.
     /// </summary>
