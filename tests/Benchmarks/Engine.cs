@@ -40,7 +40,9 @@ internal static class Engine
         var names = File.ReadLines(Path.Combine(seed, "users.tsv")).Skip(4).Take(200).Select(l => l.Split('\t')).ToList();
 
         // Logins: 8 concurrent callers.
+        var counters = services.GetRequiredService<StoreCounters>();
         var logins = new List<LoginResult>();
+        var cost = Cost.Start(counters);
         clock.Restart();
         await Parallel.ForEachAsync(Enumerable.Range(0, 2_000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
@@ -49,10 +51,12 @@ internal static class Engine
             lock (logins) logins.Add(result);
         });
         Report("cookie logins (local + central session), 8 concurrent", clock.Elapsed, logins.Count);
+        cost.Report(counters, logins.Count);
 
         // Logins as a real wiki sends them, with the browser's cookies: each joins the browser of the login before it
         // (reuses and claims its central session, replaces its local session). The resolves below use their sessions.
         var joined = new LoginResult[logins.Count];
+        cost = Cost.Start(counters);
         clock.Restart();
         await Parallel.ForEachAsync(Enumerable.Range(0, logins.Count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
@@ -62,6 +66,7 @@ internal static class Engine
             joined[i] = await sessionService.LoginAsync(new LoginRequest(row[1], row[0], ProviderKind.Cookie, false, null, null, client, wikiCookies, centralCookies), ct);
         });
         Report("cookie logins joining the browser's cookies (browser join), 8 concurrent", clock.Elapsed, joined.Length);
+        cost.Report(counters, joined.Length);
         logins = [.. joined];
 
         // Resolves of active sessions: reads only, as most requests are.
@@ -121,6 +126,19 @@ internal static class Engine
         await services.DisposeAsync();
         SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
+    }
+
+    /// <summary>
+    /// What a phase cost the store and the processor per operation: statements and transactions are exact, and CPU time
+    /// moves far less than the wall clock on a shared machine.
+    /// </summary>
+    private sealed record Cost(long Reads, long Writes, long Transactions, TimeSpan Cpu)
+    {
+        public static Cost Start(StoreCounters c) => new(c.Reads, c.Writes, c.Transactions, Process.GetCurrentProcess().TotalProcessorTime);
+
+        public void Report(StoreCounters c, int count) =>
+            Console.WriteLine($"    each: {(c.Reads - Reads) / (double)count:N1} reads, {(c.Writes - Writes) / (double)count:N1} writes, " +
+                $"{(c.Transactions - Transactions) / (double)count:N2} transactions, {(Process.GetCurrentProcess().TotalProcessorTime - Cpu).TotalMilliseconds * 1000 / count:N0} µs CPU");
     }
 
     public static void Report(string what, TimeSpan elapsed, int count) =>
