@@ -138,6 +138,36 @@ public sealed class SessionCacheTests
     }
 
     [Fact]
+    public async Task A_listener_told_of_a_logout_or_a_rejection_finds_what_it_ended_already_gone_from_memory()
+    {
+        // The write path commits, evicts, then publishes: a dashboard or another wiki reacting to the notice never reads a stale copy.
+        await using var farm = await TestFarm.StartAsync();
+        var cache = farm.Services.GetRequiredService<SessionCache>();
+        var en = (await farm.Services.GetRequiredService<FarmDirectory>().FindAsync("enwiki", default))!;
+        var heard = new List<(SessionEventKind Kind, bool Cached)>();
+        string? hash = null;
+        using var listening = farm.Feed.Subscribe(n => { if (hash is not null) heard.Add((n.Kind, cache.Session(en.Id, hash) is not null)); });
+
+        foreach (var end in new Func<Dictionary<string, string>, Task>[]
+        {
+            cookies => farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", cookies, null, LogoutScope.Local, TestFarm.Browser)),
+            cookies => farm.ResolveAsync("enwiki", new Dictionary<string, string>(cookies) { ["enwikiUserName"] = "Someone Else" }),
+        })
+        {
+            var login = await farm.LoginAsync();
+            var cookies = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
+            Assert.NotNull((await farm.ResolveAsync("enwiki", cookies)).Session);
+            hash = Secrets.Sha256(login.Session.Id);
+            Assert.NotNull(cache.Session(en.Id, hash));
+            await end(cookies);
+            hash = null;
+        }
+
+        Assert.Equal([SessionEventKind.LogoutTraceFinished, SessionEventKind.MetadataRejected], heard.Select(h => h.Kind));
+        Assert.All(heard, h => Assert.False(h.Cached));
+    }
+
+    [Fact]
     public async Task Store_reads_of_a_live_value_write_nothing_and_a_delete_ends_them_at_once()
     {
         await using var farm = await TestFarm.StartAsync();
