@@ -16,35 +16,53 @@ using WikiSessions.Testing;
 
 namespace WikiSessions.Core.Tests;
 
+/// <summary>Where a test farm keeps its store.</summary>
+public enum StoreKind
+{
+    /// <summary>A copy of the seeded SQLite file (the default store).</summary>
+    Sqlite,
+    /// <summary>A copy of the seeded database on the run's own PostgreSQL cluster (<see cref="PostgresCluster"/>).</summary>
+    PostgreSql,
+}
+
 /// <summary>
-/// A real SQLite file holding the whole seeded farm, one per test. The farm is migrated and seeded once
-/// into a template file, and each test gets its own copy of that file.
+/// A real store holding the whole seeded farm, one per test: a SQLite file or a PostgreSQL database. The farm is
+/// migrated and seeded once into a template, and each test gets its own copy of it.
 /// </summary>
 public sealed class TestFarm : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
     public static readonly ClientInfo Browser = new("198.51.100.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Secure: true);
     private readonly string _path;
+    private readonly PostgresCluster? _cluster;
 
     public FakeTimeProvider Time { get; }
     public ServiceProvider Services { get; }
     public CommandCounter Commands { get; }
     public LogCapture Logs { get; } = new();
 
-    private TestFarm(string path, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
+    private TestFarm(string path, PostgresCluster? cluster, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
     {
         _path = path;
+        _cluster = cluster;
         Time = new FakeTimeProvider(Start);
-        Services = BuildServices(path, Time, configure, settings, Logs);
+        Services = BuildServices(StoreConfiguration(), Time, configure, settings, Logs);
         Commands = new CommandCounter(Services.GetRequiredService<StoreCounters>());
     }
 
     /// <param name="configuration">Settings beyond the store's connection string, as the app would read them.</param>
-    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null, Dictionary<string, string?>? configuration = null) =>
-        new(await SeededStore.CopyAsync("test"), configure, configuration);
+    /// <param name="store">The store the farm runs on; every engine test runs on both.</param>
+    public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null, Dictionary<string, string?>? configuration = null, StoreKind store = StoreKind.Sqlite)
+    {
+        if (store == StoreKind.Sqlite) return new(await SeededStore.CopyAsync("test"), null, configure, configuration);
+        var cluster = await PostgresCluster.GetAsync();
+        return new(await cluster.CopyAsync("test"), cluster, configure, configuration);
+    }
+
+    public StoreKind StoreKind => _cluster is null ? StoreKind.Sqlite : StoreKind.PostgreSql;
 
     /// <summary>The test's own SQLite file.</summary>
-    public string StorePath => _path;
+    public string StorePath => _cluster is null ? _path : throw new InvalidOperationException("This farm's store is a PostgreSQL database, not a file.");
 
     public SessionService Sessions => Services.GetRequiredService<SessionService>();
     public LogoutService Logouts => Services.GetRequiredService<LogoutService>();
@@ -87,18 +105,21 @@ public sealed class TestFarm : IAsyncDisposable
     /// Another app instance on the same store file and clock, with its own cache and nothing that carries this one's
     /// evictions to it: two instances whose Redis link is down. Dispose it before the farm.
     /// </summary>
-    public ServiceProvider AnotherInstance() => BuildServices(_path, Time, null, null, null);
+    public ServiceProvider AnotherInstance() => BuildServices(StoreConfiguration(), Time, null, null, null);
 
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
-        SeededStore.Delete(_path);
+        if (_cluster is null) SeededStore.Delete(_path);
+        else await _cluster.DropAsync(_path);
     }
 
-    private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure,
+    private IConfiguration StoreConfiguration() => _cluster is null ? SeededStore.Configuration(_path) : _cluster.Configuration(_path);
+
+    private static ServiceProvider BuildServices(IConfiguration store, TimeProvider time, Action<SessionOptions>? configure,
         IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs)
     {
-        var configuration = new ConfigurationBuilder().AddConfiguration(SeededStore.Configuration(path)).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        var configuration = new ConfigurationBuilder().AddConfiguration(store).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(b => { if (logs is not null) b.AddProvider(logs); });
