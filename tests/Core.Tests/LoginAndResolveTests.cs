@@ -6,6 +6,7 @@ public abstract class LoginAndResolveTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : LoginAndResolveTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : LoginAndResolveTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : LoginAndResolveTests(StoreKind.SqlServer);
 
     [Fact]
     public async Task Cookie_login_makes_a_local_and_a_central_session_and_the_cookies_resolve_it()

@@ -6,6 +6,7 @@ public abstract class LogoutTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : LogoutTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : LogoutTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : LogoutTests(StoreKind.SqlServer);
 
     private static async Task<(LoginResult Login, Dictionary<string, Dictionary<string, string>> Jar)> WanderAsync(TestFarm farm, params string[] wikis)
     {

@@ -10,6 +10,7 @@ public abstract class MediaWikiStoreTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : MediaWikiStoreTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : MediaWikiStoreTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : MediaWikiStoreTests(StoreKind.SqlServer);
 
     private const string User = "PeerUser1";
 

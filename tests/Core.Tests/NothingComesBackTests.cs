@@ -11,6 +11,7 @@ public abstract class NothingComesBackTests(StoreKind store) : EngineTests(store
 {
     public sealed class OnSqlite() : NothingComesBackTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : NothingComesBackTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : NothingComesBackTests(StoreKind.SqlServer);
 
     private const string En = "en.wikipedia.org";
     private static readonly Dictionary<string, string> NoCookies = [];

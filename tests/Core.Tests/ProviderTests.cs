@@ -7,6 +7,7 @@ public abstract class ProviderTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : ProviderTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : ProviderTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : ProviderTests(StoreKind.SqlServer);
 
     [Fact]
     public async Task When_two_providers_recognise_a_request_the_higher_priority_wins()

@@ -23,6 +23,8 @@ public enum StoreKind
     Sqlite,
     /// <summary>A copy of the seeded database on the run's own PostgreSQL cluster (<see cref="PostgresCluster"/>).</summary>
     PostgreSql,
+    /// <summary>A new seeded database on the SQL Server an operator names (<see cref="SqlServerStore"/>); skipped without one.</summary>
+    SqlServer,
 }
 
 /// <summary>
@@ -33,6 +35,7 @@ public sealed class TestFarm : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
     public static readonly ClientInfo Browser = new("198.51.100.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Secure: true);
+    // The SQLite file, or the database on a server.
     private readonly string _path;
     private readonly PostgresCluster? _cluster;
 
@@ -41,8 +44,9 @@ public sealed class TestFarm : IAsyncDisposable
     public CommandCounter Commands { get; }
     public LogCapture Logs { get; } = new();
 
-    private TestFarm(string path, PostgresCluster? cluster, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
+    private TestFarm(StoreKind store, string path, PostgresCluster? cluster, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings)
     {
+        StoreKind = store;
         _path = path;
         _cluster = cluster;
         Time = new FakeTimeProvider(Start);
@@ -54,15 +58,23 @@ public sealed class TestFarm : IAsyncDisposable
     /// <param name="store">The store the farm runs on; every engine test runs on both.</param>
     public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null, Dictionary<string, string?>? configuration = null, StoreKind store = StoreKind.Sqlite)
     {
-        if (store == StoreKind.Sqlite) return new(await SeededStore.CopyAsync("test"), null, configure, configuration);
-        var cluster = await PostgresCluster.GetAsync();
-        return new(await cluster.CopyAsync("test"), cluster, configure, configuration);
+        switch (store)
+        {
+            case StoreKind.PostgreSql:
+                var cluster = await PostgresCluster.GetAsync();
+                return new(store, await cluster.CopyAsync("test"), cluster, configure, configuration);
+            case StoreKind.SqlServer:
+                if (SqlServerStore.ConnectionString is null) throw new InvalidOperationException(SqlServerStore.SkipReason);
+                return new(store, await SqlServerStore.CreateAsync("test"), null, configure, configuration);
+            default:
+                return new(store, await SeededStore.CopyAsync("test"), null, configure, configuration);
+        }
     }
 
-    public StoreKind StoreKind => _cluster is null ? StoreKind.Sqlite : StoreKind.PostgreSql;
+    public StoreKind StoreKind { get; }
 
     /// <summary>The test's own SQLite file.</summary>
-    public string StorePath => _cluster is null ? _path : throw new InvalidOperationException("This farm's store is a PostgreSQL database, not a file.");
+    public string StorePath => StoreKind == StoreKind.Sqlite ? _path : throw new InvalidOperationException($"This farm's store is a {StoreKind} database, not a file.");
 
     public SessionService Sessions => Services.GetRequiredService<SessionService>();
     public LogoutService Logouts => Services.GetRequiredService<LogoutService>();
@@ -110,11 +122,17 @@ public sealed class TestFarm : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
-        if (_cluster is null) SeededStore.Delete(_path);
-        else await _cluster.DropAsync(_path);
+        if (StoreKind == StoreKind.PostgreSql) await _cluster!.DropAsync(_path);
+        else if (StoreKind == StoreKind.SqlServer) await SqlServerStore.DropAsync(_path);
+        else SeededStore.Delete(_path);
     }
 
-    private IConfiguration StoreConfiguration() => _cluster is null ? SeededStore.Configuration(_path) : _cluster.Configuration(_path);
+    private IConfiguration StoreConfiguration() => StoreKind switch
+    {
+        StoreKind.PostgreSql => _cluster!.Configuration(_path),
+        StoreKind.SqlServer => SqlServerStore.Configuration(_path),
+        _ => SeededStore.Configuration(_path),
+    };
 
     private static ServiceProvider BuildServices(IConfiguration store, TimeProvider time, Action<SessionOptions>? configure,
         IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs)

@@ -113,7 +113,7 @@ public sealed class PostgresCluster
         {
             // Migrate creates the database, as it would on an operator's empty server.
             var factory = provider.GetRequiredService<IDbContextFactory<SessionsDb>>();
-            await StoreSetup.MigrateAndSeedAsync(factory, SeededStore.SeedFolder, new FixedClock(SeededStore.SeededAt), NullLogger.Instance);
+            await StoreSetup.MigrateAndSeedAsync(factory, SeededStore.SeedFolder, SeededStore.SeedClock, NullLogger.Instance);
         }
         // A template may have no connections while it is copied.
         NpgsqlConnection.ClearAllPools();
@@ -148,10 +148,5 @@ public sealed class PostgresCluster
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{Path.GetFileName(file)} failed ({process.ExitCode}): {await error}{await output}");
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -15,6 +15,7 @@ public abstract class SessionCounterTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : SessionCounterTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : SessionCounterTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : SessionCounterTests(StoreKind.SqlServer);
 
     private abstract record Op;
     private sealed record Login(int User, string Wiki, ProviderKind Provider, bool Remember) : Op;

@@ -6,6 +6,7 @@ public abstract class SessionExportTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : SessionExportTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : SessionExportTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : SessionExportTests(StoreKind.SqlServer);
 
     [Fact]
     public async Task Logins_during_an_export_neither_repeat_nor_skip_rows()

@@ -7,6 +7,7 @@ public abstract class StewardActionsTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : StewardActionsTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : StewardActionsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : StewardActionsTests(StoreKind.SqlServer);
 
     private static async Task RememberedAsync(TestFarm farm, string wikiName, string key, string user, bool remember = true)
     {

@@ -9,6 +9,7 @@ public abstract class StoreEndingsTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : StoreEndingsTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : StoreEndingsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : StoreEndingsTests(StoreKind.SqlServer);
 
     private const string User = "Relogin User";
 

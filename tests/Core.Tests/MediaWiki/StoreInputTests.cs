@@ -8,6 +8,7 @@ public abstract class StoreInputTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : StoreInputTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : StoreInputTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : StoreInputTests(StoreKind.SqlServer);
 
     [Theory]
     [InlineData("Eve\nINFO Steward logged in")]

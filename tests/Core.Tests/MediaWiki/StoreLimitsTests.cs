@@ -9,6 +9,7 @@ public abstract class StoreLimitsTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : StoreLimitsTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : StoreLimitsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : StoreLimitsTests(StoreKind.SqlServer);
 
     private static byte[] Opaque(int length, byte fill = 0x61) => Enumerable.Repeat(fill, length).ToArray();
 

@@ -9,6 +9,7 @@ public abstract class MetricsTests(StoreKind store) : EngineTests(store)
 {
     public sealed class OnSqlite() : MetricsTests(StoreKind.Sqlite);
     public sealed class OnPostgreSql() : MetricsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : MetricsTests(StoreKind.SqlServer);
 
     private static SessionMetrics Metrics(TestFarm farm) => farm.Services.GetRequiredService<SessionMetrics>();
     private static MetricsWriter Writer(TestFarm farm) => farm.Services.GetRequiredService<MetricsWriter>();
