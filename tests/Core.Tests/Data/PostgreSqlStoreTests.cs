@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -12,10 +14,15 @@ namespace WikiSessions.Core.Tests.Data;
 public sealed class PostgreSqlStoreTests
 {
     [Fact]
-    public void The_PostgreSQL_migrations_match_the_model()
+    public void The_PostgreSQL_migrations_match_the_model_and_script_the_triggers()
     {
         using var db = new PostgreSqlDesignTimeFactory().CreateDbContext([]);
+
+        var script = db.GetService<IMigrator>().GenerateScript();
+
         Assert.False(db.Database.HasPendingModelChanges());
+        Assert.Contains("CREATE TRIGGER \"Sessions_CountUpdate\"", script);
+        Assert.Contains("CREATE TRIGGER \"Audit_no_change\"", script);
     }
 
     [Fact]
