@@ -25,8 +25,18 @@ public sealed class PostgresCluster
 
     private readonly string _folder;
     private readonly int _port;
+    private readonly string _options;
+    private readonly bool _asRoot;
 
-    private PostgresCluster(string folder, int port) => (_folder, _port) = (folder, port);
+    private PostgresCluster(string folder, int port, string options, bool asRoot) => (_folder, _port, _options, _asRoot) = (folder, port, options, asRoot);
+
+    /// <summary>Stops the server (fast shutdown: sessions are disconnected), as an operator's restart or a failover does.</summary>
+    public Task StopServerAsync() =>
+        RunAsync(Path.Combine(BinFolder, "pg_ctl"), ["-D", Path.Combine(_folder, "data"), "-m", "fast", "-w", "stop"], _asRoot);
+
+    /// <summary>Starts the server again on the same port and data.</summary>
+    public Task StartServerAsync() =>
+        RunAsync(Path.Combine(BinFolder, "pg_ctl"), ["-D", Path.Combine(_folder, "data"), "-o", _options, "-l", Path.Combine(_folder, "server.log"), "-w", "-t", "60", "start"], _asRoot);
 
     /// <summary>How long the cluster took to start and take the seeded template, for the run's log.</summary>
     public TimeSpan StartedIn { get; private set; }
@@ -95,8 +105,8 @@ public sealed class PostgresCluster
         var port = FreePort();
         // Durability settings off: a test cluster is deleted after the run, and the tests are about concurrency, not crashes.
         var options = $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
-        await RunAsync(Path.Combine(BinFolder, "pg_ctl"), ["-D", data, "-o", options, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60", "start"], asRoot);
-        var cluster = new PostgresCluster(folder, port);
+        var cluster = new PostgresCluster(folder, port, options, asRoot);
+        await cluster.StartServerAsync();
         var started = watch.Elapsed;
         await cluster.CreateTemplateAsync();
         cluster.StartedIn = watch.Elapsed;

@@ -126,6 +126,42 @@ public sealed class TwoInstanceTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(after == HttpStatusCode.OK, $"The surviving instance refused a login: {afterBody}");
     }
 
+    [Fact]
+    public async Task A_PostgreSQL_restart_is_a_503_naming_the_cause_and_both_instances_recover_by_themselves()
+    {
+        await using var first = StartInstance();
+        await using var second = StartInstance();
+        await Task.WhenAll(first.WaitUntilReadyAsync(), second.WaitUntilReadyAsync());
+        var onFirst = WikiTraffic.For(first.Address, "enwiki");
+        var onSecond = WikiTraffic.For(second.Address, "enwiki");
+        var (_, alive, _) = await onFirst.LoginAsync("Sandbox Alice");
+
+        await _cluster.StopServerAsync();
+        string cause;
+        try
+        {
+            var (status, _, body) = await onSecond.LoginAsync("Sandbox Bob");
+            Assert.True(status == HttpStatusCode.ServiceUnavailable, $"A login with PostgreSQL down answered {(int)status}: {body}");
+            cause = body.GetProperty("detail").GetString() ?? "";
+            Assert.False(string.IsNullOrWhiteSpace(cause), $"The 503 does not name the cause: {body}");
+        }
+        finally
+        {
+            await _cluster.StartServerAsync();
+        }
+        output.WriteLine($"With PostgreSQL down a login was a 503: {cause}");
+
+        // Back by itself: no instance restarted, no pool cleared by the test.
+        var recovery = Stopwatch.StartNew();
+        foreach (var traffic in new[] { onFirst, onSecond })
+        {
+            while ((await traffic.LoginAsync("Sandbox Carol")).Status != HttpStatusCode.OK)
+                Assert.True(recovery.Elapsed < TimeSpan.FromSeconds(60), $"An instance did not recover within {recovery.Elapsed} after PostgreSQL came back");
+        }
+        output.WriteLine($"Both instances log users in again {recovery.Elapsed.TotalMilliseconds:0} ms after PostgreSQL came back");
+        Assert.Equal(alive!.Id, (await onSecond.ResolveAsync(alive)).SessionId);
+    }
+
     public async Task DisposeAsync()
     {
         if (_redis is { HasExited: false }) _redis.Kill(entireProcessTree: true);
