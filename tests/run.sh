@@ -6,13 +6,15 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download does not work here), the
-# scale-out test starts Debian's redis-server on a loopback port, and the MediaWiki tests install two throwaway
+# scale-out test starts Debian's redis-server on a loopback port, the PostgreSQL tests start a cluster of their own
+# from Debian's postgresql 15 (as the postgres user when run as root), and the MediaWiki tests install two throwaway
 # wikis from Debian's mediawiki package and serve them with PHP (php-curl carries the wiki key). Installed here
 # when missing, as root.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -d /usr/share/mediawiki ] || missing+=(mediawiki)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
 command -v php >/dev/null || missing+=(php-cli)
 for package in php-sqlite3 php-curl php-intl php-mbstring php-xml; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

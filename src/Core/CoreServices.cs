@@ -17,7 +17,7 @@ public static class CoreServices
 {
     /// <summary>
     /// Registers the store and the session engine. <c>Database:Provider</c> is <c>Sqlite</c> (default: a file in
-    /// <paramref name="dataFolder"/>) or <c>SqlServer</c> (needs <c>ConnectionStrings:Sessions</c>).
+    /// <paramref name="dataFolder"/>), <c>SqlServer</c> or <c>PostgreSql</c> (both need <c>ConnectionStrings:Sessions</c>).
     /// </summary>
     public static IServiceCollection AddCore(this IServiceCollection services, IConfiguration configuration, string dataFolder)
     {
@@ -41,6 +41,15 @@ public static class CoreServices
             services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<SqlServerSessionsDb>>();
             services.AddSingleton(sp => new WriteGate(serialize: false, sp.GetRequiredService<IMeterFactory>()));
         }
+        else if (provider.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase))
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw new InvalidOperationException("Database:Provider is PostgreSql but ConnectionStrings:Sessions is not set; set it to the PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...).");
+            services.AddDbContextFactory<PostgreSqlSessionsDb>((sp, o) => Common(o.UseNpgsql(connectionString), sp));
+            services.AddSingleton<IDbContextFactory<SessionsDb>, DerivedFactory<PostgreSqlSessionsDb>>();
+            // A server database takes concurrent writers: the engine's optimistic claims hold on their own there.
+            services.AddSingleton(sp => new WriteGate(serialize: false, sp.GetRequiredService<IMeterFactory>()));
+        }
         else if (provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
         {
             if (string.IsNullOrWhiteSpace(connectionString))
@@ -56,7 +65,7 @@ public static class CoreServices
         }
         else
         {
-            throw new InvalidOperationException($"Database:Provider is '{provider}'; use Sqlite or SqlServer.");
+            throw new InvalidOperationException($"Database:Provider is '{provider}'; use Sqlite, SqlServer or PostgreSql.");
         }
 
         services.AddSingleton<SessionProvider, CookieSessionProvider>();

@@ -8,6 +8,7 @@ using WikiSessions.Benchmarks;
 //                              the live feed: the app in process, notices published at a rate, staff dashboards
 //                              connected from a child process (feed-clients), and clients that never read;
 //                              delivery delay, CPU, memory
+//   stores [--concurrency 8]    the engine in process on SQLite and on PostgreSQL side by side (a cluster of its own)
 //   generate [--sessions N] [--out FILE]   a farm-sized store (2,000,000 sessions by default) for the admin harness
 //   admin [--store FILE | --sessions N]    the console's reads and the stewards' actions against a copy of such a store
 // Run: dotnet run -c Release --project tests/Benchmarks -- <mode> [options]
@@ -19,10 +20,11 @@ switch (mode)
     case "http": return await Http.RunAsync(rest);
     case "feed": await Feed.RunAsync(rest); break;
     case "feed-clients": await Feed.RunClientsAsync(rest); break;
+    case "stores": await Stores.RunAsync(rest); break;
     case "generate": await Generate.RunAsync(rest); break;
     case "admin": await AdminScale.RunAsync(rest); break;
     default:
-        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, http, feed, generate, admin.");
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, http, feed, stores, generate, admin.");
         return 2;
 }
 return 0;

@@ -2,12 +2,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace WikiSessions.Core.Tests;
 
-public sealed class LoginAndResolveTests
+public abstract class LoginAndResolveTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : LoginAndResolveTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : LoginAndResolveTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : LoginAndResolveTests(StoreKind.SqlServer);
+
     [Fact]
     public async Task Cookie_login_makes_a_local_and_a_central_session_and_the_cookies_resolve_it()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
 
         var login = await farm.LoginAsync();
 
@@ -26,7 +30,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task Session_ids_are_128_bit_hex_and_the_store_keeps_only_their_hashes()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
 
         var ids = new List<string>();
         for (var i = 0; i < 20; i++) ids.Add((await farm.LoginAsync()).Session.Id);
@@ -42,7 +46,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task Visiting_another_wiki_with_the_central_cookies_auto_logs_the_user_in_there()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync();
 
         var visit = await farm.ResolveAsync("dewiki", new Dictionary<string, string>(), TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost));
@@ -61,7 +65,7 @@ public sealed class LoginAndResolveTests
     public async Task Auto_login_on_a_wiki_the_user_never_visited_attaches_them_without_recursing()
     {
         // T124143: loading the user and loading the session must not call each other.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         int userId, wikiId;
         await using (var db = farm.Db())
         {
@@ -83,7 +87,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task The_server_decides_expiry_a_session_cookie_kept_by_the_browser_no_longer_resolves_after_idle_time()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync();
         var remembered = await farm.LoginAsync(TestFarm.Bob, remember: true);
 
@@ -101,7 +105,7 @@ public sealed class LoginAndResolveTests
     public async Task An_app_that_keeps_sending_expired_cookies_can_still_log_in()
     {
         // T124384: the Android app sent expired cookies with every request and could not log in.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var first = await farm.LoginAsync(client: new ClientInfo("203.0.113.9", "WikipediaApp/2.7", true));
         var staleCookies = TestFarm.CookiesFor(first.SetCookies, "en.wikipedia.org");
         farm.Time.Advance(TimeSpan.FromHours(2));
@@ -119,7 +123,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task A_new_login_ends_the_session_the_browser_still_carried()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var first = await farm.LoginAsync();
         var carried = TestFarm.CookiesFor(first.SetCookies, "en.wikipedia.org");
 
@@ -135,7 +139,7 @@ public sealed class LoginAndResolveTests
     public async Task Auth_cookies_with_the_value_deleted_are_ignored_and_never_cleared_again()
     {
         // T124252: "deleted" auth cookies caused a spike of NEED_TOKEN errors.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync();
         var cookies = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
         cookies["enwikiToken"] = "deleted";
@@ -152,7 +156,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task Cookies_are_never_secure_for_a_plain_http_request()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
 
         var plain = await farm.LoginAsync(client: TestFarm.Browser with { Secure = false }, remember: true);
         var tls = await farm.LoginAsync(client: TestFarm.Browser with { Secure = true });
@@ -164,7 +168,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task A_cookie_that_names_no_session_gets_a_reason_and_no_new_session()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await using var before = farm.Db();
         var count = await before.Sessions.CountAsync();
 
@@ -184,7 +188,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task Remember_me_restores_a_session_from_the_token_cookie_until_the_user_token_is_reset()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync(remember: true);
         var cookies = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
         cookies.Remove("enwiki_session");
@@ -200,7 +204,7 @@ public sealed class LoginAndResolveTests
     [Fact]
     public async Task Unknown_wikis_and_users_are_refused_with_a_clear_title()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
 
         var wiki = await Assert.ThrowsAsync<SessionException>(() => farm.LoginAsync(wiki: "nosuchwiki"));
         var user = await Assert.ThrowsAsync<SessionException>(() => farm.LoginAsync(user: "Nobody At All"));

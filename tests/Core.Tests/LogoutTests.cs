@@ -2,8 +2,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace WikiSessions.Core.Tests;
 
-public sealed class LogoutTests
+public abstract class LogoutTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : LogoutTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : LogoutTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : LogoutTests(StoreKind.SqlServer);
+
     private static async Task<(LoginResult Login, Dictionary<string, Dictionary<string, string>> Jar)> WanderAsync(TestFarm farm, params string[] wikis)
     {
         var login = await farm.LoginAsync();
@@ -24,7 +28,7 @@ public sealed class LogoutTests
     [Fact]
     public async Task Global_logout_ends_the_central_session_and_every_linked_session_on_every_wiki()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (login, jar) = await WanderAsync(farm, "dewiki", "commonswiki", "wikidatawiki");
 
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Global, TestFarm.Browser));
@@ -53,7 +57,7 @@ public sealed class LogoutTests
     public async Task Local_logout_leaves_the_central_session_and_the_next_auto_login_is_flagged_as_a_resurrection()
     {
         // T124409: "Logging out immediately logs you back in".
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (_, jar) = await WanderAsync(farm, "dewiki");
 
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Local, TestFarm.Browser));
@@ -78,7 +82,7 @@ public sealed class LogoutTests
     public async Task A_session_minted_from_a_central_session_that_survived_a_logout_is_flagged_whatever_the_address()
     {
         // Defect 7: the flag matched IP and user agent, so a phone that changed networks hid a real resurrection.
-        await using var farm = await TestFarm.StartAsync(o => o.ResurrectionWindow = TimeSpan.FromMinutes(2));
+        await using var farm = await StartAsync(o => o.ResurrectionWindow = TimeSpan.FromMinutes(2));
         var (_, jar) = await WanderAsync(farm);
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Local, TestFarm.Browser));
 
@@ -97,7 +101,7 @@ public sealed class LogoutTests
     public async Task A_complete_logout_followed_by_a_new_login_is_never_flagged()
     {
         // Defect 7: any logout of the same user and browser within the window flagged a deliberate new login.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (_, jar) = await WanderAsync(farm, "dewiki");
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar["en.wikipedia.org"], jar[TestFarm.CentralHost], LogoutScope.Global, TestFarm.Browser));
 
@@ -113,7 +117,7 @@ public sealed class LogoutTests
     [InlineData(LogoutScope.Local)]
     public async Task A_browser_that_ignores_the_deletion_of_its_token_cookie_stays_logged_out(LogoutScope scope)
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync(remember: true);
         var kept = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", kept, TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost), scope, TestFarm.Browser));
@@ -129,7 +133,7 @@ public sealed class LogoutTests
     [Fact]
     public async Task Logout_clears_exactly_the_cookies_the_request_carried()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync(remember: true);
         var cookies = TestFarm.CookiesFor(login.SetCookies, "en.wikipedia.org");
         cookies.Remove("enwikiUserName");
@@ -146,7 +150,7 @@ public sealed class LogoutTests
     [Fact]
     public async Task Logout_without_a_session_has_nothing_to_do_and_still_writes_a_trace()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
 
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", new Dictionary<string, string>(), null, LogoutScope.Global, TestFarm.Browser));
 

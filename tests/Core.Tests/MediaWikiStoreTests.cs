@@ -6,8 +6,12 @@ using WikiSessions.Core.MediaWiki;
 namespace WikiSessions.Core.Tests;
 
 /// <summary>MediaWiki's session store (the Kask protocol) on the console's sessions: what MediaWiki 1.39 writes, as recorded in KASK.md.</summary>
-public sealed class MediaWikiStoreTests
+public abstract class MediaWikiStoreTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : MediaWikiStoreTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : MediaWikiStoreTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : MediaWikiStoreTests(StoreKind.SqlServer);
+
     private const string User = "PeerUser1";
 
     private static byte[] Body(int? userId, string? userName, string? token, long expires, bool remember = false, long loggedOut = 0)
@@ -29,7 +33,7 @@ public sealed class MediaWikiStoreTests
     [Fact]
     public async Task A_value_is_served_byte_for_byte_and_a_logged_in_one_is_a_session_of_its_wiki_without_its_id_or_data()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await StoreAsync(farm);
         var key = await store.KeyAsync(wiki, "testwiki:MWSession:m5gc0jb9vsaeq3hluj3pm0s1b8ncufai", default);
         var body = Body(3, User, "0123456789abcdef0123456789abcdef", Expires(farm, TimeSpan.FromHours(1)));
@@ -51,7 +55,7 @@ public sealed class MediaWikiStoreTests
     [Fact]
     public async Task A_revoked_or_invalidated_session_is_gone_for_MediaWiki_and_a_prevented_users_writes_are_refused()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await StoreAsync(farm);
         var first = await store.KeyAsync(wiki, "testwiki:MWSession:aaaa", default);
         var second = await store.KeyAsync(wiki, "testwiki:MWSession:bbbb", default);
@@ -77,7 +81,7 @@ public sealed class MediaWikiStoreTests
     [Fact]
     public async Task Another_wikis_keys_are_refused_and_expired_values_are_not_served()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await StoreAsync(farm);
         Assert.Equal(Failure.Forbidden, (await Assert.ThrowsAsync<SessionException>(() => store.KeyAsync(wiki, "test2wiki:MWSession:aaaa", default))).Failure);
 
@@ -91,7 +95,7 @@ public sealed class MediaWikiStoreTests
     [Fact]
     public async Task A_delete_then_a_new_key_for_the_same_user_is_a_rotation_and_then_an_anonymous_logged_out_one_a_logout_with_a_trace()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await StoreAsync(farm);
         var anonymous = await store.KeyAsync(wiki, "testwiki:MWSession:anon1", default);
         var loggedIn = await store.KeyAsync(wiki, "testwiki:MWSession:user1", default);
@@ -117,7 +121,7 @@ public sealed class MediaWikiStoreTests
     [Fact]
     public async Task A_session_restored_from_the_Token_cookie_after_an_invalidation_is_flagged_as_a_resurrection()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await StoreAsync(farm);
         var expires = Expires(farm, TimeSpan.FromDays(30));
         await store.PutAsync(await store.KeyAsync(wiki, "testwiki:MWSession:r1", default), Body(3, User, "remembered", expires, remember: true), default);
@@ -137,7 +141,7 @@ public sealed class MediaWikiStoreTests
     [Fact]
     public async Task A_metadata_change_of_a_key_is_recorded_and_the_user_token_shows_only_as_changed()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await StoreAsync(farm);
         var key = await store.KeyAsync(wiki, "testwiki:MWSession:m1", default);
         var expires = Expires(farm, TimeSpan.FromHours(1));
@@ -155,7 +159,7 @@ public sealed class MediaWikiStoreTests
     [Fact]
     public async Task Invalidating_a_MediaWiki_user_says_that_the_Token_cookie_can_restore_them_until_the_wiki_resets_the_token()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await StoreAsync(farm);
         await store.PutAsync(await store.KeyAsync(wiki, "testwiki:MWSession:s1", default), Body(3, User, "tok", Expires(farm, TimeSpan.FromDays(30)), remember: true), default);
 
@@ -170,7 +174,7 @@ public sealed class MediaWikiStoreTests
     public async Task With_a_reset_command_the_token_is_reset_on_the_wiki_and_the_outcome_is_audited()
     {
         var marker = Path.Combine(Path.GetTempPath(), $"reset-{Guid.NewGuid():N}");
-        await using var farm = await TestFarm.StartAsync(configuration: new()
+        await using var farm = await StartAsync(configuration: new()
         {
             ["MediaWiki:Wikis:testwiki:ResetTokenCommand"] = $"/usr/bin/touch {marker}-{{user}}",
         });

@@ -7,15 +7,19 @@ namespace WikiSessions.Core.Tests;
 /// One test per way back in that the service used to have (issue "Nothing comes back"): after a revoke, a logout or an
 /// invalidation, no credential that existed before it yields a session again until a new explicit login.
 /// </summary>
-public sealed class NothingComesBackTests
+public abstract class NothingComesBackTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : NothingComesBackTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : NothingComesBackTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : NothingComesBackTests(StoreKind.SqlServer);
+
     private const string En = "en.wikipedia.org";
     private static readonly Dictionary<string, string> NoCookies = [];
 
     [Fact]
     public async Task A_browser_revoke_is_not_undone_by_the_next_request_on_any_wiki()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync();
         var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
         var de = await farm.ResolveAsync("dewiki", NoCookies, central);
@@ -36,7 +40,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_session_scope_revoke_says_that_the_central_session_can_log_the_user_back_in()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync();
         var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
 
@@ -50,7 +54,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task Invalidating_everyone_voids_remember_me_tokens()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var remembered = RememberCookies(await farm.LoginAsync(remember: true));
 
         await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
@@ -61,7 +65,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_remember_me_token_expires_on_the_server_30_days_after_it_was_issued()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var remembered = RememberCookies(await farm.LoginAsync(remember: true));
         farm.Time.Advance(TimeSpan.FromDays(29));
         Assert.NotNull((await farm.ResolveAsync("enwiki", remembered)).Session);
@@ -74,7 +78,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_session_restored_from_remember_me_ends_with_a_global_logout_of_its_browser()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync(remember: true);
         var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
         var restored = await farm.ResolveAsync("enwiki", RememberCookies(login));
@@ -89,7 +93,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task Session_data_cannot_be_read_or_written_after_invalidate_everyone_or_idle_expiry()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var first = (await farm.LoginAsync()).Session.Id;
         var second = (await farm.LoginAsync(TestFarm.Bob)).Session.Id;
 
@@ -107,7 +111,7 @@ public sealed class NothingComesBackTests
     [InlineData("arbcom_enwiki")]
     public async Task An_OAuth_authorization_opens_no_session_on_a_closed_wiki_or_a_private_one_the_user_is_not_a_member_of(string wiki)
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
 
         var there = await farm.ResolveAsync(wiki, NoCookies, authorization: tool.Authorization);
@@ -120,7 +124,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task Logout_and_auto_login_racing_never_leave_a_session_of_the_ended_central_session()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         for (var round = 0; round < 20; round++)
         {
             var login = await farm.LoginAsync();
@@ -143,7 +147,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task An_editor_busy_on_one_wiki_is_still_auto_logged_in_on_the_next_after_half_an_hour()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync();
         var en = TestFarm.CookiesFor(login.SetCookies, En);
         for (var minute = 0; minute < 45; minute += 5)
@@ -160,7 +164,7 @@ public sealed class NothingComesBackTests
     {
         // Found by the model-based test at 5,000 sequences: the second login reused the central session without
         // refreshing it, and the resolve right after it had nothing to write yet, so the central session idled out.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var first = await farm.LoginAsync(wiki: "dewiki");
         var central = TestFarm.CookiesFor(first.SetCookies, TestFarm.CentralHost);
         farm.Time.Advance(TimeSpan.FromMinutes(25));
@@ -173,7 +177,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task Global_logout_ends_the_central_session_the_browser_sent_as_well_as_the_one_the_local_session_is_linked_to()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var first = await farm.LoginAsync();
         // A second login that did not carry the first central cookie: the browser now holds a newer central session.
         var second = await farm.LoginAsync(wiki: "dewiki");
@@ -189,7 +193,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task Invalidate_everyone_reports_what_it_ended_and_a_check_that_counts_what_existed_before()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await farm.LoginAsync();
         await farm.LoginAsync(TestFarm.Bob, remember: true);
 
@@ -203,7 +207,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task The_post_action_check_fails_when_a_credential_from_before_still_yields_a_session()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync();
 
         // A session-scope revoke leaves the central session: the check of the browser's credentials would see it,
@@ -219,7 +223,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_client_that_never_keeps_its_cookies_gets_the_same_session_not_a_new_one_per_request()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync(remember: true);
         var central = TestFarm.CookiesFor(login.SetCookies, TestFarm.CentralHost);
 
@@ -243,7 +247,7 @@ public sealed class NothingComesBackTests
     {
         // T124409 in this engine: the browser's first central session idled out, a new login made a newer one, and the
         // global logout ended only the newer one, so dewiki's remembered session came back.
-        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        await using var farm = await StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
         var browser = new Jar();
         browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
         browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
@@ -262,7 +266,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_browser_revoke_reaches_the_browsers_older_central_session_that_idled_out()
     {
-        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        await using var farm = await StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
         var browser = new Jar();
         browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
         browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
@@ -279,7 +283,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_global_logout_does_not_claim_complete_when_the_logins_were_not_given_the_browsers_cookies()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var en = await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
         var de = await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
 
@@ -296,7 +300,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_browser_revoke_says_when_a_login_of_the_browser_was_not_given_its_cookies()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var en = await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
         await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser));
 
@@ -309,7 +313,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_login_that_carries_nothing_starts_a_new_browser_and_its_global_logout_is_complete()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var first = new Jar();
         first.Take((await Login(farm, "enwiki", remember: false, first)).SetCookies);
         var second = new Jar();
@@ -324,7 +328,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_stewards_revoke_of_an_OAuth_session_is_not_undone_by_the_tools_next_request()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
         Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
 
@@ -343,7 +347,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task A_stewards_revoke_of_a_bot_password_session_is_not_undone_by_the_bots_next_request()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var bot = await farm.LoginAsync(provider: ProviderKind.BotPassword);
         var cookies = TestFarm.CookiesFor(bot.SetCookies, En);
         Assert.NotNull((await farm.ResolveAsync("enwiki", cookies)).Session);
@@ -359,7 +363,7 @@ public sealed class NothingComesBackTests
     public async Task A_session_scope_revoke_says_that_a_live_remember_me_token_can_restore_the_user()
     {
         // The central session idled out; dewiki's remember-me token did not, and restores the user after the revoke.
-        await using var farm = await TestFarm.StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
+        await using var farm = await StartAsync(o => o.IdleTimeout = TimeSpan.FromSeconds(20));
         var browser = new Jar();
         browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
         browser.Take((await Login(farm, "dewiki", remember: true, browser)).SetCookies);
@@ -376,7 +380,7 @@ public sealed class NothingComesBackTests
     [Fact]
     public async Task An_auto_login_after_a_local_logout_and_a_new_explicit_login_is_not_a_resurrection()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var browser = new Jar();
         browser.Take((await Login(farm, "enwiki", remember: false, browser)).SetCookies);
         var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", browser.For(En), browser.For(TestFarm.CentralHost), LogoutScope.Local, TestFarm.Browser));
@@ -395,7 +399,7 @@ public sealed class NothingComesBackTests
     public async Task Anonymous_OAuth_and_dead_cookie_resolves_are_reads_without_a_write_transaction()
     {
         // T124406: reads must not write. Each of these resolves used to begin a write transaction.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
         Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: tool.Authorization)).Session);
         var login = await farm.LoginAsync(TestFarm.Bob);
@@ -414,7 +418,7 @@ public sealed class NothingComesBackTests
     public async Task A_resolve_with_a_dead_or_refused_OAuth_authorization_is_a_read_without_a_write_transaction()
     {
         // T124406 for tools: a tool whose authorization a steward ended keeps sending it, and each request is a read.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var revoked = await farm.LoginAsync(provider: ProviderKind.OAuth);
         Assert.NotNull((await farm.ResolveAsync("enwiki", NoCookies, authorization: revoked.Authorization)).Session);
         await farm.Admin.RevokeSessionAsync(TestFarm.Steward, await HandleAsync(farm, "enwiki"), "Runaway tool");

@@ -3,12 +3,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace WikiSessions.Core.Tests;
 
-public sealed class ProviderTests
+public abstract class ProviderTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : ProviderTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : ProviderTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : ProviderTests(StoreKind.SqlServer);
+
     [Fact]
     public async Task When_two_providers_recognise_a_request_the_higher_priority_wins()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var browser = await farm.LoginAsync();
         var bot = await farm.LoginAsync(provider: ProviderKind.BotPassword);
         var both = TestFarm.CookiesFor(browser.SetCookies, "en.wikipedia.org");
@@ -23,7 +27,7 @@ public sealed class ProviderTests
     [Fact]
     public async Task A_priority_tie_is_an_error_never_a_silent_choice()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var browser = await farm.LoginAsync();
         var bot = await farm.LoginAsync(provider: ProviderKind.BotPassword);
         await using (var db = farm.Db())
@@ -49,7 +53,7 @@ public sealed class ProviderTests
     public async Task A_metadata_conflict_rejects_the_session_and_records_both_versions()
     {
         // T124224: a request that mixes one user's session with another user's cookies is not a continuation.
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var alice = await farm.LoginAsync();
         var bob = await farm.LoginAsync(TestFarm.Bob);
         var mixed = TestFarm.CookiesFor(alice.SetCookies, "en.wikipedia.org");
@@ -86,7 +90,7 @@ public sealed class ProviderTests
     [Fact]
     public async Task A_deleted_bot_password_ends_its_sessions_on_the_next_request()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var bot = await farm.LoginAsync(provider: ProviderKind.BotPassword);
         await using (var db = farm.Db())
             await db.BotPasswords.Where(p => p.Id == db.Sessions.Single(s => s.IdHash == Secrets.Sha256(bot.Session.Id)).BotPasswordId)
@@ -104,7 +108,7 @@ public sealed class ProviderTests
     [Fact]
     public async Task OAuth_sessions_are_derived_from_the_grant_and_end_when_it_is_revoked()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var login = await farm.LoginAsync(provider: ProviderKind.OAuth);
         Assert.NotNull(login.Authorization);
         Assert.Null(login.CentralSessionId);

@@ -16,37 +16,68 @@ using WikiSessions.Testing;
 
 namespace WikiSessions.Core.Tests;
 
+/// <summary>Where a test farm keeps its store.</summary>
+public enum StoreKind
+{
+    /// <summary>A copy of the seeded SQLite file (the default store).</summary>
+    Sqlite,
+    /// <summary>A copy of the seeded database on the run's own PostgreSQL cluster (<see cref="PostgresCluster"/>).</summary>
+    PostgreSql,
+    /// <summary>A new seeded database on the SQL Server an operator names (<see cref="SqlServerStore"/>); skipped without one.</summary>
+    SqlServer,
+}
+
 /// <summary>
-/// A real SQLite file holding the whole seeded farm, one per test. The farm is migrated and seeded once
-/// into a template file, and each test gets its own copy of that file.
+/// A real store holding the whole seeded farm, one per test: a SQLite file or a PostgreSQL database. The farm is
+/// migrated and seeded once into a template, and each test gets its own copy of it.
 /// </summary>
 public sealed class TestFarm : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
     public static readonly ClientInfo Browser = new("198.51.100.7", "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Secure: true);
+    // The SQLite file, or the database on a server.
     private readonly string _path;
+    private readonly PostgresCluster? _cluster;
 
     public FakeTimeProvider Time { get; }
     public ServiceProvider Services { get; }
     public CommandCounter Commands { get; }
     public LogCapture Logs { get; } = new();
 
-    private TestFarm(string path, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings, Action<IServiceCollection>? services)
+    private TestFarm(StoreKind store, string path, PostgresCluster? cluster, Action<SessionOptions>? configure, IReadOnlyDictionary<string, string?>? settings,
+        Action<IServiceCollection>? services)
     {
+        StoreKind = store;
         _path = path;
+        _cluster = cluster;
         Time = new FakeTimeProvider(Start);
-        Services = BuildServices(path, Time, configure, settings, Logs, services);
+        Services = BuildServices(StoreConfiguration(), Time, configure, settings, Logs, services);
         Commands = new CommandCounter(Services.GetRequiredService<StoreCounters>());
     }
 
     /// <param name="configuration">Settings beyond the store's connection string, as the app would read them.</param>
+    /// <param name="store">The store the farm runs on; every engine test runs on both.</param>
     /// <param name="services">Replaces or adds services after the app's own (a store interceptor, another write gate).</param>
     public static async Task<TestFarm> StartAsync(Action<SessionOptions>? configure = null, Dictionary<string, string?>? configuration = null,
-        Action<IServiceCollection>? services = null) =>
-        new(await SeededStore.CopyAsync("test"), configure, configuration, services);
+        StoreKind store = StoreKind.Sqlite, Action<IServiceCollection>? services = null)
+    {
+        switch (store)
+        {
+            case StoreKind.PostgreSql:
+                var cluster = await PostgresCluster.GetAsync();
+                return new(store, await cluster.CopyAsync("test"), cluster, configure, configuration, services);
+            case StoreKind.SqlServer:
+                if (SqlServerStore.ConnectionString is null) throw new InvalidOperationException(SqlServerStore.SkipReason);
+                return new(store, await SqlServerStore.CreateAsync("test"), null, configure, configuration, services);
+            default:
+                return new(store, await SeededStore.CopyAsync("test"), null, configure, configuration, services);
+        }
+    }
+
+    public StoreKind StoreKind { get; }
 
     /// <summary>The test's own SQLite file.</summary>
-    public string StorePath => _path;
+    public string StorePath => StoreKind == StoreKind.Sqlite ? _path : throw new InvalidOperationException($"This farm's store is a {StoreKind} database, not a file.");
 
     public SessionService Sessions => Services.GetRequiredService<SessionService>();
     public LogoutService Logouts => Services.GetRequiredService<LogoutService>();
@@ -89,18 +120,27 @@ public sealed class TestFarm : IAsyncDisposable
     /// Another app instance on the same store file and clock, with its own cache and nothing that carries this one's
     /// evictions to it: two instances whose Redis link is down. Dispose it before the farm.
     /// </summary>
-    public ServiceProvider AnotherInstance() => BuildServices(_path, Time, null, null, null, null);
+    public ServiceProvider AnotherInstance() => BuildServices(StoreConfiguration(), Time, null, null, null, null);
 
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
-        SeededStore.Delete(_path);
+        if (StoreKind == StoreKind.PostgreSql) await _cluster!.DropAsync(_path);
+        else if (StoreKind == StoreKind.SqlServer) await SqlServerStore.DropAsync(_path);
+        else SeededStore.Delete(_path);
     }
 
-    private static ServiceProvider BuildServices(string path, TimeProvider time, Action<SessionOptions>? configure,
+    private IConfiguration StoreConfiguration() => StoreKind switch
+    {
+        StoreKind.PostgreSql => _cluster!.Configuration(_path),
+        StoreKind.SqlServer => SqlServerStore.Configuration(_path),
+        _ => SeededStore.Configuration(_path),
+    };
+
+    private static ServiceProvider BuildServices(IConfiguration store, TimeProvider time, Action<SessionOptions>? configure,
         IReadOnlyDictionary<string, string?>? settings, ILoggerProvider? logs, Action<IServiceCollection>? extra)
     {
-        var configuration = new ConfigurationBuilder().AddConfiguration(SeededStore.Configuration(path)).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        var configuration = new ConfigurationBuilder().AddConfiguration(store).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging(b => { if (logs is not null) b.AddProvider(logs); });

@@ -22,6 +22,9 @@ public static class SeededStore
     /// <summary>When the template was seeded: a fixed instant, so no test depends on the day it runs.</summary>
     public static readonly DateTimeOffset SeededAt = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
 
+    /// <summary>A clock stopped at <see cref="SeededAt"/>, for seeding a template on any store.</summary>
+    public static TimeProvider SeedClock { get; } = new FixedClock(SeededAt);
+
     /// <summary>A new copy of the seeded farm; <paramref name="name"/> tells whose it is in the temp folder.</summary>
     public static async Task<string> CopyAsync(string name)
     {

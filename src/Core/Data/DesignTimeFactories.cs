@@ -17,3 +17,11 @@ public sealed class SqlServerDesignTimeFactory : IDesignTimeDbContextFactory<Sql
         new(new DbContextOptionsBuilder<SqlServerSessionsDb>()
             .UseSqlServer(args.FirstOrDefault() ?? "Server=localhost;Database=WikiSessions;Trusted_Connection=True;TrustServerCertificate=True").Options);
 }
+
+/// <summary>Lets <c>dotnet ef</c> build the PostgreSQL context; no server is contacted to add or script migrations.</summary>
+public sealed class PostgreSqlDesignTimeFactory : IDesignTimeDbContextFactory<PostgreSqlSessionsDb>
+{
+    public PostgreSqlSessionsDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgreSqlSessionsDb>()
+            .UseNpgsql(args.FirstOrDefault() ?? "Host=localhost;Database=wikisessions").Options);
+}

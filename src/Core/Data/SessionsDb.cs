@@ -9,6 +9,7 @@ namespace WikiSessions.Core.Data;
 /// <code>
 /// dotnet ef migrations add NAME --project src/Core --context SqliteSessionsDb --output-dir Data/Migrations/Sqlite
 /// dotnet ef migrations add NAME --project src/Core --context SqlServerSessionsDb --output-dir Data/Migrations/SqlServer
+/// dotnet ef migrations add NAME --project src/Core --context PostgreSqlSessionsDb --output-dir Data/Migrations/PostgreSql
 /// </code>
 /// </remarks>
 public abstract class SessionsDb : DbContext
@@ -90,3 +91,6 @@ public sealed class SqliteSessionsDb(DbContextOptions<SqliteSessionsDb> options)
 
 /// <summary>The SQL Server store, chosen with <c>Database:Provider = SqlServer</c>.</summary>
 public sealed class SqlServerSessionsDb(DbContextOptions<SqlServerSessionsDb> options) : SessionsDb(options);
+
+/// <summary>The PostgreSQL store, chosen with <c>Database:Provider = PostgreSql</c>: a server several app instances share.</summary>
+public sealed class PostgreSqlSessionsDb(DbContextOptions<PostgreSqlSessionsDb> options) : SessionsDb(options);

@@ -116,9 +116,63 @@ public static class SessionCounters
         END
         """;
 
+    /// <summary>
+    /// PostgreSQL: statement triggers over the transition tables, one upsert per statement in key order, so two
+    /// writers that end sessions of several wikis lock the counter rows in the same order instead of deadlocking.
+    /// A transition table needs a trigger of one event, and a branch may name only the tables its trigger has.
+    /// </summary>
+    public static readonly string[] PostgreSql =
+    [
+        $$"""
+        CREATE FUNCTION "Sessions_Count"() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                {{PostgreSqlUpsert("""SELECT "WikiId", "Epoch", "Provider", "UserId", 1 AS "Delta" FROM new_rows WHERE "EndedAt" IS NULL""")}}
+            ELSIF TG_OP = 'DELETE' THEN
+                {{PostgreSqlUpsert("""SELECT "WikiId", "Epoch", "Provider", "UserId", -1 AS "Delta" FROM old_rows WHERE "EndedAt" IS NULL""")}}
+            ELSE
+                {{PostgreSqlUpsert("""
+                    SELECT "WikiId", "Epoch", "Provider", "UserId", 1 AS "Delta" FROM new_rows WHERE "EndedAt" IS NULL
+                    UNION ALL SELECT "WikiId", "Epoch", "Provider", "UserId", -1 FROM old_rows WHERE "EndedAt" IS NULL
+                    """)}}
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+        """,
+        """CREATE TRIGGER "Sessions_CountInsert" AFTER INSERT ON "Sessions" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "Sessions_Count"();""",
+        """CREATE TRIGGER "Sessions_CountUpdate" AFTER UPDATE ON "Sessions" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "Sessions_Count"();""",
+        """CREATE TRIGGER "Sessions_CountDelete" AFTER DELETE ON "Sessions" REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "Sessions_Count"();""",
+    ];
+
+    // A statement that changed no row's counter (an activity or data write) sums to zero everywhere and writes nothing.
+    private static string PostgreSqlUpsert(string changedRows) => $"""
+        INSERT INTO "SessionCounts" AS t ("WikiId", "Epoch", "Provider", "Anonymous", "OpenSessions")
+        SELECT "WikiId", "Epoch", "Provider", "UserId" IS NULL, SUM("Delta") FROM ({changedRows}) AS changed
+        GROUP BY "WikiId", "Epoch", "Provider", "UserId" IS NULL
+        HAVING SUM("Delta") <> 0
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT ("WikiId", "Epoch", "Provider", "Anonymous") DO UPDATE SET "OpenSessions" = t."OpenSessions" + EXCLUDED."OpenSessions";
+        """;
+
+    /// <summary><see cref="Recount"/> for PostgreSQL, whose boolean column takes no integer.</summary>
+    public const string RecountPostgreSql = """
+        DELETE FROM "SessionCounts";
+        INSERT INTO "SessionCounts" ("WikiId", "Epoch", "Provider", "Anonymous", "OpenSessions")
+        SELECT "WikiId", "Epoch", "Provider", "UserId" IS NULL, COUNT(*)
+        FROM "Sessions" WHERE "EndedAt" IS NULL
+        GROUP BY "WikiId", "Epoch", "Provider", "UserId" IS NULL;
+        """;
+
     /// <summary>Creates the triggers and fills the counters from the sessions already stored.</summary>
     public static void Create(MigrationBuilder migrationBuilder)
     {
+        if (IsPostgreSql(migrationBuilder))
+        {
+            foreach (var statement in PostgreSql) migrationBuilder.Sql(statement);
+            migrationBuilder.Sql(RecountPostgreSql);
+            return;
+        }
         if (IsSqlServer(migrationBuilder))
         {
             migrationBuilder.Sql(SqlServer);
@@ -138,8 +192,16 @@ public static class SessionCounters
             migrationBuilder.Sql("DROP TRIGGER IF EXISTS [Sessions_Count];");
             return;
         }
+        if (IsPostgreSql(migrationBuilder))
+        {
+            foreach (var name in TriggerNames[..3]) migrationBuilder.Sql($"DROP TRIGGER IF EXISTS \"{name}\" ON \"Sessions\";");
+            migrationBuilder.Sql("DROP FUNCTION IF EXISTS \"Sessions_Count\"();");
+            return;
+        }
         foreach (var name in TriggerNames[..3]) migrationBuilder.Sql($"DROP TRIGGER IF EXISTS \"{name}\";");
     }
+
+    private static bool IsPostgreSql(MigrationBuilder migrationBuilder) => migrationBuilder.ActiveProvider == "Npgsql.EntityFrameworkCore.PostgreSQL";
 
     private static bool IsSqlServer(MigrationBuilder migrationBuilder) => migrationBuilder.ActiveProvider == "Microsoft.EntityFrameworkCore.SqlServer";
 }

@@ -11,8 +11,12 @@ namespace WikiSessions.Core.Tests.Admin;
 /// count of the open sessions after any mix of logins, anonymous visits, revokes, logouts, invalidations, sweeps and
 /// deletes: no code path that starts or ends a session can leave them behind.
 /// </summary>
-public sealed class SessionCounterTests
+public abstract class SessionCounterTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : SessionCounterTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : SessionCounterTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : SessionCounterTests(StoreKind.SqlServer);
+
     private abstract record Op;
     private sealed record Login(int User, string Wiki, ProviderKind Provider, bool Remember) : Op;
     private sealed record Anonymous(string Wiki) : Op;
@@ -52,7 +56,7 @@ public sealed class SessionCounterTests
     [Fact]
     public async Task The_overview_and_the_blast_radius_read_the_counters_of_the_current_epoch()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await farm.LoginAsync(TestFarm.Alice, "enwiki");
         await farm.LoginAsync(TestFarm.Bob, "enwiki", ProviderKind.BotPassword);
         await farm.LoginAsync(TestFarm.Carol, "dewiki");
@@ -70,9 +74,9 @@ public sealed class SessionCounterTests
         Assert.All(await farm.FarmQueries.WikisAsync(), w => Assert.Equal(0, w.ActiveSessions));
     }
 
-    private static async Task RunAsync(Op[] ops)
+    private async Task RunAsync(Op[] ops)
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var logins = new List<(LoginResult Login, string Wiki)>();
         foreach (var op in ops)
         {

@@ -2,12 +2,16 @@ using WikiSessions.Core.Admin;
 
 namespace WikiSessions.Core.Tests.Admin;
 
-public class SessionExportTests
+public abstract class SessionExportTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : SessionExportTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : SessionExportTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : SessionExportTests(StoreKind.SqlServer);
+
     [Fact]
     public async Task Logins_during_an_export_neither_repeat_nor_skip_rows()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         // More than two pages of the export.
         for (var i = 0; i < 1100; i++) await farm.LoginAsync(TestFarm.Carol);
         var filter = new SessionFilter();
@@ -32,7 +36,7 @@ public class SessionExportTests
     [InlineData(1, 501)]
     public async Task A_page_past_the_limits_is_refused_never_wrapped(int page, int pageSize)
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var refused = await Assert.ThrowsAsync<SessionException>(() => farm.SessionQueries.SessionsAsync(new SessionFilter(), page, pageSize));
         Assert.Equal(Failure.Invalid, refused.Failure);
         await Assert.ThrowsAsync<SessionException>(() => farm.FarmQueries.AuditAsync(page, pageSize));
@@ -41,7 +45,7 @@ public class SessionExportTests
     [Fact]
     public async Task The_last_allowed_page_is_empty_not_page_one()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var last = await farm.SessionQueries.SessionsAsync(new SessionFilter(), 1_000_000, 500);
         Assert.Empty(last.Items);
     }

@@ -3,8 +3,12 @@ using Microsoft.EntityFrameworkCore;
 namespace WikiSessions.Core.Tests.MediaWiki;
 
 /// <summary>What a steward's action says survives on MediaWiki wikis: the Token cookie, unless the wiki's token reset ran.</summary>
-public sealed class StewardActionsTests
+public abstract class StewardActionsTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : StewardActionsTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : StewardActionsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : StewardActionsTests(StoreKind.SqlServer);
+
     private static async Task RememberedAsync(TestFarm farm, string wikiName, string key, string user, bool remember = true)
     {
         var (store, wiki) = await KaskBodies.StoreAsync(farm, wikiName);
@@ -14,7 +18,7 @@ public sealed class StewardActionsTests
     [Fact]
     public async Task Invalidating_everyone_names_the_wikis_whose_MediaWiki_Token_cookies_survive_and_how_to_end_them()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await RememberedAsync(farm, "testwiki", "everyone1", "Eve'$(id -un)'");
         await RememberedAsync(farm, "test2wiki", "everyone2", "Not Remembered", remember: false);
 
@@ -31,7 +35,7 @@ public sealed class StewardActionsTests
     public async Task Invalidating_everyone_runs_each_MediaWiki_wikis_token_reset_for_its_remembered_users()
     {
         var marker = Path.Combine(Path.GetTempPath(), $"reset-{Guid.NewGuid():N}");
-        await using var farm = await TestFarm.StartAsync(configuration: new()
+        await using var farm = await StartAsync(configuration: new()
         {
             ["MediaWiki:Wikis:testwiki:ResetTokenCommand"] = $"/usr/bin/touch {marker}-{{user}}",
         });
@@ -52,7 +56,7 @@ public sealed class StewardActionsTests
     [Fact]
     public async Task Revoking_a_remembered_MediaWiki_session_in_either_scope_says_the_Token_cookie_survives_and_a_plain_one_says_nothing_survives()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await RememberedAsync(farm, "testwiki", "revoke1", "Remembered Revokee");
         await RememberedAsync(farm, "testwiki", "revoke2", "Remembered Revokee");
         await RememberedAsync(farm, "testwiki", "revoke3", "Plain Revokee", remember: false);
@@ -71,7 +75,7 @@ public sealed class StewardActionsTests
     [Fact]
     public async Task Preventing_a_MediaWiki_user_says_the_Token_cookie_can_still_restore_them_where_no_reset_is_configured()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await RememberedAsync(farm, "testwiki", "prevent1", "Prevented Remembered");
 
         var done = await farm.Admin.PreventUserAsync(TestFarm.Steward, "Prevented Remembered", "Vandalism");

@@ -5,8 +5,12 @@ using WikiSessions.Core.Metrics;
 namespace WikiSessions.Core.Tests.MediaWiki;
 
 /// <summary>What MediaWiki's own logouts and deletions end in the store, and what the console makes of what follows them.</summary>
-public sealed class StoreEndingsTests
+public abstract class StoreEndingsTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : StoreEndingsTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : StoreEndingsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : StoreEndingsTests(StoreKind.SqlServer);
+
     private const string User = "Relogin User";
 
     private static long Count(TestFarm farm, Signal signal) =>
@@ -21,7 +25,7 @@ public sealed class StoreEndingsTests
     [Fact]
     public async Task A_plain_login_after_a_MediaWiki_logout_is_not_a_resurrection()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var expires = farm.Time.GetUtcNow().AddHours(1);
         var first = await store.KeyAsync(wiki, "testwiki:MWSession:relogin1", default);
@@ -39,7 +43,7 @@ public sealed class StoreEndingsTests
     [Fact]
     public async Task A_remembered_session_soon_after_a_MediaWiki_logout_is_a_resurrection_and_one_after_the_window_is_not()
     {
-        await using var farm = await TestFarm.StartAsync(o => o.ResurrectionWindow = TimeSpan.FromMinutes(10));
+        await using var farm = await StartAsync(o => o.ResurrectionWindow = TimeSpan.FromMinutes(10));
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var expires = farm.Time.GetUtcNow().AddDays(30);
         var first = await store.KeyAsync(wiki, "testwiki:MWSession:remembered1", default);
@@ -62,7 +66,7 @@ public sealed class StoreEndingsTests
     [Fact]
     public async Task A_write_after_MediaWiki_deleted_the_same_key_is_refused_as_a_miss_and_is_no_store_failure()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var key = await store.KeyAsync(wiki, "testwiki:MWSession:racedlogout", default);
         var body = KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false);
@@ -84,7 +88,7 @@ public sealed class StoreEndingsTests
     [Fact]
     public async Task A_key_a_steward_revoked_does_not_come_back_when_MediaWiki_deletes_and_writes_it_again()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var key = await store.KeyAsync(wiki, "testwiki:MWSession:revokedkey", default);
         var body = KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false);
@@ -104,7 +108,7 @@ public sealed class StoreEndingsTests
     [Fact]
     public async Task A_key_whose_value_expired_and_was_swept_starts_a_new_session_when_MediaWiki_writes_it_again()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var key = await store.KeyAsync(wiki, "testwiki:MWSession:expiredkey", default);
         await store.PutAsync(key, KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false), default);

@@ -5,14 +5,18 @@ using WikiSessions.Core.MediaWiki;
 namespace WikiSessions.Core.Tests.MediaWiki;
 
 /// <summary>No key of one wiki can hold the disk or the memory of the farm: every value expires, each wiki has a quota, the cache a byte bound.</summary>
-public sealed class StoreLimitsTests
+public abstract class StoreLimitsTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : StoreLimitsTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : StoreLimitsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : StoreLimitsTests(StoreKind.SqlServer);
+
     private static byte[] Opaque(int length, byte fill = 0x61) => Enumerable.Repeat(fill, length).ToArray();
 
     [Fact]
     public async Task A_value_without_an_expiry_lives_one_day_and_the_sweeper_then_deletes_it()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var opaque = await store.KeyAsync(wiki, "testwiki:echo:seen:42", default);
         var session = await store.KeyAsync(wiki, "testwiki:MWSession:ttl1", default);
@@ -33,7 +37,7 @@ public sealed class StoreLimitsTests
     [Fact]
     public async Task An_expiry_past_the_maximum_is_cut_to_it()
     {
-        await using var farm = await TestFarm.StartAsync(o => o.StoreMaxTtl = TimeSpan.FromDays(7));
+        await using var farm = await StartAsync(o => o.StoreMaxTtl = TimeSpan.FromDays(7));
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var key = await store.KeyAsync(wiki, "testwiki:MWSession:ttl2", default);
         await store.PutAsync(key, KaskBodies.Session("Far Future", farm.Time.GetUtcNow().AddYears(50)), default);
@@ -48,7 +52,7 @@ public sealed class StoreLimitsTests
     [Fact]
     public async Task A_value_kept_before_every_value_expired_is_swept_a_day_after_its_last_write()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         await store.PutAsync(await store.KeyAsync(wiki, "testwiki:legacy:1", default), Opaque(10), default);
         await using var db = farm.Db();
@@ -62,7 +66,7 @@ public sealed class StoreLimitsTests
     [Fact]
     public async Task A_write_past_the_wikis_quota_is_refused_and_counted_and_room_comes_back_after_a_delete_or_a_sweep()
     {
-        await using var farm = await TestFarm.StartAsync(o => o.StoreQuotaBytesPerWiki = 250_000);
+        await using var farm = await StartAsync(o => o.StoreQuotaBytesPerWiki = 250_000);
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var (_, other) = await KaskBodies.StoreAsync(farm, "test2wiki");
         var metrics = farm.Services.GetRequiredService<Core.Metrics.SessionMetrics>();
@@ -93,7 +97,7 @@ public sealed class StoreLimitsTests
     public async Task Reading_many_large_values_keeps_the_cache_under_its_byte_bound_and_every_read_answers_right()
     {
         const long bound = 1024 * 1024;
-        await using var farm = await TestFarm.StartAsync(o => o.CacheMaxBytes = bound);
+        await using var farm = await StartAsync(o => o.CacheMaxBytes = bound);
         var (store, wiki) = await KaskBodies.StoreAsync(farm);
         var cache = farm.Services.GetRequiredService<SessionCache>();
         var keys = new List<MediaWikiStore.StoreKey>();

@@ -5,8 +5,12 @@ using WikiSessions.Core.Metrics;
 namespace WikiSessions.Core.Tests.Metrics;
 
 /// <summary>The operations view: counts where events happen, per-minute buckets, alert rules over them.</summary>
-public class MetricsTests
+public abstract class MetricsTests(StoreKind store) : EngineTests(store)
 {
+    public sealed class OnSqlite() : MetricsTests(StoreKind.Sqlite);
+    public sealed class OnPostgreSql() : MetricsTests(StoreKind.PostgreSql);
+    public sealed class OnSqlServer() : MetricsTests(StoreKind.SqlServer);
+
     private static SessionMetrics Metrics(TestFarm farm) => farm.Services.GetRequiredService<SessionMetrics>();
     private static MetricsWriter Writer(TestFarm farm) => farm.Services.GetRequiredService<MetricsWriter>();
     private static MetricsQueries Queries(TestFarm farm) => farm.Services.GetRequiredService<MetricsQueries>();
@@ -25,7 +29,7 @@ public class MetricsTests
     [Fact]
     public async Task Engine_events_are_counted_per_wiki_and_written_as_wiki_and_group_buckets()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await LogoutLogsBackInAsync(farm);
 
         var counts = Metrics(farm).Peek();
@@ -50,7 +54,7 @@ public class MetricsTests
     [Fact]
     public async Task A_second_flush_in_the_same_minute_adds_to_the_bucket_and_a_refusal_for_an_unknown_wiki_writes_none()
     {
-        await using var farm = await TestFarm.StartAsync(configuration: new() { ["Metrics:FlushInterval"] = "00:00:01" });
+        await using var farm = await StartAsync(configuration: new() { ["Metrics:FlushInterval"] = "00:00:01" });
         await farm.LoginAsync();
         await Writer(farm).FlushAsync();
         await farm.LoginAsync(TestFarm.Bob);
@@ -66,7 +70,7 @@ public class MetricsTests
     [Fact]
     public async Task A_resurrection_raises_the_alert_for_its_group_at_once_and_it_ends_when_the_window_has_passed()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await LogoutLogsBackInAsync(farm);
 
         // Not flushed yet: the live counts raise it.
@@ -90,7 +94,7 @@ public class MetricsTests
     [Fact]
     public async Task A_relative_rule_fires_only_above_its_minimum_and_the_given_times_the_previous_days_rate()
     {
-        await using var farm = await TestFarm.StartAsync(configuration: new()
+        await using var farm = await StartAsync(configuration: new()
         {
             ["Metrics:Rules:metadata-rejections:Above"] = "5",
             ["Metrics:Rules:metadata-rejections:TimesPreviousDay"] = "3",
@@ -115,7 +119,7 @@ public class MetricsTests
     [Fact]
     public async Task Quiet_traffic_raises_no_alert()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         foreach (var user in new[] { TestFarm.Alice, TestFarm.Bob, TestFarm.Carol })
         {
             var login = await farm.LoginAsync(user);
@@ -132,7 +136,7 @@ public class MetricsTests
     [Fact]
     public async Task Charts_read_counts_per_slot_with_the_live_minute_and_carry_a_wikis_active_sessions_forward()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await farm.LoginAsync();
         // A flush writes the minute most of its interval fell in: half a minute in, that is this one.
         farm.Time.Advance(TimeSpan.FromSeconds(30));
@@ -157,7 +161,7 @@ public class MetricsTests
     [Fact]
     public async Task The_sweep_deletes_buckets_and_ended_alerts_older_than_the_retention_period()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         await LogoutLogsBackInAsync(farm);
         await Writer(farm).EvaluateAsync();
         await Writer(farm).FlushAsync();
@@ -179,7 +183,7 @@ public class MetricsTests
     [Fact]
     public async Task MediaWiki_store_calls_are_counted_with_the_bytes_written()
     {
-        await using var farm = await TestFarm.StartAsync();
+        await using var farm = await StartAsync();
         var store = farm.Services.GetRequiredService<Core.MediaWiki.MediaWikiStore>();
         var enwiki = (await farm.Services.GetRequiredService<FarmDirectory>().FindAsync("enwiki", default))!;
         var key = await store.KeyAsync(enwiki, "enwiki:somecache:1", default);
