@@ -32,6 +32,25 @@ public static class StoreFaults
     }
 
     /// <summary>
+    /// A row with the same unique key was committed by a concurrent writer first: a lost race the caller can answer by
+    /// reading what won, not a failure of the store. Only server databases with concurrent writers meet it (SQLite's one
+    /// writer reads the winner before it inserts).
+    /// </summary>
+    public static bool IsDuplicateKey(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SqliteException sqlite: return sqlite.SqliteExtendedErrorCode is 1555 or 2067; // PRIMARYKEY, UNIQUE
+                case Npgsql.PostgresException postgres: return postgres.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation;
+                case Microsoft.Data.SqlClient.SqlException sql: return sql.Number is 2601 or 2627;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
     /// A pooled SQLite connection keeps the file it opened: after the file was made read-only, moved or damaged, it would
     /// go on failing (or writing to a file nobody reads) after the store is back. A failure of that kind empties the
     /// pool, so the next request opens the store as it is now; a busy store or a refused row keeps its connections.

@@ -258,7 +258,18 @@ public sealed class SessionService(
     {
         if (!provider.MayRecover(c, claim)) return null;
         if (await provider.RefusalAsync(c, claim, cancellationToken) is { } refusal) return NoSession(refusal, clear);
-        var created = await CreateAsync(c, () => provider.RecoverAsync(c, claim, cancellationToken), cancellationToken);
+        Created created;
+        try
+        {
+            created = await CreateAsync(c, () => provider.RecoverAsync(c, claim, cancellationToken), cancellationToken);
+        }
+        catch (DbUpdateException ex) when (StoreFaults.IsDuplicateKey(ex))
+        {
+            // A recovered session's ID is derived from its credential: another request with the same credential (a second
+            // tab restoring from one remember-me token) committed it first. Ours rolled back; a second pass finds theirs.
+            c.Db.ChangeTracker.Clear();
+            created = await CreateAsync(c, () => provider.RecoverAsync(c, claim, cancellationToken), cancellationToken);
+        }
         return created.Made switch
         {
             Refused refused => NoSession(refused.Reason, clear),
