@@ -103,7 +103,8 @@ public sealed class MediaWikiStore(
     {
         metrics.CountWrite(k.Wiki.DbName, body.Length);
         var now = time.GetUtcNow();
-        var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
+        string? unreadable = null;
+        var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Read(body, out unreadable) : null;
         await quota.UsedAsync(k.Wiki, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var tx = await writes.BeginAsync(db, cancellationToken);
@@ -181,6 +182,8 @@ public sealed class MediaWikiStore(
                 session.Remember = metadata.Remember;
             }
         }
+        else if (unreadable is not null && created)
+            OpaqueValues.Record(db, k, unreadable, now, notices);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         quota.Add(k.Wiki.Id, growth);
