@@ -70,6 +70,7 @@ public static class CoreServices
         services.AddSingleton<MediaWiki.MediaWikiStore>();
         services.AddSingleton<MediaWiki.StoreQuota>();
         services.AddSingleton<MediaWiki.MediaWikiTokenReset>();
+        services.AddSingleton<MediaWiki.CentralAuthKeys>();
         services.AddSingleton<SessionFeed>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<LogoutService>();

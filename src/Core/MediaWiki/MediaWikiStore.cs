@@ -29,7 +29,8 @@ public sealed class MediaWikiStore(
     StoreQuota quota,
     IOptions<SessionOptions> options,
     TimeProvider time,
-    ILogger<MediaWikiStore> logger)
+    ILogger<MediaWikiStore> logger,
+    CentralAuthKeys centralAuth)
 {
     public const string SessionKind = "MWSession";
     public const int MaxBodyBytes = 64 * 1024;
@@ -52,6 +53,11 @@ public sealed class MediaWikiStore(
         if (key.Length is 0 or > MaxKeyLength)
             throw new SessionException(Failure.Invalid, $"A store key is 1 to {MaxKeyLength} characters.");
         var parts = key.Split(':');
+        if (centralAuth.Kind(parts) is { } farmWide)
+        {
+            centralAuth.CheckAllowed(wiki);
+            return new StoreKey(wiki, CentralAuthKeys.Hash(key), farmWide, serverKey.Handle(key));
+        }
         if (parts.Length > 1 && parts[0] != wiki.DbName && await farm.FindAsync(parts[0], cancellationToken) is not null)
             throw new SessionException(Failure.Forbidden, $"This key belongs to {parts[0]}; {wiki.DbName}'s key may only touch {wiki.DbName}'s keys.");
         var kind = parts.Length >= 3 && parts[0] == wiki.DbName ? parts[1] : "(opaque)";
@@ -131,7 +137,9 @@ public sealed class MediaWikiStore(
             session = null;
         }
 
-        var growth = body.Length - (blob?.Length ?? 0);
+        // A farm-wide value rewritten by another wiki moves to that wiki's share, and records it as its writer.
+        var movedFrom = blob is not null && blob.WikiId != k.Wiki.Id ? (blob.WikiId, blob.Length) : default((int WikiId, int Length)?);
+        var growth = body.Length - (movedFrom is null ? blob?.Length ?? 0 : 0);
         try
         {
             await quota.CheckAsync(k.Wiki, growth, cancellationToken);
@@ -144,6 +152,7 @@ public sealed class MediaWikiStore(
 
         var created = blob is null;
         blob ??= db.Blobs.Add(new StoredBlob { WikiId = k.Wiki.Id, KeyHash = k.Hash, Kind = k.Kind, Body = [], CreatedAt = now, ReadAt = now }).Entity;
+        blob.WikiId = k.Wiki.Id;
         blob.Body = cipher.Encrypt(body, k.Hash);
         blob.Length = body.Length;
         blob.WrittenAt = now;
@@ -187,6 +196,7 @@ public sealed class MediaWikiStore(
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
         quota.Add(k.Wiki.Id, growth);
+        if (movedFrom is { } moved) quota.Add(moved.WikiId, -moved.Length);
         cache.EvictKey(k.Hash);
         notices.ForEach(feed.Publish);
         return created;
@@ -214,7 +224,7 @@ public sealed class MediaWikiStore(
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
         }
         await tx.CommitAsync(cancellationToken);
-        quota.Add(k.Wiki.Id, -blob.Length);
+        quota.Add(blob.WikiId, -blob.Length);
         cache.EvictKey(k.Hash);
         return true;
     });
