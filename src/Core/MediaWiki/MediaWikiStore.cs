@@ -158,6 +158,7 @@ public sealed class MediaWikiStore(
         blob.WrittenAt = now;
         blob.Writes++;
         blob.ExpiresAt = Expiry(metadata?.Expires, _options.StoreDefaultTtl, now);
+        if (k.Kind == CentralAuthKeys.SessionKind) await CentralAuthSessions.RecordAsync(db, k, body, epoch, blob.ExpiresAt.Value, now, cancellationToken);
 
         var notices = new List<SessionNotice>();
         if (metadata is not null)
@@ -182,6 +183,7 @@ public sealed class MediaWikiStore(
                     session.Provider = metadata.Provider;
                 }
             }
+            await CentralAuthSessions.LinkAsync(db, session, metadata, centralAuth.Prefix, cancellationToken);
             // A value swept before its session ended is written again under the same session.
             blob.SessionId ??= session.Id;
             if (session.EndedAt is null)
@@ -214,6 +216,7 @@ public sealed class MediaWikiStore(
         await using var tx = await writes.BeginAsync(db, cancellationToken);
         var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
         if (blob is null) return false;
+        SessionNotice? logout = null;
         await db.Blobs.Where(b => b.Id == blob.Id).ExecuteDeleteAsync(cancellationToken);
         var session = blob.SessionId is { } id ? await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == id, cancellationToken) : null;
         // MediaWiki deletes an anonymous session when it logs the visitor in under a new ID, and a logged-in one at logout.
@@ -222,8 +225,11 @@ public sealed class MediaWikiStore(
             && session.UserId is { } userId)
         {
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
+            if (CentralAuthSessions.Provided(session)) logout = await CentralAuthSessions.EndAsync(db, k.Wiki, session, session.User!, now, cancellationToken);
         }
+        await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        if (logout is not null) feed.Publish(logout);
         quota.Add(blob.WikiId, -blob.Length);
         cache.EvictKey(k.Hash);
         return true;
@@ -274,6 +280,7 @@ public sealed class MediaWikiStore(
         if (user is not null && deleted?.UserId == user.Id && _lastDeleted.TryRemove(new(k.Wiki.Id, deleted)))
         {
             await db.Sessions.Where(s => s.Id == deleted.SessionId).ExecuteUpdateAsync(u => u.SetProperty(s => s.EndReason, EndReason.Replaced), cancellationToken);
+            await CentralAuthSessions.UndoAsync(db, deleted.SessionId, cancellationToken);
             Add(db, notices, SessionEventKind.Created, k, session, user, $"MediaWiki rotated the session ID (login or privilege change); it replaces {deleted.Handle}", now);
             return;
         }

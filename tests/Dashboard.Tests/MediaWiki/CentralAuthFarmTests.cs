@@ -38,6 +38,13 @@ public sealed class CentralAuthFarmTests(CentralAuthFarm farm, ITestOutputHelper
             var central = await db.Blobs.Where(b => b.Kind == CentralAuthKeys.SessionKind).Select(b => b.WikiId).ToListAsync();
             Assert.NotEmpty(central);
             Assert.False(await db.Events.AnyAsync(e => e.Kind == Core.Domain.SessionEventKind.OpaqueValue), "every value the farm wrote was readable");
+
+            // The user page shows the central sessions, each with the wikis whose local sessions link to it.
+            var page = await UserPageAsync(user);
+            var centrals = page.GetProperty("centralSessions").EnumerateArray().ToList();
+            Assert.NotEmpty(centrals);
+            Assert.Equal(["dewiki", "enwiki"], centrals.SelectMany(c => c.GetProperty("wikis").EnumerateArray().Select(w => w.GetString()!)).Distinct().Order());
+            Assert.All(centrals, c => Assert.Matches("^[A-Za-z0-9_-]+$", c.GetProperty("handle").GetString()!));
         });
     }
 
@@ -62,8 +69,25 @@ public sealed class CentralAuthFarmTests(CentralAuthFarm farm, ITestOutputHelper
                 using var replayed = new WikiBrowser(wiki, kept.Cookies);
                 Assert.Null(await replayed.UserAsync());
             }
+
+            // enwiki's key and the central keys stay in the store, dead: the console shows none of them as active, and
+            // one logout trace says what it saw on dewiki and what it inferred on enwiki.
+            Assert.Empty(await ActiveSessionsAsync(farm.En.DbName, user));
+            Assert.Empty(await ActiveSessionsAsync(farm.De.DbName, user));
+            Assert.Empty((await UserPageAsync(user)).GetProperty("centralSessions").EnumerateArray());
+            var traces = JsonSerializer.Deserialize<JsonElement>(await _steward.GetStringAsync($"/api/v1/admin/logout-traces?user={Uri.EscapeDataString(user)}"))
+                .GetProperty("items").EnumerateArray().ToList();
+            var summary = Assert.Single(traces);
+            Assert.Equal(farm.De.DbName, summary.GetProperty("wiki").GetString());
+            var trace = JsonSerializer.Deserialize<JsonElement>(await _steward.GetStringAsync($"/api/v1/admin/logout-traces/{summary.GetProperty("traceId").GetString()}"));
+            var steps = trace.GetProperty("steps").EnumerateArray().ToDictionary(t => t.GetProperty("wiki").GetString()!, t => t.GetProperty("outcome").GetString()!);
+            Assert.StartsWith("Observed:", steps[farm.De.DbName]);
+            Assert.StartsWith("Inferred:", steps[farm.En.DbName]);
         });
     }
+
+    private async Task<JsonElement> UserPageAsync(string user) =>
+        JsonSerializer.Deserialize<JsonElement>(await _steward.GetStringAsync($"/api/v1/admin/users/{Uri.EscapeDataString(user)}"));
 
     private async Task<IReadOnlyList<JsonElement>> ActiveSessionsAsync(string wiki, string user)
     {
