@@ -153,6 +153,19 @@ internal static class CentralAuthSessions
     }
 
     /// <summary>
+    /// After CentralAuth's global token was reset (a steward's action ran the farm's reset command): every session CentralAuth
+    /// provided the user and every central session of theirs is dead on every wiki, though the keys stay.
+    /// </summary>
+    public static async Task<int> EndAllAsync(SessionsDb db, int userId, string actor, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var pattern = $"%\"provider\":\"{Provider}\"%";
+        var ended = await SessionRecords.EndAsync(db.Sessions.Where(s => s.UserId == userId && s.Origin == SessionOrigin.MediaWiki && EF.Functions.Like(s.Metadata, pattern)),
+            EndReason.UserInvalidated, actor, now, cancellationToken);
+        return ended + await db.CentralSessions.Where(c => c.UserId == userId && c.EndedAt == null).ExecuteUpdateAsync(u => u
+            .SetProperty(c => c.EndedAt, now).SetProperty(c => c.EndReason, EndReason.UserInvalidated), cancellationToken);
+    }
+
+    /// <summary>
     /// The delete was an ID rotation after all (a new key of the same user followed at once): CentralAuth rotated no token,
     /// so what the logout ended is open again and its trace is gone.
     /// </summary>

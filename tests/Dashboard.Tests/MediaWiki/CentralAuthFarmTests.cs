@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,6 +84,62 @@ public sealed class CentralAuthFarmTests(CentralAuthFarm farm, ITestOutputHelper
             var steps = trace.GetProperty("steps").EnumerateArray().ToDictionary(t => t.GetProperty("wiki").GetString()!, t => t.GetProperty("outcome").GetString()!);
             Assert.StartsWith("Observed:", steps[farm.De.DbName]);
             Assert.StartsWith("Inferred:", steps[farm.En.DbName]);
+        });
+    }
+
+    [CentralAuthFact]
+    public async Task A_browser_revoke_ends_the_central_session_and_every_linked_session_and_the_farms_token_reset_stops_the_remember_me_cookie()
+    {
+        await farm.ExplainAsync(async () =>
+        {
+            var user = CentralAuthFarm.Users[2];
+            using var onEn = new WikiBrowser(farm.En);
+            await onEn.LoginAsync(user, rememberMe: true);
+            using var onDe = new WikiBrowser(farm.De, onEn.Cookies);
+            Assert.Equal(user, await onDe.UserAsync());
+            using var kept = onEn.Replay();
+
+            var handle = Assert.Single(await ActiveSessionsAsync(farm.En.DbName, user)).GetProperty("handle").GetString();
+            var revoke = await _steward.PostAsJsonAsync($"/api/v1/admin/sessions/{handle}/revoke", new { reason = "CentralAuth farm test: revoke" });
+            var answer = await revoke.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(revoke.IsSuccessStatusCode, $"revoke: {(int)revoke.StatusCode} {answer}");
+
+            // enwiki names a token reset command: CentralAuth's global token is reset, so nothing survives.
+            Assert.Equal(JsonValueKind.Null, answer.GetProperty("survives").ValueKind);
+            Assert.Empty(await ActiveSessionsAsync(farm.En.DbName, user));
+            Assert.Empty(await ActiveSessionsAsync(farm.De.DbName, user));
+            Assert.Empty((await UserPageAsync(user)).GetProperty("centralSessions").EnumerateArray());
+            foreach (var wiki in farm.Wikis)
+            {
+                using var replayed = new WikiBrowser(wiki, kept.Cookies);
+                Assert.Null(await replayed.UserAsync());
+            }
+        });
+    }
+
+    [CentralAuthFact]
+    public async Task Without_a_reset_command_a_browser_revoke_says_the_centralauth_Token_cookie_survives_and_it_does()
+    {
+        await farm.ExplainAsync(async () =>
+        {
+            // dewiki and loginwiki name no command, and the user has sessions on dewiki only.
+            var user = CentralAuthFarm.Users[3];
+            using var onDe = new WikiBrowser(farm.De);
+            await onDe.LoginAsync(user, rememberMe: true);
+            using var kept = onDe.Replay();
+
+            var handle = Assert.Single(await ActiveSessionsAsync(farm.De.DbName, user)).GetProperty("handle").GetString();
+            var revoke = await _steward.PostAsJsonAsync($"/api/v1/admin/sessions/{handle}/revoke", new { reason = "CentralAuth farm test: revoke, no command" });
+            var answer = await revoke.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(revoke.IsSuccessStatusCode, $"revoke: {(int)revoke.StatusCode} {answer}");
+
+            var survives = answer.GetProperty("survives").GetString();
+            Assert.Contains("centralauth_Token", survives);
+            Assert.Contains("invalidateUserSessions.php --wiki=", survives);
+            Assert.Empty(await ActiveSessionsAsync(farm.De.DbName, user));
+            // What the answer says is so: the remember-me cookie logs the browser back in.
+            using var replayed = new WikiBrowser(farm.De, kept.Cookies);
+            Assert.Equal(user, await replayed.UserAsync());
         });
     }
 
