@@ -229,7 +229,12 @@ public sealed class MediaWikiStore(
         }
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        if (logout is not null) feed.Publish(logout);
+        if (logout is not null)
+        {
+            // The logout ended other keys' sessions too: no cached value of theirs may answer MediaWiki's next read.
+            cache.EvictAll();
+            feed.Publish(logout);
+        }
         quota.Add(blob.WikiId, -blob.Length);
         cache.EvictKey(k.Hash);
         return true;

@@ -28,6 +28,8 @@ public sealed class CentralAuthLogoutTests
         var (store, en, de) = await LoggedInAsync(farm);
         var detail = await farm.UserQueries.UserAsync(User);
         Assert.Equal(["dewiki", "enwiki"], Assert.Single(detail.CentralSessions).Wikis);
+        // enwiki read its session a moment ago: the store holds it in its cache.
+        Assert.NotNull(await store.GetAsync(await store.KeyAsync(en, "enwiki:MWSession:en1", default), default));
 
         await store.DeleteAsync(await store.KeyAsync(de, "dewiki:MWSession:de1", default), default);
         farm.Time.Advance(TimeSpan.FromSeconds(2));
