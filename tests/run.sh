@@ -9,7 +9,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # scale-out test starts Debian's redis-server on a loopback port, the PostgreSQL tests start a cluster of their own
 # from Debian's postgresql 15 (as the postgres user when run as root), and the MediaWiki tests install two throwaway
 # wikis from Debian's mediawiki package and serve them with PHP (php-curl carries the wiki key). Installed here
-# when missing, as root.
+# when missing, as root. The CentralAuth farm tests also unpack ../shared/centralauth/CentralAuth-REL1_39.tar.gz
+# (CENTRALAUTH_TARBALL overrides the path); no registry serves it, so it is not installed here, and under CI the
+# tests fail without it.
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v redis-server >/dev/null || missing+=(redis-server)
@@ -28,6 +30,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit 1
   fi
 fi
+
+tarball=${CENTRALAUTH_TARBALL:-../shared/centralauth/CentralAuth-REL1_39.tar.gz}
+[ -f "$tarball" ] || echo "The CentralAuth farm tests need $tarball (the extension, branch REL1_39); without it they are skipped, or fail under CI."
 
 results=tests/results
 rm -rf "$results"

@@ -79,6 +79,7 @@ public static class CoreServices
         services.AddSingleton<MediaWiki.MediaWikiStore>();
         services.AddSingleton<MediaWiki.StoreQuota>();
         services.AddSingleton<MediaWiki.MediaWikiTokenReset>();
+        services.AddSingleton<MediaWiki.CentralAuthKeys>();
         services.AddSingleton<SessionFeed>();
         services.AddSingleton<CredentialWrites>();
         services.AddSingleton<SessionService>();

@@ -44,7 +44,7 @@ public static class MediaWikiSetup
 }
 
 /// <summary>One installed wiki served by <c>php -S</c>, and what it printed.</summary>
-public sealed class MediaWikiInstance : IDisposable
+public sealed class MediaWikiInstance : IWikiSite, IDisposable
 {
     private readonly ConcurrentQueue<string> _log = new();
     private Process? _server;

@@ -3,13 +3,21 @@ using System.Text.Json;
 
 namespace WikiSessions.Testing;
 
+/// <summary>A wiki a browser can talk to: its dbname (cookie names start with it) and its address.</summary>
+public interface IWikiSite
+{
+    string DbName { get; }
+    Uri Server { get; }
+    Uri Api => new(Server, "api.php");
+}
+
 /// <summary>A browser of one wiki over real HTTP: its own cookie jar, MediaWiki's action API.</summary>
 public sealed class WikiBrowser : IDisposable
 {
     private readonly HttpClient _http;
-    private readonly MediaWikiInstance _wiki;
+    private readonly IWikiSite _wiki;
 
-    public WikiBrowser(MediaWikiInstance wiki, CookieContainer? cookies = null)
+    public WikiBrowser(IWikiSite wiki, CookieContainer? cookies = null)
     {
         _wiki = wiki;
         Cookies = cookies ?? new CookieContainer();

@@ -82,13 +82,18 @@ public sealed class AdminService(
                 : $"{wiki.DbName} session of {session.User?.Name ?? "an anonymous user"}";
             var wikis = new List<string> { wiki.DbName };
             foreach (var id in wikiIds.Where(id => id != wiki.Id)) wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
+            // A CentralAuth browser: its centralauth_Token cookie would restore the user on every wiki until the global token is reset.
+            var centralAuth = browser && session.Origin == SessionOrigin.MediaWiki && session.CentralSessionId is not null && session.UserId is not null;
             return new Outcome("revoke-session", handle, ended + linkedEnded, centrals, tokens, $"Revoked ({WireNames.Of(scope)} scope) {what}", wikis, session.User?.Name, survives,
                 q => browser
                     ? new Scope(q.Sessions.Where(s => s.Id == session.Id || (s.CentralSessionId != null && centralIds.Contains(s.CentralSessionId.Value))
                             || (grantId != null && s.OAuthGrantId == grantId)),
                         q.CentralSessions.Where(c => centralIds.Contains(c.Id)),
                         q.RememberTokens.Where(t => t.CentralSessionId != null && centralIds.Contains(t.CentralSessionId.Value)))
-                    : new Scope(q.Sessions.Where(s => s.Id == session.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)));
+                    : new Scope(q.Sessions.Where(s => s.Id == session.Id), q.CentralSessions.Where(c => false), q.RememberTokens.Where(t => false)))
+            {
+                MediaWikis = centralAuth ? await MediaWikisOfAsync(db, session.UserId!.Value, cancellationToken) : [], CentralAuth = centralAuth,
+            };
         }, cancellationToken);
 
     /// <summary>Reset the user token: every session, central session, remember-me token and OAuth authorization of the user ends.</summary>
@@ -99,7 +104,7 @@ public sealed class AdminService(
             var user = await FindUserAsync(db, userName, cancellationToken);
             var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.UserInvalidated, actor, now, cancellationToken);
             return new Outcome("invalidate-user", user.Name, ended, centrals, tokens, $"User token reset; {ended} sessions ended on {wikis.Count} wikis", wikis, user.Name, null,
-                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken) };
+                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken) };
         }, cancellationToken);
 
     /// <summary>Permanent: ends every session, revokes bot passwords and OAuth grants, and no provider may make a session for the user again.</summary>
@@ -119,7 +124,7 @@ public sealed class AdminService(
             var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.Prevented, actor, now, cancellationToken);
             return new Outcome("prevent-user", user.Name, ended, centrals, tokens,
                 $"Prevented; {ended} sessions ended on {wikis.Count} wikis; {bots} bot passwords and {grants} OAuth grants revoked", wikis, user.Name, null,
-                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken) };
+                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken) };
         }, cancellationToken);
 
     /// <summary>Revoke the user's OAuth grant of a consumer: its sessions end on every wiki and its authorizations no longer work.</summary>
@@ -217,6 +222,9 @@ public sealed class AdminService(
 
         /// <summary>For an action on everyone: the users each MediaWiki wiki can restore from its Token cookie.</summary>
         public IReadOnlyList<MediaWikiTokens> MediaWikiUsers { get; init; } = [];
+
+        /// <summary>The user's MediaWiki sessions are CentralAuth's: one reset of the global token, on any wiki, serves the farm.</summary>
+        public bool CentralAuth { get; init; }
     }
 
     /// <summary>Users of a MediaWiki wiki whose Token cookies an action cannot reach from here: <paramref name="Users"/> in all, some named.</summary>
@@ -277,12 +285,41 @@ public sealed class AdminService(
         logger.LogWarning("{Actor} did {Action} on {Target} ({SessionsEnded} sessions ended) because {Reason}",
             LogText.Quote(actor.Name), outcome.Action, LogText.Quote(outcome.Target, LogText.MaxLength * 2), outcome.SessionsEnded, LogText.Quote(reason, MaxReasonLength));
         var check = await CheckAsync(actor, reason, outcome, before, cancellationToken);
-        var survives = outcome.MediaWikis.Count > 0 && outcome.User is { } userName
+        var survives = outcome.CentralAuth && outcome.User is { } globalUser
+            ? await ResetCentralAuthTokenAsync(actor, reason, globalUser, outcome.MediaWikis, cancellationToken)
+            : outcome.MediaWikis.Count > 0 && outcome.User is { } userName
             ? await ResetMediaWikiTokensAsync(actor, reason, userName, outcome.MediaWikis, cancellationToken)
             : outcome.MediaWikiUsers.Count > 0 ? await ResetEveryMediaWikiTokenAsync(actor, reason, outcome.MediaWikiUsers, cancellationToken)
             : outcome.Survives;
         return new ActionResult(outcome.Action, outcome.Target, outcome.SessionsEnded, outcome.CentralSessionsEnded, outcome.RememberTokensEnded,
             outcome.Detail, survives, check);
+    }
+
+    private static Task<bool> CentralAuthUserAsync(SessionsDb db, int userId, CancellationToken cancellationToken) =>
+        db.Sessions.AnyAsync(s => s.UserId == userId && s.Origin == SessionOrigin.MediaWiki && s.CentralSessionId != null, cancellationToken);
+
+    /// <summary>
+    /// CentralAuth keeps one token per global user (<c>gu_auth_token</c>), and <c>invalidateUserSessions.php</c> on any wiki
+    /// resets it: the first wiki of the user's whose command succeeds ends every centralauth_Token cookie of the user. Says
+    /// plainly what survives when no wiki names a command, or every command failed.
+    /// </summary>
+    private async Task<string?> ResetCentralAuthTokenAsync(StaffActor actor, string reason, string userName, IReadOnlyList<string> wikis, CancellationToken cancellationToken)
+    {
+        foreach (var wiki in wikis.Where(tokenReset.IsConfigured))
+        {
+            var (succeeded, outcome) = await tokenReset.ResetAsync(wiki, userName, cancellationToken);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await using var write = await writes.BeginAsync(db, cancellationToken);
+            db.Audit.Add(new AuditEntry { At = time.GetUtcNow(), Actor = actor.Name, Action = "reset-mediawiki-token", Reason = reason, Target = userName,
+                Detail = $"CentralAuth global token, through {wiki}: {outcome}" });
+            if (succeeded && await db.Users.Where(u => u.Name == userName).Select(u => (int?)u.Id).FirstOrDefaultAsync(cancellationToken) is { } userId)
+                await MediaWiki.CentralAuthSessions.EndAllAsync(write, userId, actor.Name, time.GetUtcNow(), cancellationToken);
+            await write.CommitAsync(cancellationToken);
+            if (succeeded) return null;
+        }
+        return $"CentralAuth's remember-me cookie (centralauth_Token) can restore {userName} on every wiki of the farm until the global token is reset " +
+            $"({MediaWiki.ShellText.ResetTokenCommand(userName).Replace("invalidateUserSessions.php", "invalidateUserSessions.php --wiki=<any wiki>", StringComparison.Ordinal)}); " +
+            "set MediaWiki:Wikis:<dbname>:ResetTokenCommand on one wiki to do it from here.";
     }
 
     private static Task<List<string>> MediaWikisOfAsync(SessionsDb db, int userId, CancellationToken cancellationToken) =>

@@ -14,7 +14,14 @@ public sealed record UserDetail(
 {
     /// <summary>The user's latest refused logins (prevented, revoked bot password or grant, closed wiki), newest first.</summary>
     public IReadOnlyList<EventView> RefusedLogins { get; init; } = [];
+
+    /// <summary>The user's active central sessions, each with the wikis whose active local sessions link to it.</summary>
+    public IReadOnlyList<CentralSessionView> CentralSessions { get; init; } = [];
 }
+
+/// <summary>A central session as the user page shows it; <see cref="Wikis"/> are the wikis of the local sessions linked to it.</summary>
+public sealed record CentralSessionView(string Handle, DateTimeOffset CreatedAt, DateTimeOffset LastWrittenAt, DateTimeOffset ExpiresAt, bool Remember,
+    IReadOnlyList<string> Wikis);
 
 /// <summary>What an action on a user would end, shown before a steward confirms it.</summary>
 public sealed record BlastRadius(int ActiveSessions, int Wikis, int CentralSessions, int BotPasswords, int OAuthGrants);
@@ -43,7 +50,23 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         foreach (var e in refusals)
             refused.Add(new EventView(e.At, e.Kind, e.WikiId is { } w ? (await farm.GetAsync(w, cancellationToken)).DbName : null, null, e.Detail));
         return new UserDetail(user.Name, user.Prevented, user.PreventedAt, attached.Order(StringComparer.Ordinal).ToList(), bots, grants,
-            await sessions.ViewsAsync(db, active, cancellationToken)) { RefusedLogins = refused };
+            await sessions.ViewsAsync(db, active, cancellationToken)) { RefusedLogins = refused, CentralSessions = await CentralSessionsAsync(db, user, active, cancellationToken) };
+    }
+
+    private async Task<IReadOnlyList<CentralSessionView>> CentralSessionsAsync(SessionsDb db, GlobalUser user, IReadOnlyList<Session> active, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var centrals = await Validity.Active(db, db.CentralSessions.Where(c => c.UserId == user.Id), await AdminReads.EpochAsync(db, cancellationToken), now)
+            .OrderByDescending(c => c.Id).Take(AdminReads.MaxPageSize).ToListAsync(cancellationToken);
+        var views = new List<CentralSessionView>();
+        foreach (var c in centrals)
+        {
+            var wikis = new List<string>();
+            foreach (var id in active.Where(s => s.CentralSessionId == c.Id).Select(s => s.WikiId).Distinct())
+                wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
+            views.Add(new CentralSessionView(c.Handle, c.CreatedAt, c.LastActivityAt, c.ExpiresAt, c.Remember, wikis.Order(StringComparer.Ordinal).ToList()));
+        }
+        return views;
     }
 
     /// <summary>Every session of the user, newest first, each with how and why it ended.</summary>

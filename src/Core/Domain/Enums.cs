@@ -57,6 +57,8 @@ public enum SessionEventKind
     StoreFailure,
     /// <summary>A demo-farm replay finished; published to the live feed only.</summary>
     ReplayFinished,
+    /// <summary>MediaWiki wrote a session value the console cannot read: it is kept as written, with no session shown.</summary>
+    OpaqueValue,
 }
 
 public enum LogoutScope { Global, Local }

@@ -28,7 +28,8 @@ public sealed class MediaWikiStore(
     StoreQuota quota,
     IOptions<SessionOptions> options,
     TimeProvider time,
-    ILogger<MediaWikiStore> logger)
+    ILogger<MediaWikiStore> logger,
+    CentralAuthKeys centralAuth)
 {
     public const string SessionKind = "MWSession";
     public const int MaxBodyBytes = 64 * 1024;
@@ -51,6 +52,11 @@ public sealed class MediaWikiStore(
         if (key.Length is 0 or > MaxKeyLength)
             throw new SessionException(Failure.Invalid, $"A store key is 1 to {MaxKeyLength} characters.");
         var parts = key.Split(':');
+        if (centralAuth.Kind(parts) is { } farmWide)
+        {
+            centralAuth.CheckAllowed(wiki);
+            return new StoreKey(wiki, CentralAuthKeys.Hash(key), farmWide, serverKey.Handle(key));
+        }
         if (parts.Length > 1 && parts[0] != wiki.DbName && await farm.FindAsync(parts[0], cancellationToken) is not null)
             throw new SessionException(Failure.Forbidden, $"This key belongs to {parts[0]}; {wiki.DbName}'s key may only touch {wiki.DbName}'s keys.");
         var kind = parts.Length >= 3 && parts[0] == wiki.DbName ? parts[1] : "(opaque)";
@@ -102,7 +108,8 @@ public sealed class MediaWikiStore(
     {
         metrics.CountWrite(k.Wiki.DbName, body.Length);
         var now = time.GetUtcNow();
-        var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Parse(body) : null;
+        string? unreadable = null;
+        var metadata = k.Kind == SessionKind ? MediaWikiMetadata.Read(body, out unreadable) : null;
         await quota.UsedAsync(k.Wiki, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var write = await writes.BeginAsync(db, cancellationToken);
@@ -131,7 +138,9 @@ public sealed class MediaWikiStore(
             session = null;
         }
 
-        var growth = body.Length - (blob?.Length ?? 0);
+        // A farm-wide value rewritten by another wiki moves to that wiki's share, and records it as its writer.
+        var movedFrom = blob is not null && blob.WikiId != k.Wiki.Id ? (blob.WikiId, blob.Length) : default((int WikiId, int Length)?);
+        var growth = body.Length - (movedFrom is null ? blob?.Length ?? 0 : 0);
         try
         {
             await quota.CheckAsync(k.Wiki, growth, cancellationToken);
@@ -144,11 +153,13 @@ public sealed class MediaWikiStore(
 
         var created = blob is null;
         blob ??= db.Blobs.Add(new StoredBlob { WikiId = k.Wiki.Id, KeyHash = k.Hash, Kind = k.Kind, Body = [], CreatedAt = now, ReadAt = now }).Entity;
+        blob.WikiId = k.Wiki.Id;
         blob.Body = cipher.Encrypt(body, k.Hash);
         blob.Length = body.Length;
         blob.WrittenAt = now;
         blob.Writes++;
         blob.ExpiresAt = Expiry(metadata?.Expires, _options.StoreDefaultTtl, now);
+        if (k.Kind == CentralAuthKeys.SessionKind) await CentralAuthSessions.RecordAsync(db, k, body, epoch, blob.ExpiresAt.Value, now, cancellationToken);
 
         var notices = new List<SessionNotice>();
         if (metadata is not null)
@@ -173,6 +184,7 @@ public sealed class MediaWikiStore(
                     session.Provider = metadata.Provider;
                 }
             }
+            await CentralAuthSessions.LinkAsync(db, session, metadata, centralAuth.Prefix, cancellationToken);
             // A value swept before its session ended is written again under the same session.
             blob.SessionId ??= session.Id;
             if (session.EndedAt is null)
@@ -182,9 +194,12 @@ public sealed class MediaWikiStore(
                 session.Remember = metadata.Remember;
             }
         }
+        else if (unreadable is not null && created)
+            OpaqueValues.Record(db, k, unreadable, now, notices);
         notices.ForEach(write.Publish);
         await write.CommitAsync(cancellationToken);
         quota.Add(k.Wiki.Id, growth);
+        if (movedFrom is { } moved) quota.Add(moved.WikiId, -moved.Length);
         return created;
     });
 
@@ -200,6 +215,7 @@ public sealed class MediaWikiStore(
         await using var write = await writes.BeginAsync(db, cancellationToken);
         var blob = await db.Blobs.AsNoTracking().FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
         if (blob is null) return false;
+        SessionNotice? logout = null;
         await db.Blobs.Where(b => b.Id == blob.Id).ExecuteDeleteAsync(cancellationToken);
         write.Evicts(Eviction.Key(k.Hash));
         var session = blob.SessionId is { } id ? await db.Sessions.AsNoTracking().Include(s => s.User).FirstOrDefaultAsync(s => s.Id == id, cancellationToken) : null;
@@ -209,9 +225,11 @@ public sealed class MediaWikiStore(
             && session.UserId is { } userId)
         {
             _lastDeleted[k.Wiki.Id] = new Deleted(session.Id, userId, session.Handle, now);
+            if (CentralAuthSessions.Provided(session)) logout = await CentralAuthSessions.EndAsync(write, k.Wiki, session, session.User!, now, cancellationToken);
         }
+        if (logout is not null) write.Publish(logout);
         await write.CommitAsync(cancellationToken);
-        quota.Add(k.Wiki.Id, -blob.Length);
+        quota.Add(blob.WikiId, -blob.Length);
         return true;
     });
 
@@ -260,6 +278,7 @@ public sealed class MediaWikiStore(
         if (user is not null && deleted?.UserId == user.Id && _lastDeleted.TryRemove(new(k.Wiki.Id, deleted)))
         {
             await db.Sessions.Where(s => s.Id == deleted.SessionId).ExecuteUpdateAsync(u => u.SetProperty(s => s.EndReason, EndReason.Replaced), cancellationToken);
+            await CentralAuthSessions.UndoAsync(db, deleted.SessionId, cancellationToken);
             Add(db, notices, SessionEventKind.Created, k, session, user, $"MediaWiki rotated the session ID (login or privilege change); it replaces {deleted.Handle}", now);
             return;
         }

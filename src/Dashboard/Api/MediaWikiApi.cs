@@ -27,9 +27,9 @@ public static class MediaWikiApi
         return app;
     }
 
-    private static async Task<IResult> Get(string key, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, SessionMetrics metrics, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(string key, HttpRequest request, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, SessionMetrics metrics, CancellationToken cancellationToken)
     {
-        var k = await KeyAsync(key, caller, farm, store, cancellationToken);
+        var k = await KeyAsync(KaskKeys.Exact(request, key), caller, farm, store, cancellationToken);
         var body = await store.GetAsync(k, cancellationToken);
         if (body is null) metrics.Count(k.Wiki.DbName, Signal.Misses);
         return body is null
@@ -40,7 +40,7 @@ public static class MediaWikiApi
     private static async Task<IResult> Put(string key, HttpRequest request, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, SessionMetrics metrics,
         CancellationToken cancellationToken)
     {
-        var k = await KeyAsync(key, caller, farm, store, cancellationToken);
+        var k = await KeyAsync(KaskKeys.Exact(request, key), caller, farm, store, cancellationToken);
         if (await ReadBodyAsync(request, cancellationToken) is not { } body)
         {
             metrics.Count(k.Wiki.DbName, Signal.RefusedWrites);
@@ -49,9 +49,9 @@ public static class MediaWikiApi
         return await store.PutAsync(k, body, cancellationToken) ? TypedResults.StatusCode(StatusCodes.Status201Created) : TypedResults.NoContent();
     }
 
-    private static async Task<NoContent> Delete(string key, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, CancellationToken cancellationToken)
+    private static async Task<NoContent> Delete(string key, HttpRequest request, ClaimsPrincipal caller, FarmDirectory farm, MediaWikiStore store, CancellationToken cancellationToken)
     {
-        await store.DeleteAsync(await KeyAsync(key, caller, farm, store, cancellationToken), cancellationToken);
+        await store.DeleteAsync(await KeyAsync(KaskKeys.Exact(request, key), caller, farm, store, cancellationToken), cancellationToken);
         return TypedResults.NoContent();
     }
 
