@@ -36,6 +36,8 @@ public sealed class RoleMatrixTests(AppFactory app) : IClassFixture<AppFactory>
         { "POST", "/api/v1/admin/users/Nobody%20Here/grants/SandboxTool/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/bot-passwords/sandboxbot/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/invalidate-all", """{"reason":""}""", Change },
+        { "GET", "/api/v1/admin/users/Sandbox%20Alice/secure-account", null, Read },
+        { "POST", "/api/v1/admin/users/Nobody%20Here/secure-account", """{"reason":"matrix"}""", Change },
     };
 
     [Theory]

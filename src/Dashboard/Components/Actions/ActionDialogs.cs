@@ -18,4 +18,13 @@ public static class ActionDialogs
         var result = await dialog.Result;
         return result is { Canceled: false };
     }
+
+    /// <summary>Opens the compromised-account dialog for a user; true when the action ran.</summary>
+    public static async Task<bool> ShowSecureAccountAsync(this IDialogService dialogs, string user)
+    {
+        var parameters = new DialogParameters<SecureAccountDialog> { { d => d.User, user } };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = true };
+        var dialog = await dialogs.ShowAsync<SecureAccountDialog>(null, parameters, options);
+        return await dialog.Result is { Canceled: false };
+    }
 }

@@ -79,4 +79,9 @@ public partial class UserPage
     {
         if (await Dialogs.ShowActionAsync(kind, user: Name)) await LoadAsync();
     }
+
+    private async Task SecureAsync()
+    {
+        if (await Dialogs.ShowSecureAccountAsync(Name!)) await LoadAsync();
+    }
 }
