@@ -5,13 +5,14 @@ namespace WikiSessions.Dashboard.Components.Actions;
 public static class ActionDialogs
 {
     /// <summary>Opens the action's dialog; true when the action ran.</summary>
-    public static async Task<bool> ShowActionAsync(this IDialogService dialogs, AdminActionKind kind, string? user = null, string? handle = null)
+    public static async Task<bool> ShowActionAsync(this IDialogService dialogs, AdminActionKind kind, string? user = null, string? handle = null, string? credential = null)
     {
         var parameters = new DialogParameters<ActionDialog>
         {
             { d => d.Kind, kind },
             { d => d.User, user },
             { d => d.Handle, handle },
+            { d => d.Credential, credential },
         };
         var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false };
         var dialog = await dialogs.ShowAsync<ActionDialog>(null, parameters, options);
