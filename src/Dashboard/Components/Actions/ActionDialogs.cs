@@ -14,7 +14,7 @@ public static class ActionDialogs
             { d => d.Handle, handle },
             { d => d.Credential, credential },
         };
-        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = true };
         var dialog = await dialogs.ShowAsync<ActionDialog>(null, parameters, options);
         var result = await dialog.Result;
         return result is { Canceled: false };
