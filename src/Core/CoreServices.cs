@@ -95,6 +95,7 @@ public static class CoreServices
                 "StaffLogin: MaxFailures and every interval must be positive, AccountLockoutAddresses at least 2, and MaxLockout at least FirstLockout.")
             .ValidateOnStart();
         services.AddSingleton<StaffDirectory>();
+        services.AddSingleton<StaffAccounts>();
         services.AddSingleton<StaffSessions>();
         services.AddSingleton<StaffLogins>();
         services.AddSingleton<LoginLockouts>();

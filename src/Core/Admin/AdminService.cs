@@ -14,7 +14,7 @@ public sealed record StaffActor(string Name, StaffRole Role);
 /// The stewards' actions. Each needs a steward and a reason, runs in one transaction, writes an audit
 /// entry, and publishes what it ended.
 /// </summary>
-public sealed class AdminService(
+public sealed partial class AdminService(
     IDbContextFactory<SessionsDb> dbFactory,
     FarmDirectory farm,
     MediaWiki.MediaWikiTokenReset tokenReset,

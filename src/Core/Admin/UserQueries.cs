@@ -84,6 +84,29 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         return await db.Users.Where(u => u.Name.StartsWith(prefix)).OrderBy(u => u.Name).Select(u => u.Name).Take(Math.Clamp(limit, 1, 50)).ToListAsync(cancellationToken);
     }
 
+    /// <summary>What revoking one bot password (<paramref name="appId"/>) or OAuth grant (<paramref name="consumer"/>) of the user would end.</summary>
+    /// <exception cref="SessionException">NotFound: the user holds no such unrevoked credential.</exception>
+    public async Task<BlastRadius> CredentialBlastRadiusAsync(string name, string? appId, string? consumer, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await AdminReads.FindUserAsync(db, name, cancellationToken);
+        var active = (await AdminReads.ActiveAsync(db, time.GetUtcNow(), cancellationToken)).Where(s => s.UserId == user.Id);
+        if (appId is not null)
+        {
+            var bot = await db.BotPasswords.Where(p => p.UserId == user.Id && p.AppId == appId && p.RevokedAt == null).Select(p => (int?)p.Id).FirstOrDefaultAsync(cancellationToken)
+                ?? throw new SessionException(Failure.NotFound, $"{user.Name} has no unrevoked bot password '{appId}'.");
+            active = active.Where(s => s.BotPasswordId == bot);
+        }
+        else
+        {
+            var grant = await db.OAuthGrants.Where(g => g.UserId == user.Id && g.Consumer!.Name == consumer && g.RevokedAt == null).Select(g => (int?)g.Id).FirstOrDefaultAsync(cancellationToken)
+                ?? throw new SessionException(Failure.NotFound, $"{user.Name} has no unrevoked OAuth grant for '{consumer}'.");
+            active = active.Where(s => s.OAuthGrantId == grant);
+        }
+        return new BlastRadius(await active.CountAsync(cancellationToken), await active.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken), 0,
+            appId is null ? 0 : 1, appId is null ? 1 : 0);
+    }
+
     public async Task<BlastRadius> UserBlastRadiusAsync(string name, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -16,6 +16,10 @@ public sealed class MediaWikiTokenReset(IConfiguration configuration, ILogger<Me
 
     public bool IsConfigured(string dbName) => !string.IsNullOrWhiteSpace(Command(dbName));
 
+    /// <summary>Every wiki that names a reset command, in name order.</summary>
+    public IReadOnlyList<string> ConfiguredWikis() =>
+        configuration.GetSection("MediaWiki:Wikis").GetChildren().Select(w => w.Key).Where(IsConfigured).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>Runs the wiki's command for the user; the outcome in words, for the audit log.</summary>
     public async Task<(bool Succeeded, string Outcome)> ResetAsync(string dbName, string userName, CancellationToken cancellationToken)
     {

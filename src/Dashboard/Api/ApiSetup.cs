@@ -47,6 +47,7 @@ public static class ApiSetup
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapWikiApi();
         app.MapAdminApi();
+        app.MapStewardApi();
         app.MapMediaWikiStore();
         return app;
     }

@@ -36,6 +36,16 @@ public sealed class RoleMatrixTests(AppFactory app) : IClassFixture<AppFactory>
         { "POST", "/api/v1/admin/users/Nobody%20Here/grants/SandboxTool/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/bot-passwords/sandboxbot/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/invalidate-all", """{"reason":""}""", Change },
+        { "GET", "/api/v1/admin/users/Sandbox%20Alice/secure-account", null, Read },
+        { "POST", "/api/v1/admin/users/Nobody%20Here/secure-account", """{"reason":"matrix"}""", Change },
+        { "GET", "/api/v1/admin/staff", null, Change },
+        { "POST", "/api/v1/admin/staff", """{"name":"matrix","role":"support","reason":""}""", Change },
+        { "POST", "/api/v1/admin/staff/Nobody%20Here/role", """{"role":"steward","reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/staff/Nobody%20Here/disable", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/staff/Nobody%20Here/enable", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/staff/Nobody%20Here/reset-password", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/staff/Nobody%20Here/new-token", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/staff/Nobody%20Here/end-sessions", """{"reason":"matrix"}""", Change },
     };
 
     [Theory]

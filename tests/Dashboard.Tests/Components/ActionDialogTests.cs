@@ -142,7 +142,7 @@ public class ActionDialogTests : ComponentTest
 
         var click = page.Find("#prevent-user").ClickAsync(new());
         dialogs.WaitForAssertion(() => Assert.Contains("2 active sessions on 2 wikis", dialogs.Find("#blast-radius").TextContent));
-        Assert.Contains("bot passwords", dialogs.Find("#blast-radius").TextContent);
+        Assert.Contains("it revokes 1 bot password and 1 OAuth grant", dialogs.Find("#blast-radius").TextContent);
         Assert.Contains("cannot be undone", dialogs.Find("#blast-radius").TextContent);
 
         dialogs.Find("textarea#action-reason").Input("Compromised account");

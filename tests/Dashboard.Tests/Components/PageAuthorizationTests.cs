@@ -27,6 +27,9 @@ public partial class PageAuthorizationTests(AppFactory app) : IClassFixture<AppF
     [InlineData("developer", "/replays", true)]
     [InlineData("developer", "/actions", false)]
     [InlineData("steward", "/actions", true)]
+    [InlineData("support", "/staff", false)]
+    [InlineData("developer", "/staff", false)]
+    [InlineData("steward", "/staff", true)]
     public async Task Each_page_opens_only_for_the_roles_it_is_meant_for(string role, string path, bool allowed)
     {
         var client = Client();

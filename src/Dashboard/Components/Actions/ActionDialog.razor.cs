@@ -6,7 +6,7 @@ using WikiSessions.Dashboard.Components.Shared;
 
 namespace WikiSessions.Dashboard.Components.Actions;
 
-public enum AdminActionKind { RevokeSession, InvalidateUser, PreventUser, InvalidateEveryone }
+public enum AdminActionKind { RevokeSession, InvalidateUser, PreventUser, InvalidateEveryone, RevokeBotPassword, RevokeGrant }
 
 /// <summary>
 /// One steward action: shows its blast radius first, asks for a reason (and for prevent and invalidate-everyone
@@ -34,7 +34,11 @@ public partial class ActionDialog
     /// <summary>The session's handle, for a revoke.</summary>
     [Parameter] public string? Handle { get; set; }
 
+    /// <summary>The bot password's app ID or the OAuth grant's consumer, for a credential revoke.</summary>
+    [Parameter] public string? Credential { get; set; }
+
     private string? _radius;
+    private string? _survivesBefore;
     private BrowserRadius? _browser;
     private string? _reason;
     private string? _confirm;
@@ -50,6 +54,8 @@ public partial class ActionDialog
         AdminActionKind.RevokeSession => $"Revoke session {Handle}",
         AdminActionKind.InvalidateUser => $"Invalidate every session of {User}",
         AdminActionKind.PreventUser => $"Prevent {User} from having sessions",
+        AdminActionKind.RevokeBotPassword => $"Revoke the bot password {Credential} of {User}",
+        AdminActionKind.RevokeGrant => $"Revoke the OAuth grant of {Credential} for {User}",
         _ => "Invalidate every session in the farm",
     };
 
@@ -58,6 +64,7 @@ public partial class ActionDialog
         AdminActionKind.RevokeSession => "Revoke",
         AdminActionKind.InvalidateUser => "Invalidate",
         AdminActionKind.PreventUser => "Prevent",
+        AdminActionKind.RevokeBotPassword or AdminActionKind.RevokeGrant => "Revoke",
         _ => "Invalidate everyone",
     };
 
@@ -74,9 +81,13 @@ public partial class ActionDialog
             {
                 AdminActionKind.RevokeSession => Describe((await SessionQueries.SessionAsync(Handle!)).Session),
                 AdminActionKind.InvalidateEveryone => DescribeFarm(await FarmQueries.FarmBlastRadiusAsync()),
+                AdminActionKind.RevokeBotPassword => DescribeCredential(await UserQueries.CredentialBlastRadiusAsync(User!, Credential, null), $"the bot password {Credential}"),
+                AdminActionKind.RevokeGrant => DescribeCredential(await UserQueries.CredentialBlastRadiusAsync(User!, null, Credential), $"the OAuth grant of {Credential}"),
+                AdminActionKind.PreventUser => DescribePrevent(await UserQueries.UserBlastRadiusAsync(User!)),
                 _ => Describe(await UserQueries.UserBlastRadiusAsync(User!)),
             };
             if (Kind == AdminActionKind.RevokeSession) _browser = await SessionQueries.BrowserRadiusAsync(Handle!);
+            if (Kind == AdminActionKind.InvalidateUser) _survivesBefore = InvalidateSurvivors(await Admin.PreviewSecureAccountAsync(User!));
         }
         catch (Exception ex)
         {
@@ -97,6 +108,8 @@ public partial class ActionDialog
                 AdminActionKind.RevokeSession => Admin.RevokeSessionAsync(actor, Handle!, reason, _scope),
                 AdminActionKind.InvalidateUser => Admin.InvalidateUserAsync(actor, User!, reason),
                 AdminActionKind.PreventUser => Admin.PreventUserAsync(actor, User!, reason),
+                AdminActionKind.RevokeBotPassword => Admin.RevokeBotPasswordAsync(actor, User!, Credential!, reason),
+                AdminActionKind.RevokeGrant => Admin.RevokeGrantAsync(actor, User!, Credential!, reason),
                 _ => Admin.InvalidateEveryoneAsync(actor, reason),
             });
             _result = $"Done: {done.SessionsEnded:N0} session{(done.SessionsEnded == 1 ? "" : "s")} ended"
@@ -134,9 +147,36 @@ public partial class ActionDialog
     private static string Describe(AdminSession s) =>
         $"1 {WireNames.Of(s.Provider)} session on {s.Wiki} of {s.User ?? "an anonymous user"}, last active {s.LastActivityAt:yyyy-MM-dd HH:mm} UTC, from {s.Ip ?? "an unknown address"}.";
 
+    /// <summary>Invalidating a user ends sessions and OAuth authorizations; the bot passwords and grants themselves survive, so they are not counted here.</summary>
     private static string Describe(BlastRadius r) =>
-        $"{r.ActiveSessions:N0} active sessions on {r.Wikis:N0} wikis, {r.CentralSessions:N0} central sessions"
-        + (r.BotPasswords + r.OAuthGrants > 0 ? $", {r.BotPasswords} bot passwords and {r.OAuthGrants} OAuth grants" : "") + ".";
+        $"{Count(r.ActiveSessions, "active session")} on {Count(r.Wikis, "wiki")}, {Count(r.CentralSessions, "central session")}, " +
+        "and every OAuth authorization issued before (the user token is reset).";
+
+    private static string DescribePrevent(BlastRadius r) =>
+        $"{Count(r.ActiveSessions, "active session")} on {Count(r.Wikis, "wiki")}, {Count(r.CentralSessions, "central session")}; " +
+        $"it revokes {Count(r.BotPasswords, "bot password")} and {Count(r.OAuthGrants, "OAuth grant")}.";
+
+    private string DescribeCredential(BlastRadius r, string what) =>
+        $"{Count(r.ActiveSessions, "active session")} on {Count(r.Wikis, "wiki")} made with {what} of {User}; it can no longer log in. " +
+        $"{User}'s other sessions and credentials stay.";
+
+    /// <summary>
+    /// What invalidating the user leaves able to log in, by name: the engine resets the user token, which ends sessions and
+    /// OAuth authorizations, but a bot password or an OAuth grant makes a new session at its next explicit login.
+    /// </summary>
+    internal static string? InvalidateSurvivors(SecureAccountPreview p)
+    {
+        var parts = new List<string>();
+        if (p.BotPasswords.Count > 0)
+            parts.Add($"The bot password{(p.BotPasswords.Count == 1 ? "" : "s")} {string.Join(", ", p.BotPasswords)} can log the bot straight back in.");
+        if (p.OAuthGrants.Count > 0)
+            parts.Add($"The OAuth grant{(p.OAuthGrants.Count == 1 ? "" : "s")} of {string.Join(", ", p.OAuthGrants)} can log the tool straight back in.");
+        if (p.MediaWikisWithoutReset.Count > 0)
+            parts.Add($"MediaWiki on {string.Join(", ", p.MediaWikisWithoutReset)} names no reset command: its Token cookie can restore {p.User}.");
+        if (parts.Count == 0) return null;
+        if (p.BotPasswords.Count + p.OAuthGrants.Count > 0) parts.Add("Revoke them on their rows, or use Secure compromised account.");
+        return "Survives: " + string.Join(" ", parts);
+    }
 
     /// <summary>The farm's radius comes from the store's counters: open sessions, which include any idle past their expiry until the next sweep.</summary>
     internal static string DescribeFarm(BlastRadius r) =>

@@ -79,4 +79,14 @@ public partial class UserPage
     {
         if (await Dialogs.ShowActionAsync(kind, user: Name)) await LoadAsync();
     }
+
+    private async Task RevokeAsync(AdminActionKind kind, string credential)
+    {
+        if (await Dialogs.ShowActionAsync(kind, user: Name, credential: credential)) await LoadAsync();
+    }
+
+    private async Task SecureAsync()
+    {
+        if (await Dialogs.ShowSecureAccountAsync(Name!)) await LoadAsync();
+    }
 }
