@@ -88,7 +88,7 @@ public sealed partial class AdminService
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            await using var tx = await writes.BeginAsync(db, cancellationToken);
+            await using var write = await writes.BeginAsync(db, cancellationToken);
             before = await Existing.ReadAsync(db, cancellationToken);
             var user = await FindUserAsync(db, userName, cancellationToken);
             (bots, grants) = await TickedAsync(db, user, request, cancellationToken);
@@ -99,7 +99,7 @@ public sealed partial class AdminService
             var grantIds = grants.Select(g => g.Id).ToList();
             await db.BotPasswords.Where(p => botIds.Contains(p.Id)).ExecuteUpdateAsync(u => u.SetProperty(p => p.RevokedAt, now), cancellationToken);
             await db.OAuthGrants.Where(g => grantIds.Contains(g.Id)).ExecuteUpdateAsync(u => u.SetProperty(g => g.RevokedAt, now), cancellationToken);
-            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(db, user, request.Prevent ? EndReason.Prevented : EndReason.UserInvalidated, actor, now, cancellationToken);
+            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, request.Prevent ? EndReason.Prevented : EndReason.UserInvalidated, actor, now, cancellationToken);
 
             var survives = await SecureSurvivorsAsync(db, user, await MediaWikisOfAsync(db, user.Id, cancellationToken), resets, request.Prevent, cancellationToken);
             var detail = $"Secured {user.Name}: user token reset; {ended} sessions, {centrals} central sessions and {tokens} remember-me tokens ended on {wikis.Count} wikis; " +
@@ -113,25 +113,24 @@ public sealed partial class AdminService
             };
             db.Audit.Add(entry);
             db.Events.Add(SessionRecords.Event(SessionEventKind.AdminAction, now, null, null, user.Id, $"{actor.Name}: {SecureAccountAction} {user.Name}: {reason}"));
-            await db.SaveChangesAsync(cancellationToken);
-            await tx.CommitAsync(cancellationToken);
+            // Like every steward's action: nothing cached survives it.
+            write.Evicts(Eviction.Everything);
+            write.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, null, outcome.User, null, $"{actor.Name}: {SecureAccountAction} {outcome.Target} — {outcome.Detail}",
+                EndReason: request.Prevent ? EndReason.Prevented : EndReason.UserInvalidated, Wikis: outcome.Wikis));
+            await write.CommitAsync(cancellationToken);
             auditId = entry.Id;
-            cache.EvictAll();
         }
         catch (DbUpdateConcurrencyException ex)
         {
             throw new SessionException(Failure.Conflict, "Someone else changed this user at the same moment; only the wikis' token resets ran. Reload and try again.", ex);
         }
-        catch (DbException ex)
+        catch (Exception ex) when (StoreHealth.IsStoreFailure(ex))
         {
             throw new SessionException(Failure.Unavailable, "The session store is unavailable; only the wikis' token resets ran. Retry in a moment.", ex);
         }
 
         logger.LogWarning("{Actor} did {Action} on {Target} ({SessionsEnded} sessions ended) because {Reason}",
             LogText.Quote(actor.Name), SecureAccountAction, LogText.Quote(outcome.Target), outcome.SessionsEnded, LogText.Quote(reason, MaxReasonLength));
-        feed.Publish(new SessionNotice(SessionEventKind.AdminAction, now, null, null, outcome.User, null, $"{actor.Name}: {SecureAccountAction} {outcome.Target} — {outcome.Detail}",
-            EndReason: request.Prevent ? EndReason.Prevented : EndReason.UserInvalidated, Wikis: outcome.Wikis));
-
         var check = await CheckAsync(actor, reason, outcome, before, cancellationToken);
         check = await CheckCredentialsAsync(actor, reason, outcome.Target, oldToken, request.Prevent, bots, grants, check, cancellationToken);
         return new AccountSecured(SecureAccountAction, outcome.Target, outcome.SessionsEnded, outcome.CentralSessionsEnded, outcome.RememberTokensEnded, outcome.Detail,
