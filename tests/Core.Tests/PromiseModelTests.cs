@@ -166,7 +166,7 @@ public sealed partial class PromiseModelTests
         (2, Gen.Select(Gen.Int[0, 1], Gen.Bool, (i, up) => (Op)new Redis(i, up))),
         (6, AnyWait.Select(t => (Op)new Wait(t))));
 
-    private static readonly Gen<Op[]> Scenarios = AnyOp.Array[15, 35];
+    private static readonly Gen<Op[]> Scenarios = AnyOp.Array[12, 30];
 
     private static string Print(Op[] ops) =>
         "\n" + string.Join("\n", ops.Select((op, i) => $"{i + 1,3}. {op}"));
