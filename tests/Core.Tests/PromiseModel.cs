@@ -267,7 +267,7 @@ public static class Farm
 
     /// <summary>The MediaWiki wiki whose sessions live in the store, and how many keys the scenarios use there.</summary>
     public const string MediaWiki = "testwiki";
-    public const int StoreKeys = 3;
+    public const int StoreKeys = 2;
     public static string StoreKey(int key) => $"{MediaWiki}:MWSession:{key + 1:x32}";
 
     public static string Host(string wiki) => wiki switch

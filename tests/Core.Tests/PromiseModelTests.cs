@@ -160,7 +160,7 @@ public sealed partial class PromiseModelTests
         (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new RevokeGrant(u, i))),
         (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new RevokeBotPassword(u, i))),
         (3, Gen.Select(AnyKey, AnyUser, Gen.Bool, AnyInstance, (k, u, r, i) => (Op)new StoreWrite(k, u, r, i))),
-        (3, Gen.Select(AnyKey, AnyInstance, (k, i) => (Op)new StoreRead(k, i))),
+        (5, Gen.Select(AnyKey, AnyInstance, (k, i) => (Op)new StoreRead(k, i))),
         (2, Gen.Select(AnyKey, AnyInstance, (k, i) => (Op)new StoreDelete(k, i))),
         (1, Gen.Const((Op)new Sweep())),
         (2, Gen.Select(Gen.Int[0, 1], Gen.Bool, (i, up) => (Op)new Redis(i, up))),
