@@ -1,100 +1,274 @@
 namespace WikiSessions.Core.Tests;
 
-/// <summary>One step of a generated scenario. Each prints as a sentence, so a shrunk failure reads as a story.</summary>
-public abstract record Op;
-
-public sealed record Login(int Browser, int User, string Wiki) : Op
+/// <summary>
+/// docs/promise.md as a small program: which credentials are alive, and what each action ends and leaves. It is written
+/// from that page alone. It never reads the engine's store and never asks the engine what a rule is; it learns only
+/// session IDs and cookie values, from the engine's answers, as a wiki would.
+/// </summary>
+public sealed class PromiseModel
 {
-    public override string ToString() => $"browser {Browser} logs {Farm.Short(User)} in on {Wiki}{(Farm.Remembers(Browser) ? " (remember me)" : "")}";
+    // The settings the test farm runs with (SessionOptions' defaults).
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(30);
+    public static readonly TimeSpan RememberDuration = TimeSpan.FromDays(30);
+    public static readonly TimeSpan ActivityWriteInterval = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    public DateTimeOffset Now { get; set; }
+    public List<Session> Sessions { get; } = [];
+    public Dictionary<string, Central> Centrals { get; } = [];
+    public List<Token> Tokens { get; } = [];
+    /// <summary>The authorization each tool holds (the latest it was given).</summary>
+    public Authorization?[] Authorizations { get; } = new Authorization?[Farm.Apps];
+    /// <summary>The session in the MediaWiki store under each key of the model's MediaWiki wiki.</summary>
+    public Session?[] Keys { get; } = new Session?[Farm.StoreKeys];
+    public bool[] Prevented { get; } = new bool[Farm.Users.Length];
+    public bool[] GrantRevoked { get; } = new bool[Farm.Users.Length];
+    public bool[] BotPasswordRevoked { get; } = new bool[Farm.Users.Length];
+
+    public enum Kind { Cookie, Bot, OAuth, MediaWiki }
+
+    public sealed class Session
+    {
+        public required string Id { get; init; }
+        public required string Wiki { get; init; }
+        public required int User { get; set; }
+        public required Kind Kind { get; init; }
+        /// <summary>login, auto-login, restored, bot password, OAuth, MediaWiki.</summary>
+        public required string Origin { get; init; }
+        /// <summary>The central session it is linked to: the login's, the auto-login's, or the one its token was issued with.</summary>
+        public Central? Central { get; init; }
+        public Token? FromToken { get; init; }
+        public Authorization? Authorization { get; init; }
+        public bool Remember { get; set; }
+        public DateTimeOffset LastActivity { get; set; }
+        /// <summary>MediaWiki's own expiry (<c>metadata.expires</c>); other sessions idle out from their last activity.</summary>
+        public DateTimeOffset? ExpiresAt { get; set; }
+        public DateTimeOffset? EndedAt { get; set; }
+        /// <summary>It had idled out when an invalidation reached it: expired, not ended on purpose.</summary>
+        public bool LapsedBeforeInvalidation { get; set; }
+        public int Number { get; init; }
+    }
+
+    public sealed class Central
+    {
+        public required string Id { get; init; }
+        public required int User { get; init; }
+        public required bool Remember { get; init; }
+        public DateTimeOffset LastActivity { get; set; }
+        public DateTimeOffset? EndedAt { get; set; }
+        /// <summary>The browser: central sessions joined by the cookies their logins carried share one.</summary>
+        public required BrowserLineage Browser { get; set; }
+    }
+
+    /// <summary>A browser; <c>Unlinked</c>: one of its logins was sent no cookie fields, so it may have held more than we know.</summary>
+    public sealed class BrowserLineage
+    {
+        public bool Unlinked { get; set; }
+    }
+
+    public sealed class Token
+    {
+        public required string Wiki { get; init; }
+        public required string Value { get; init; }
+        /// <summary>The <c>{wiki}UserID</c> cookie it was issued with: the credential is the pair.</summary>
+        public required string? UserIdCookie { get; init; }
+        public required int User { get; init; }
+        public Central? Central { get; init; }
+        public required DateTimeOffset IssuedAt { get; init; }
+        public DateTimeOffset? EndedAt { get; set; }
+    }
+
+    /// <summary>
+    /// What a tool sends: a MAC over the grant, its authorization generation, the user token and the farm epoch. Two
+    /// OAuth logins with none of those moved on get the same authorization.
+    /// </summary>
+    public sealed class Authorization
+    {
+        public required int User { get; init; }
+        public DateTimeOffset? EndedAt { get; set; }
+    }
+
+    // ---- The validity rule: not ended, not expired (the farm epoch, the user token, a prevented user and a closed
+    // wiki end things at the moment they change, so the model ends them then) ----
+
+    public bool IsAlive(Session s) => s.EndedAt is null && Now < Expiry(s)
+        && (s.Authorization is null || s.Authorization.EndedAt is null);
+
+    public DateTimeOffset Expiry(Session s) => s.ExpiresAt ?? s.LastActivity + Lifetime(s.Remember);
+
+    public bool IsAlive(Central c) => c.EndedAt is null && Now < c.LastActivity + Lifetime(c.Remember);
+
+    public bool IsAlive(Token t) => t.EndedAt is null && Now < t.IssuedAt + RememberDuration;
+
+    public bool IsAlive(Authorization a) => a.EndedAt is null;
+
+    /// <summary>The authorization an OAuth login of the user gets now: the alive one, or a new one once it ended.</summary>
+    public Authorization AuthorizationFor(int user) =>
+        Sessions.Select(s => s.Authorization).Concat(Authorizations).OfType<Authorization>().LastOrDefault(a => a.User == user && IsAlive(a))
+        ?? new Authorization { User = user };
+
+    public static TimeSpan Lifetime(bool remember) => remember ? RememberDuration : IdleTimeout;
+
+    /// <summary>Every path that mints a session checks the wiki's status and membership, and the user.</summary>
+    public bool MayLogIn(int user, string wiki) => Farm.MayUse(user, wiki) && !Prevented[user];
+
+    // ---- Lookups by what a request carries ----
+
+    public Session? CookieSession(string? id, string wiki, Kind kind) =>
+        id is null ? null : Sessions.LastOrDefault(s => s.Id == id && s.Wiki == wiki && s.Kind == kind);
+
+    public Central? CentralById(string? id) => id is not null && Centrals.TryGetValue(id, out var c) ? c : null;
+
+    public Token? TokenByValue(string wiki, string? value) =>
+        value is null ? null : Tokens.LastOrDefault(t => t.Wiki == wiki && t.Value == value);
+
+    /// <summary>The remember-me token the request's two cookies name together.</summary>
+    public Token? TokenOf(string wiki, IReadOnlyDictionary<string, string>? cookies) =>
+        TokenByValue(wiki, cookies?.GetValueOrDefault($"{wiki}Token")) is { } t && t.UserIdCookie == cookies!.GetValueOrDefault($"{wiki}UserID") ? t : null;
+
+    /// <summary>The session already minted from a credential on a wiki: reads do not write, so a request gets it back.</summary>
+    public Session? Minted(string wiki, Func<Session, bool> from) =>
+        Sessions.LastOrDefault(s => s.Wiki == wiki && from(s) && IsAlive(s));
+
+    // ---- What a resolve yields ----
+
+    /// <summary>What a browser's request on a wiki yields: its session cookie, else its remember-me token, else auto-login.</summary>
+    public sealed record Expected(string Via, int? User, Session? Existing = null, Token? Token = null, Central? Central = null);
+
+    public Expected ExpectBrowser(string wiki, IReadOnlyDictionary<string, string> cookies, IReadOnlyDictionary<string, string> central)
+    {
+        if (CookieSession(cookies.GetValueOrDefault($"{wiki}_session"), wiki, Kind.Cookie) is { } s && IsAlive(s))
+            return new Expected("session", s.User, Existing: s);
+        if (TokenOf(wiki, cookies) is { } t && IsAlive(t) && MayLogIn(t.User, wiki))
+            return new Expected("remember-me", t.User, Existing: Minted(wiki, x => x.FromToken == t), Token: t);
+        if (CentralById(central.GetValueOrDefault(Farm.CentralCookie)) is { } c && IsAlive(c) && MayLogIn(c.User, wiki))
+            return new Expected("auto-login", c.User, Existing: Minted(wiki, x => x.Central == c && x.Origin == "auto-login"), Central: c);
+        return new Expected("nothing", null);
+    }
+
+    /// <summary>
+    /// A request's use of a session: its activity is written at most once per interval, and that write also refreshes
+    /// its central session (linked activity).
+    /// </summary>
+    public void Use(Session s)
+    {
+        if (Now - s.LastActivity < ActivityWriteInterval) return;
+        s.LastActivity = Now;
+        if (s.ExpiresAt is null && s.Central is { } c && IsAlive(c)) c.LastActivity = Now;
+    }
+
+    // ---- What logins and requests make ----
+
+    public Central NewCentral(string id, int user, bool remember, BrowserLineage browser) =>
+        Centrals[id] = new Central { Id = id, User = user, Remember = remember, LastActivity = Now, Browser = browser };
+
+    public Session NewSession(string id, string wiki, int user, Kind kind, string origin, bool remember,
+        Central? central = null, Token? fromToken = null, Authorization? authorization = null, DateTimeOffset? expiresAt = null)
+    {
+        var s = new Session
+        {
+            Id = id, Wiki = wiki, User = user, Kind = kind, Origin = origin, Remember = remember, Central = central, FromToken = fromToken,
+            Authorization = authorization, ExpiresAt = expiresAt, LastActivity = Now, Number = Sessions.Count + 1,
+        };
+        Sessions.Add(s);
+        // A new session is activity of its central session too.
+        if (central is not null && IsAlive(central)) central.LastActivity = Now;
+        return s;
+    }
+
+    public Token NewToken(string wiki, string value, string? userIdCookie, int user, Central? central)
+    {
+        var t = new Token { Wiki = wiki, Value = value, UserIdCookie = userIdCookie, User = user, Central = central, IssuedAt = Now };
+        Tokens.Add(t);
+        return t;
+    }
+
+    /// <summary>The browsers of <paramref name="named"/> (central sessions of the login's user) become one with <paramref name="browser"/>.</summary>
+    public void Join(BrowserLineage browser, IEnumerable<Central?> named)
+    {
+        var merged = named.OfType<Central>().Select(c => c.Browser).Where(b => b != browser).ToHashSet();
+        foreach (var c in Centrals.Values.Where(c => merged.Contains(c.Browser))) c.Browser = browser;
+        if (merged.Any(b => b.Unlinked)) browser.Unlinked = true;
+    }
+
+    // ---- What actions end. Each returns what was alive and is now ended, as the steward's answer counts it ----
+
+    public sealed record Reached(int Sessions, int Centrals, int Tokens)
+    {
+        public bool Any => Sessions + Centrals + Tokens > 0;
+    }
+
+    public Reached End(IEnumerable<Session?> sessions, IEnumerable<Central?> centrals, IEnumerable<Token?> tokens, IEnumerable<Authorization>? authorizations = null)
+    {
+        // Decide what is alive before anything ends: an OAuth session dies with its authorization and is counted as a session.
+        var s = sessions.OfType<Session>().Distinct().Where(IsAlive).ToList();
+        var c = centrals.OfType<Central>().Distinct().Where(IsAlive).ToList();
+        var t = tokens.OfType<Token>().Distinct().Where(IsAlive).ToList();
+        foreach (var x in s) x.EndedAt = Now;
+        foreach (var x in c) x.EndedAt = Now;
+        foreach (var x in t) x.EndedAt = Now;
+        foreach (var a in (authorizations ?? []).Where(IsAlive)) a.EndedAt = Now;
+        return new Reached(s.Count, c.Count, t.Count);
+    }
+
+    /// <summary>Every central session of the browsers these belong to, every session linked to them, their tokens and what those restored.</summary>
+    public Reached EndBrowsers(IEnumerable<Central?> named, IEnumerable<Session?> alsoSessions, IEnumerable<Token?> alsoTokens)
+    {
+        var browsers = named.OfType<Central>().Select(c => c.Browser).ToHashSet();
+        var centrals = Centrals.Values.Where(c => browsers.Contains(c.Browser)).ToHashSet();
+        var tokens = Tokens.Where(t => t.Central is not null && centrals.Contains(t.Central)).Concat(alsoTokens.OfType<Token>()).ToHashSet();
+        var sessions = Sessions.Where(s => s.Central is not null && centrals.Contains(s.Central) || s.FromToken is not null && tokens.Contains(s.FromToken))
+            .Concat(alsoSessions.OfType<Session>());
+        return End(sessions, centrals, tokens);
+    }
+
+    public IEnumerable<Central> BrowserOf(Session s) =>
+        s.Central is { } c ? Centrals.Values.Where(x => x.Browser == c.Browser) : [];
+
+    /// <summary>Invalidate user, prevent, invalidate everyone: every session, central session, token and authorization.</summary>
+    public Reached EndEverythingOf(Func<int, bool> whose)
+    {
+        foreach (var s in Sessions.Where(s => whose(s.User) && s.EndedAt is null && !IsAlive(s))) s.LapsedBeforeInvalidation = true;
+        return End(Sessions.Where(s => whose(s.User)), Centrals.Values.Where(c => whose(c.User)), Tokens.Where(t => whose(t.User)),
+            Authorizations.OfType<Authorization>().Where(a => whose(a.User)).Concat(Sessions.Select(s => s.Authorization).OfType<Authorization>().Where(a => whose(a.User))));
+    }
+
+    /// <summary>A browser revoke of an OAuth session: every authorization of the tool for that user issued before, and their sessions.</summary>
+    public Reached EndAuthorizationsOf(int user)
+    {
+        var authorizations = Sessions.Select(s => s.Authorization).Concat(Authorizations).OfType<Authorization>().Where(a => a.User == user && IsAlive(a)).ToHashSet();
+        var reached = End(Sessions.Where(s => s.Authorization is not null && authorizations.Contains(s.Authorization)), [], []);
+        foreach (var a in authorizations) a.EndedAt = Now;
+        return reached;
+    }
+
+    /// <summary>Remembered MediaWiki sessions alive now, whose Token cookie only the wiki's token reset ends.</summary>
+    public bool HasRememberedStoreSession(Func<int, bool> whose) =>
+        Sessions.Any(s => s.Kind == Kind.MediaWiki && s.Remember && IsAlive(s) && whose(s.User));
 }
 
-public sealed record BotLogin(int User, string Wiki) : Op
-{
-    public override string ToString() => $"{Farm.Short(User)}'s bot logs in on {Wiki}";
-}
-
-public sealed record OAuthLogin(int App, int User, string Wiki) : Op
-{
-    public override string ToString() => $"app {App} gets an OAuth authorization of {Farm.Short(User)} on {Wiki}";
-}
-
-public sealed record Visit(int Browser, string Wiki) : Op
-{
-    public override string ToString() => $"browser {Browser} visits {Wiki}";
-}
-
-public sealed record BotRequest(int User, string Wiki) : Op
-{
-    public override string ToString() => $"{Farm.Short(User)}'s bot sends a request to {Wiki}";
-}
-
-public sealed record AppRequest(int App, string Wiki) : Op
-{
-    public override string ToString() => $"app {App} sends a request to {Wiki}";
-}
-
-public sealed record Logout(int Browser, string Wiki, LogoutScope Scope) : Op
-{
-    public override string ToString() => $"browser {Browser} logs out on {Wiki} ({Scope.ToString().ToLowerInvariant()})";
-}
-
-/// <summary>How far a steward's revoke reaches: the whole browser (the default) or the one session.</summary>
-public enum Reach { Browser, Session }
-
-/// <summary><c>Pick</c> chooses, at run time, among the sessions the model knows to be active.</summary>
-public sealed record Revoke(int Pick, Reach Reach) : Op
-{
-    public override string ToString() => $"a steward revokes active session #{Pick} (scope {Reach.ToString().ToLowerInvariant()})";
-}
-
-public sealed record InvalidateUser(int User) : Op
-{
-    public override string ToString() => $"a steward invalidates {Farm.Short(User)}";
-}
-
-public sealed record InvalidateEveryone : Op
-{
-    public override string ToString() => "a steward invalidates everyone";
-}
-
-public sealed record Prevent(int User) : Op
-{
-    public override string ToString() => $"a steward prevents {Farm.Short(User)}";
-}
-
-public sealed record RevokeGrant(int User) : Op
-{
-    public override string ToString() => $"{Farm.Short(User)}'s OAuth grant to {Farm.Consumer} is revoked";
-}
-
-public sealed record RevokeBotPassword(int User) : Op
-{
-    public override string ToString() => $"{Farm.Short(User)}'s bot password is revoked";
-}
-
-public sealed record Wait(TimeSpan For) : Op
-{
-    public override string ToString() => For.TotalDays >= 1 ? $"{For.TotalDays:0} days pass" : $"{(int)For.TotalMinutes}m{For.Seconds:00}s pass";
-}
-
-/// <summary>The fixed cast of the scenarios: users, browsers, wikis.</summary>
+/// <summary>The fixed cast of the scenarios: users, browsers, tools, wikis, store keys.</summary>
 public static class Farm
 {
     public static readonly string[] Users = [TestFarm.Alice, TestFarm.Bob, TestFarm.Carol];
     public static string Short(int user) => Users[user]["Sandbox ".Length..];
     public const string Consumer = "SandboxTool";
     public const string AppId = "sandboxbot";
+    public const string CentralCookie = "centralauth_Session";
 
-    /// <summary>Browsers 1 and 3 always tick "remember me", 0 and 2 never: a browser's central session and local sessions then share one lifetime.</summary>
-    public static bool Remembers(int browser) => browser % 2 == 1;
+    public const int Browsers = 4;
     /// <summary>Browsers 2 and 3 ignore cookie deletions and keep sending the old values.</summary>
     public static bool IsStale(int browser) => browser >= 2;
-    public const int Browsers = 4;
     public const int Apps = 3;
 
     public static readonly string[] Wikis = ["enwiki", "dewiki", "frwiki", "arbcom_enwiki", "aawiki"];
     public const string Private = "arbcom_enwiki";
     public const string Closed = "aawiki";
+
+    /// <summary>The MediaWiki wiki whose sessions live in the store, and how many keys the scenarios use there.</summary>
+    public const string MediaWiki = "testwiki";
+    public const int StoreKeys = 2;
+    public static string StoreKey(int key) => $"{MediaWiki}:MWSession:{key + 1:x32}";
 
     public static string Host(string wiki) => wiki switch
     {
@@ -113,194 +287,4 @@ public static class Farm
         Private => user == 0,
         _ => true,
     };
-}
-
-public sealed class ModelSession
-{
-    public required string Id { get; init; }
-    public required string Wiki { get; init; }
-    public required int User { get; init; }
-    /// <summary>Who holds its cookie: "browser 2" or "bot".</summary>
-    public required string Holder { get; init; }
-    public required bool Bot { get; init; }
-    public required string Origin { get; init; }
-    public string? CentralId { get; init; }
-    public ModelToken? FromToken { get; init; }
-    public bool Remember { get; init; }
-    public DateTimeOffset LastActivity { get; set; }
-    public bool Ended { get; set; }
-}
-
-/// <summary>
-/// A central session. Whether a login that reuses it refreshes its activity is not settled by the semantics, so
-/// the model keeps its last activity in both readings (A: it does, B: it does not) until the engine shows which.
-/// </summary>
-public sealed class ModelCentral
-{
-    public required string Id { get; init; }
-    public required int User { get; init; }
-    public required bool Remember { get; init; }
-    public DateTimeOffset LastActivityA { get; set; }
-    public DateTimeOffset LastActivityB { get; set; }
-    public bool Ended { get; set; }
-    /// <summary>The browser it belongs to: a login joins the browser its cookies name.</summary>
-    public required string Browser { get; set; }
-}
-
-public sealed class ModelToken
-{
-    public required int Browser { get; init; }
-    public required string Wiki { get; init; }
-    public required string UserIdCookie { get; init; }
-    public required string Value { get; init; }
-    public required int User { get; init; }
-    public string? CentralId { get; init; }
-    public required DateTimeOffset IssuedAt { get; init; }
-    public bool Ended { get; set; }
-}
-
-public sealed class ModelAuthorization
-{
-    public required int User { get; init; }
-    public bool Ended { get; set; }
-}
-
-/// <summary>What a browser's request must resolve to, and through which credential.</summary>
-public sealed record Expected(string Branch, int? User, ModelSession? Session = null, ModelToken? Token = null, ModelCentral? Central = null, bool Uncertain = false)
-{
-    public static readonly Expected Nothing = new("none", null);
-}
-
-/// <summary>
-/// The reference model of the promise: which credentials are alive, following the target semantics. It never reads
-/// the engine's store; it learns session IDs and cookie values only from the engine's answers.
-/// </summary>
-public sealed class PromiseModel
-{
-    public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(30);
-    public static readonly TimeSpan RememberDuration = TimeSpan.FromDays(30);
-
-    public DateTimeOffset Now { get; set; }
-    public List<ModelSession> Sessions { get; } = [];
-    public Dictionary<string, ModelCentral> Centrals { get; } = [];
-    public List<ModelToken> Tokens { get; } = [];
-    public ModelAuthorization?[] Authorizations { get; } = new ModelAuthorization?[Farm.Apps];
-    public bool[] Prevented { get; } = new bool[Farm.Users.Length];
-    public bool[] GrantRevoked { get; } = new bool[Farm.Users.Length];
-    public bool[] BotPasswordRevoked { get; } = new bool[Farm.Users.Length];
-    /// <summary>Null until the engine shows whether a login that reuses a central session refreshes its activity.</summary>
-    public bool? LoginRefreshesCentral { get; set; }
-
-    private static TimeSpan Lifetime(bool remember) => remember ? RememberDuration : IdleTimeout;
-
-    public bool IsAlive(ModelSession s) => !s.Ended && Now < s.LastActivity + Lifetime(s.Remember);
-
-    public bool IsAlive(ModelToken t) => !t.Ended && Now < t.IssuedAt + RememberDuration;
-
-    /// <summary>True, false, or null when the two readings of a login's refresh disagree.</summary>
-    public bool? IsAlive(ModelCentral c)
-    {
-        if (c.Ended) return false;
-        var a = Now < c.LastActivityA + Lifetime(c.Remember);
-        var b = Now < c.LastActivityB + Lifetime(c.Remember);
-        return LoginRefreshesCentral switch { true => a, false => b, null => a == b ? a : null };
-    }
-
-    public bool MayLogIn(int user, string wiki) => Farm.MayUse(user, wiki) && !Prevented[user];
-
-    public ModelSession? SessionById(string? id, string wiki, bool bot) =>
-        id is null ? null : Sessions.FirstOrDefault(s => s.Id == id && s.Wiki == wiki && s.Bot == bot);
-
-    public ModelCentral? CentralById(string? id) => id is not null && Centrals.TryGetValue(id, out var c) ? c : null;
-
-    /// <summary>The token this browser was given under these cookie values; tokens are per login, even when two logins get equal values.</summary>
-    public ModelToken? TokenOf(int browser, string wiki, string? userIdCookie, string? value) =>
-        userIdCookie is null || value is null ? null
-            : Tokens.LastOrDefault(t => t.Browser == browser && t.Wiki == wiki && t.UserIdCookie == userIdCookie && t.Value == value);
-
-    /// <summary>Rule 2: the session cookie, else the remember-me token, else the central session (auto-login).</summary>
-    public Expected ExpectBrowser(int browser, string wiki, IReadOnlyDictionary<string, string> cookies, IReadOnlyDictionary<string, string> central)
-    {
-        var session = SessionById(cookies.GetValueOrDefault($"{wiki}_session"), wiki, bot: false);
-        if (session is not null && IsAlive(session))
-            return new Expected("session", session.User, Session: session);
-        var token = TokenOf(browser, wiki, cookies.GetValueOrDefault($"{wiki}UserID"), cookies.GetValueOrDefault($"{wiki}Token"));
-        if (token is not null && IsAlive(token))
-            return new Expected("remember-me", token.User, Token: token);
-        var carried = CentralById(central.GetValueOrDefault(CookieRules.CentralSession));
-        if (carried is not null && Farm.MayUse(carried.User, wiki) && IsAlive(carried) is var alive and not false)
-            return new Expected("auto-login", carried.User, Central: carried, Uncertain: alive is null);
-        return Expected.Nothing;
-    }
-
-    public void RefreshCentral(string? id)
-    {
-        if (CentralById(id) is not { Ended: false } c) return;
-        if (Now < c.LastActivityA + Lifetime(c.Remember)) c.LastActivityA = Now;
-        if (Now < c.LastActivityB + Lifetime(c.Remember)) c.LastActivityB = Now;
-    }
-
-    /// <summary>A login reused the central session: in reading A that refreshes it.</summary>
-    public void TouchCentralByLogin(ModelCentral c)
-    {
-        if (Now < c.LastActivityA + Lifetime(c.Remember)) c.LastActivityA = Now;
-    }
-
-    public ModelCentral AddCentral(string id, int user, bool remember)
-    {
-        var c = new ModelCentral { Id = id, User = user, Remember = remember, LastActivityA = Now, LastActivityB = Now, Browser = id };
-        Centrals[id] = c;
-        return c;
-    }
-
-    public ModelSession AddSession(string id, string wiki, int user, string holder, string origin, bool bot = false, string? centralId = null, ModelToken? fromToken = null, bool remember = false)
-    {
-        var s = new ModelSession
-        {
-            Id = id, Wiki = wiki, User = user, Holder = holder, Bot = bot, Origin = origin, CentralId = centralId, FromToken = fromToken, Remember = remember, LastActivity = Now,
-        };
-        Sessions.Add(s);
-        return s;
-    }
-
-    public void AddToken(int browser, string wiki, string userIdCookie, string value, int user, string? centralId) =>
-        Tokens.Add(new ModelToken { Browser = browser, Wiki = wiki, UserIdCookie = userIdCookie, Value = value, User = user, CentralId = centralId, IssuedAt = Now });
-
-    /// <summary>
-    /// A login's central session joins the browser of the central sessions of the same user that its cookies
-    /// name (the central cookie, the wiki's session cookie, its remember-me token), whatever their state; the browsers
-    /// they name become one.
-    /// </summary>
-    public void JoinBrowser(ModelCentral central, IEnumerable<ModelCentral?> named)
-    {
-        var browsers = named.OfType<ModelCentral>().Where(c => c.User == central.User).Select(c => c.Browser).Append(central.Browser).ToHashSet();
-        foreach (var c in Centrals.Values.Where(c => browsers.Contains(c.Browser))) c.Browser = central.Browser;
-    }
-
-    /// <summary>Rules 5 and 6: the browsers' central sessions, every session linked to them, their tokens and the sessions restored from those.</summary>
-    public void EndBrowsers(IEnumerable<string?> centralIds, IEnumerable<ModelToken?> alsoTokens)
-    {
-        var ids = centralIds.OfType<string>().ToHashSet();
-        var browsers = ids.Select(CentralById).OfType<ModelCentral>().Select(c => c.Browser).ToHashSet();
-        ids.UnionWith(Centrals.Values.Where(c => browsers.Contains(c.Browser)).Select(c => c.Id));
-        foreach (var id in ids)
-            if (CentralById(id) is { } c) c.Ended = true;
-        var tokens = Tokens.Where(t => t.CentralId is not null && ids.Contains(t.CentralId)).Concat(alsoTokens.OfType<ModelToken>()).ToHashSet();
-        foreach (var t in tokens) t.Ended = true;
-        foreach (var s in Sessions.Where(s => s.CentralId is not null && ids.Contains(s.CentralId) || s.FromToken is not null && tokens.Contains(s.FromToken)))
-            s.Ended = true;
-    }
-
-    /// <summary>Rule 7: every session, central session, token and authorization of the user (or of everyone).</summary>
-    public void EndEverythingOf(Func<int, bool> whose)
-    {
-        foreach (var s in Sessions.Where(s => whose(s.User))) s.Ended = true;
-        foreach (var c in Centrals.Values.Where(c => whose(c.User))) c.Ended = true;
-        foreach (var t in Tokens.Where(t => whose(t.User))) t.Ended = true;
-        foreach (var a in Authorizations.OfType<ModelAuthorization>().Where(a => whose(a.User))) a.Ended = true;
-    }
-
-    /// <summary>Sessions a steward may revoke with this reach. A restored session's own central session is not defined, so it is only revoked alone.</summary>
-    public List<ModelSession> Revocable(Reach reach) =>
-        Sessions.Where(s => IsAlive(s) && (reach == Reach.Session || s.Bot || s.CentralId is not null)).ToList();
 }
