@@ -424,13 +424,9 @@ public sealed partial class PromiseModelTests
         private void ExpectAnswer(ActionResult result, Reached reached, bool? survives, string what)
         {
             Expect(result.Check.Passed, $"The check after {what} failed: {result.Check.Summary}");
-            // The counts are of what was valid just before. The engine also counts what had idled out unnoticed
-            // (a known defect, ModelFindingsTests.A_bot_password_revoke_counts_only_sessions_that_were_valid): while it stands,
-            // only the direction that matters to the promise is held, that every credential alive and reached is counted.
+            // The counts are of what was valid just before (docs/api-contract.md).
             var counted = (result.SessionsEnded, result.CentralSessionsEnded, result.RememberTokensEnded);
-            Expect(KnownDefects
-                    ? counted.SessionsEnded >= reached.Sessions && counted.CentralSessionsEnded >= reached.Centrals && counted.RememberTokensEnded >= reached.Tokens
-                    : counted == (reached.Sessions, reached.Centrals, reached.Tokens),
+            Expect(counted == (reached.Sessions, reached.Centrals, reached.Tokens),
                 $"After {what} the answer counts {result.SessionsEnded} sessions, {result.CentralSessionsEnded} central sessions and {result.RememberTokensEnded} "
                 + $"remember-me tokens ended; the model ended {reached.Sessions}, {reached.Centrals} and {reached.Tokens} that were alive.");
             if (survives is { } some)
@@ -456,8 +452,6 @@ public sealed partial class PromiseModelTests
                 return "refused" + at;
             }
             if (current is { EndedAt: not null } && !stored) return "refused (the ended session is still kept)" + at;
-            if (current is { LapsedBeforeInvalidation: true } && !stored && KnownDefects)
-                return $"refused: known defect, {nameof(ModelFindingsTests.A_store_key_whose_session_idled_out_before_an_invalidation_may_be_written_again)}{at}";
             Expect(stored, $"The write should be stored; the store refused it.");
             _written[op.Key] = body;
             if (current is not null && _model.IsAlive(current))
@@ -574,12 +568,6 @@ public sealed partial class PromiseModelTests
             }
         }
     }
-
-    /// <summary>
-    /// Tolerate the engine defects that <see cref="ModelFindingsTests"/> reproduce, each where it shows, and say so in the
-    /// story; <c>WIKISESSIONS_MODEL_STRICT=1</c> holds the engine to the model everywhere. Remove each once its test passes.
-    /// </summary>
-    private static readonly bool KnownDefects = Environment.GetEnvironmentVariable("WIKISESSIONS_MODEL_STRICT") != "1";
 
     /// <summary>The step number of the final check.</summary>
     private const int Final = int.MaxValue;

@@ -55,10 +55,15 @@ internal static class AdminReads
     {
         var epoch = await EpochAsync(db, cancellationToken);
         var counts = await db.SessionCounts.AsNoTracking().Where(c => c.Epoch == epoch && c.OpenSessions > 0).ToListAsync(cancellationToken);
+        // The counters count sessions until they are marked ended; those that idled out since the last sweep were not
+        // valid just before, and the sweeper's index finds them (a minute's backlog, not the farm).
+        var lapsed = await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch)
+            .GroupBy(s => s.WikiId).Select(g => new { WikiId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.WikiId, g => (long)g.Count, cancellationToken);
         var closed = (await farm.AllAsync(cancellationToken)).Where(w => w.Status == WikiStatus.Closed).Select(w => w.Id).ToHashSet();
-        var open = counts.Where(c => !closed.Contains(c.WikiId)).ToList();
+        var open = counts.Where(c => !closed.Contains(c.WikiId))
+            .GroupBy(c => c.WikiId).Select(g => g.Sum(c => c.OpenSessions) - lapsed.GetValueOrDefault(g.Key)).Where(n => n > 0).ToList();
         return new OpenInEpoch(
-            (int)open.Sum(c => c.OpenSessions), open.Select(c => c.WikiId).Distinct().Count(),
+            (int)open.Sum(), open.Count,
             await db.CentralSessions.CountAsync(c => c.EndedAt == null && c.ExpiresAt > now && c.Epoch == epoch, cancellationToken),
             await db.RememberTokens.CountAsync(t => t.EndedAt == null && t.ExpiresAt > now && t.Epoch == epoch, cancellationToken));
     }

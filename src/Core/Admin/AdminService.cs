@@ -183,7 +183,7 @@ public sealed partial class AdminService(
             await write.Db.Farm.ExecuteUpdateAsync(u => u.SetProperty(f => f.Epoch, f => f.Epoch + 1).SetProperty(f => f.EpochChangedAt, now), cancellationToken);
             return new Outcome("invalidate-everyone", "farm", open.Sessions, open.Centrals, open.Tokens,
                 $"Farm epoch advanced: {open.Sessions} open sessions in the current epoch on {open.Wikis} wikis, {open.Centrals} central sessions " +
-                $"and {open.Tokens} remember-me tokens ended (open: counted until marked ended, so sessions idle past their expiry but not yet swept are included)",
+                $"and {open.Tokens} remember-me tokens ended",
                 [], null, null,
                 // The check reads every row that existed before; only those of the current epoch can still be valid, and the
                 // store finds them through the epoch index, so it costs the same at twenty thousand sessions or two million.

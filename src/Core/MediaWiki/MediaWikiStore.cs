@@ -115,7 +115,8 @@ public sealed class MediaWikiStore(
         await using var write = await writes.BeginAsync(db, cancellationToken);
         // Whatever happens to the key's session, the value under the key changes: no instance may answer the old one.
         write.Evicts(Eviction.Key(k.Hash));
-        var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
+        var farmState = await cache.FarmAsync(db, cancellationToken);
+        var epoch = farmState.Epoch;
         var user = metadata is { LoggedIn: true } ? await UserAsync(db, k.Wiki, metadata.UserName!, now, cancellationToken) : null;
         if (user is { Prevented: true })
             throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions: the store refuses their sessions on every wiki.");
@@ -130,6 +131,8 @@ public sealed class MediaWikiStore(
         {
             // What a logout, a steward or an invalidation ended stays ended, even when a parallel request of the browser
             // saves the session again: refused, and MediaWiki's next read is a miss.
+            // A session that had idled out before everyone was invalidated was ended by time, not by the invalidation.
+            if (ended == EndReason.EveryoneInvalidated && session.EndedAt is null && session.ExpiresAt <= farmState.EpochChangedAt) ended = EndReason.Idle;
             if (ended != EndReason.Idle)
                 throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
             await RetireAsync(db, session, cancellationToken);

@@ -57,33 +57,66 @@ public sealed class CredentialWrite : IAsyncDisposable
 
     public SessionsDb Db { get; }
 
-    /// <summary>Ends every still-active session of <paramref name="sessions"/> in one statement.</summary>
-    public Task<int> EndAsync(IQueryable<Session> sessions, EndReason reason, string? by, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends every open session of <paramref name="sessions"/> and counts those that were still valid: one that had idled
+    /// out and was not swept yet ends as idle, when it expired, so neither the answer's counts nor its end reason claim
+    /// it (a MediaWiki key whose session idled out may start a new one, docs/promise.md).
+    /// </summary>
+    public async Task<int> EndAsync(IQueryable<Session> sessions, EndReason reason, string? by, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
     {
         _evictions.Add(evicts);
-        return sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
+        var (epoch, at) = await LapsedAsync(now, cancellationToken);
+        await sessions.Where(s => s.EndedAt == null && (s.Epoch != epoch || s.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, s => s.Epoch != epoch ? at : s.ExpiresAt)
+            .SetProperty(s => s.EndReason, s => s.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken);
+        return await sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, now)
             .SetProperty(s => s.EndReason, reason)
             .SetProperty(s => s.EndedBy, by), cancellationToken);
     }
 
-    /// <summary>Ends central sessions; their version moves on, so an auto-login that read one before cannot claim it.</summary>
-    public Task<int> EndAsync(IQueryable<CentralSession> centrals, EndReason reason, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends central sessions, counting those still valid as for sessions; their version moves on, so an auto-login that
+    /// read one before cannot claim it.
+    /// </summary>
+    public async Task<int> EndAsync(IQueryable<CentralSession> centrals, EndReason reason, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
     {
         _evictions.Add(evicts);
-        return centrals.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
+        var (epoch, at) = await LapsedAsync(now, cancellationToken);
+        await centrals.Where(s => s.EndedAt == null && (s.Epoch != epoch || s.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, s => s.Epoch != epoch ? at : s.ExpiresAt)
+            .SetProperty(s => s.EndReason, s => s.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Idle)
+            .SetProperty(s => s.Version, s => s.Version + 1), cancellationToken);
+        return await centrals.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, now)
             .SetProperty(s => s.EndReason, reason)
             .SetProperty(s => s.Version, s => s.Version + 1), cancellationToken);
     }
 
-    public Task<int> EndAsync(IQueryable<RememberToken> tokens, EndReason reason, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
+    public async Task<int> EndAsync(IQueryable<RememberToken> tokens, EndReason reason, DateTimeOffset now, Eviction evicts, CancellationToken cancellationToken)
     {
         _evictions.Add(evicts);
-        return tokens.Where(t => t.EndedAt == null).ExecuteUpdateAsync(u => u
+        var (epoch, at) = await LapsedAsync(now, cancellationToken);
+        await tokens.Where(t => t.EndedAt == null && (t.Epoch != epoch || t.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
+            .SetProperty(t => t.EndedAt, t => t.Epoch != epoch ? at : t.ExpiresAt)
+            .SetProperty(t => t.EndReason, t => t.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken);
+        return await tokens.Where(t => t.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(t => t.EndedAt, now)
             .SetProperty(t => t.EndReason, reason), cancellationToken);
     }
+
+    /// <summary>
+    /// The farm epoch and when it moved on: rows of an earlier epoch were ended by that invalidation (when it ran), rows
+    /// past their expiry by time, and neither is counted again by a later end.
+    /// </summary>
+    private async Task<(long Epoch, DateTimeOffset? At)> LapsedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Read inside the transaction, once: another instance's cached epoch may be behind the store's.
+        _farm ??= await Db.Farm.AsNoTracking().SingleAsync(cancellationToken);
+        return (_farm.Epoch, _farm.EpochChangedAt ?? now);
+    }
+
+    private FarmState? _farm;
 
     /// <summary>A change that is not an end (a store value written or deleted, the farm epoch moved on) drops these copies too.</summary>
     public void Evicts(Eviction eviction) => _evictions.Add(eviction);
