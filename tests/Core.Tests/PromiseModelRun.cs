@@ -301,7 +301,9 @@ public sealed partial class PromiseModelTests
             var cookies = jar.For(host);
             var central = jar.For(TestFarm.CentralHost);
             var session = _model.CookieSession(cookies.GetValueOrDefault($"{op.Wiki}_session"), op.Wiki, Kind.Cookie);
-            var token = _model.TokenOf(op.Wiki, cookies);
+            // The browser's remember-me token on this wiki is the one its Token cookie names, whichever user's ID sits
+            // beside it: a logout ends what the browser holds, even a token that no longer pairs with its UserID cookie.
+            var token = _model.TokenByValue(op.Wiki, cookies.GetValueOrDefault($"{op.Wiki}Token"));
             var named = _model.CentralById(central.GetValueOrDefault(Farm.CentralCookie));
 
             var result = await Engine.LogoutAsync(services, op.Wiki, cookies, central, op.Scope);
@@ -309,7 +311,8 @@ public sealed partial class PromiseModelTests
 
             // Whatever the scope: the local session and the browser's remember-me token on this wiki.
             var reached = _model.End([session], [], [token, session?.FromToken]);
-            var centrals = new[] { named, session?.Central, token?.Central };
+            // A token reaches its browser's central session only as a credential, paired with its UserID cookie.
+            var centrals = new[] { named, session?.Central, _model.TokenOf(op.Wiki, cookies)?.Central };
             if (op.Scope == LogoutScope.Local)
             {
                 // It leaves the browser's central session: while that can log the user back in, the answer says so.
