@@ -316,7 +316,9 @@ public sealed partial class PromiseModelTests
             if (op.Scope == LogoutScope.Local)
             {
                 // It leaves the browser's central session: while that can log the user back in, the answer says so.
-                if (centrals.OfType<Central>().Any(c => c.User == (session?.User ?? c.User) && _model.IsAlive(c)))
+                // Only a central session the browser's cookies still reach can: the token's own one needs its cookie too,
+                // and the token just ended.
+                if (new[] { named, session?.Central }.OfType<Central>().Any(c => c.User == (session?.User ?? c.User) && _model.IsAlive(c)))
                     Expect(result.Outcome == LogoutOutcome.Partial && !string.IsNullOrWhiteSpace(result.Survives),
                         $"A local logout leaves a live central session: it answers partial and says what survives; it answered {Describe(result)}.");
                 return $"{Describe(result)}{at}";
