@@ -24,7 +24,7 @@ public sealed class SqlitePragmas : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
-    private static void Apply(DbConnection connection)
+    internal static void Apply(DbConnection connection)
     {
         using var command = connection.CreateCommand();
         // Checkpoints run in the background (SqliteCheckpointer); a commit checkpoints itself only past 64 MiB of WAL, as a
