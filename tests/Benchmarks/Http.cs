@@ -18,7 +18,7 @@ internal static partial class Http
 {
     private sealed record Target(string Name, string Path, string? Script);
     private sealed record Figures(double Rps, double P50, double P99, double P999, long Requests, long Errors);
-    private sealed record StoreFigures(long Reads, long Writes, long Transactions, double TransactionSeconds);
+    private sealed record StoreFigures(long Reads, long Writes, long Transactions, double TransactionSeconds, long Commits);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -81,13 +81,13 @@ internal static partial class Http
                 bare ??= figures.Rps;
                 Console.WriteLine($"  {target.Name,-40} {figures.Rps,11:N0} {figures.Rps / bare.Value,7:0.00} {figures.P50,7:0.00}ms {figures.P99,7:0.00}ms {figures.P999,7:0.00}ms {figures.Errors,8:N0}");
                 var (reads, writes, requests) = (after.Reads - before.Reads, after.Writes - before.Writes, Math.Max(1, figures.Requests));
-                var (transactions, held) = (after.Transactions - before.Transactions, after.TransactionSeconds - before.TransactionSeconds);
+                var (transactions, held, commits) = (after.Transactions - before.Transactions, after.TransactionSeconds - before.TransactionSeconds, after.Commits - before.Commits);
                 if (target.Name.StartsWith("POST resolve"))
                     notes.Add($"store statements per 1,000 resolves: {1000.0 * writes / requests:0.0} writes, {1000.0 * reads / requests:0.0} reads " +
                               $"({writes:N0} writes and {reads:N0} reads over {figures.Requests:N0} resolves)");
                 if ((target.Name.StartsWith("POST login") || target.Name.StartsWith("POST MediaWiki")) && transactions > 0)
                     notes.Add($"{target.Name}: {transactions:N0} write transactions held the store's one writer {100 * held / seconds:0}% of the run, " +
-                              $"{held * 1e6 / transactions:N0} µs each, {figures.Requests / (double)transactions:0.0} requests a commit");
+                              $"{held * 1e6 / transactions:N0} µs each, in {commits:N0} commits ({transactions / (double)Math.Max(1, commits):0.0} a commit)");
             }
             notes.ForEach(n => Console.WriteLine($"  {n}"));
             if (clients is not null) Console.WriteLine($"  {dashboards} staff dashboards connected throughout: {clients.Summary()}");
@@ -362,7 +362,8 @@ internal static partial class Http
                 ? double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
                 : throw new InvalidOperationException($"/metrics has no {name}.");
             return new StoreFigures((long)Value("wikisessions_store_reads_total"), (long)Value("wikisessions_store_writes_total"),
-                (long)Value("wikisessions_store_write_transactions_total"), Value("wikisessions_store_write_transaction_time_seconds_total"));
+                (long)Value("wikisessions_store_write_transactions_total"), Value("wikisessions_store_write_transaction_time_seconds_total"),
+                text.Contains("wikisessions_store_write_commits_total") ? (long)Value("wikisessions_store_write_commits_total") : (long)Value("wikisessions_store_write_transactions_total"));
         }
 
         public long Rss() => Status("VmRSS");

@@ -241,6 +241,12 @@ public sealed class WriteGate
             {
                 await connection.OpenAsync(cancellationToken);
                 SqlitePragmas.Apply(connection);
+                // Each write's savepoint keeps the pages it changes in a sub-journal, for its rollback: in memory, not a temp file.
+                await using (var command = connection.CreateCommand())
+                {
+                    command.CommandText = "PRAGMA temp_store=MEMORY;";
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
                 // IMMEDIATE: the write lock now, so no statement of the batch meets a busy store half way.
                 return new Batch(connection, connection.BeginTransaction(deferred: false));
             }
