@@ -332,7 +332,7 @@ internal static partial class Http
                 {
                     if ((await app.Client.GetAsync("/health/live")).IsSuccessStatusCode) break;
                 }
-                catch (HttpRequestException) when (i < 600)
+                catch (HttpRequestException) when (i < 3000) // up to 10 minutes: migrating and seeding a fresh store on a shared, busy machine
                 {
                 }
                 if (process.HasExited) throw new InvalidOperationException($"The app exited during start-up:\n{string.Join('\n', output)}");
