@@ -42,8 +42,9 @@ public static class AdminApi
             .WithSummary("One logout's step per wiki, and the resurrections that followed it.");
         diagnose.MapGet("/sessions/{handle}/metadata-diffs", (string handle, SessionQueries q, CancellationToken ct) => q.MetadataDiffsAsync(handle, ct))
             .WithSummary("Saved and provided metadata of each load that conflicted.");
-        diagnose.MapGet("/audit", (int? page, int? pageSize, FarmQueries q, CancellationToken ct) => q.AuditAsync(page ?? 1, pageSize ?? 50, ct))
-            .WithSummary("Every staff action, newest first.");
+        diagnose.MapGet("/audit", (int? page, int? pageSize, string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to,
+                FarmQueries q, CancellationToken ct) => q.AuditAsync(new AuditFilter(actor, action, target, from, to), page ?? 1, pageSize ?? 50, ct))
+            .WithSummary("Every staff action, newest first; filtered by actor, action and target (exact) and a time window [from, to).");
 
         var act = admin.MapGroup("").RequireAuthorization(Schemes.Steward);
         act.MapPost("/sessions/{handle}/revoke", async (string handle, RevokeBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
