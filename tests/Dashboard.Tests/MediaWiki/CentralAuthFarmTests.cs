@@ -106,6 +106,12 @@ public sealed class CentralAuthFarmTests(CentralAuthFarm farm, ITestOutputHelper
 
             // enwiki names a token reset command: CentralAuth's global token is reset, so nothing survives.
             Assert.Equal(JsonValueKind.Null, answer.GetProperty("survives").ValueKind);
+            // The audit names the wiki that last wrote the farm-wide central key the revoke ended.
+            await using (var db = await farm.App.Services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContextAsync())
+            {
+                var audit = await db.Audit.Where(a => a.Action == "revoke-session" && a.Target == handle).Select(a => a.Detail).SingleAsync();
+                Assert.Matches("central session's value was last written by (enwiki|dewiki)", audit);
+            }
             Assert.Empty(await ActiveSessionsAsync(farm.En.DbName, user));
             Assert.Empty(await ActiveSessionsAsync(farm.De.DbName, user));
             Assert.Empty((await UserPageAsync(user)).GetProperty("centralSessions").EnumerateArray());
