@@ -202,6 +202,10 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("Handle")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -331,6 +335,10 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
                     b.Property<long>("FinishedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("Ip")
                         .HasMaxLength(45)
                         .HasColumnType("character varying(45)");
@@ -339,6 +347,9 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<long?>("RotationConfirmedAt")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("Scope")
                         .IsRequired()
@@ -704,6 +715,10 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<string>("Handle")
                         .IsRequired()

@@ -202,6 +202,10 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<string>("Handle")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -331,6 +335,10 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<long>("FinishedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<string>("Ip")
                         .HasMaxLength(45)
                         .HasColumnType("nvarchar(45)");
@@ -339,6 +347,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
+
+                    b.Property<long?>("RotationConfirmedAt")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("Scope")
                         .IsRequired()
@@ -705,6 +716,10 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
 
                     b.Property<string>("Handle")
                         .IsRequired()

@@ -189,6 +189,10 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Handle")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -316,6 +320,10 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Property<long>("FinishedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Ip")
                         .HasMaxLength(45)
                         .HasColumnType("TEXT");
@@ -324,6 +332,9 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("RotationConfirmedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Scope")
                         .IsRequired()
@@ -673,6 +684,10 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Handle")
                         .IsRequired()
