@@ -108,7 +108,7 @@ whoami() { # WIKI JAR
 # (the central cookies) and /complete back on the wiki. An API login would never reach loginwiki with host-only cookies.
 web_login() { # WIKI JAR USER
   local token
-  token=$(curl -sS -b "$2" -c "$2" "$1/index.php?title=Special:UserLogin" | sed -n 's/.*name="wpLoginToken" value="\([^"]*\)".*/\1/p' | head -1)
+  token=$(curl -sS -b "$2" -c "$2" "$1/index.php?title=Special:UserLogin" | sed -n 's/.*name="wpLoginToken"[^>]*value="\([^"]*\)".*/\1/p' | head -1)
   curl -sS -L -o /dev/null -b "$2" -c "$2" "$1/index.php?title=Special:UserLogin&returnto=Main_Page" \
     --data-urlencode "wpName=$3" --data-urlencode "wpPassword=$FARM_PASSWORD" --data-urlencode "wpLoginToken=$token" \
     -d wpLoginAttempt=Log+in -d authAction=login -d force= -d title=Special:UserLogin
@@ -134,8 +134,9 @@ echo "What the console sees of Farm Ada (GET /api/v1/admin/users/Farm%20Ada):"
 curl -sS -H "Authorization: Bearer $STEWARD_TOKEN" "$APP/api/v1/admin/users/Farm%20Ada" | python3 -c '
 import json,sys
 u=json.load(sys.stdin)
+if "activeSessions" not in u: sys.exit("  the console does not know Farm Ada: %s" % u.get("detail", u))
 for s in u["activeSessions"]: print("  session %-10s %s, central session %s" % (s["wiki"], s["handle"], s.get("centralSessionHandle")))
-for c in u["centralSessions"]: print("  central session %s, expires %s, linked wikis: %s" % (c["handle"], c["expiresAt"], ", ".join(c["wikis"]) or "none yet"))'
+for c in u["centralSessions"]: print("  central session %s, expires %s, linked wikis: %s" % (c["handle"], c["expiresAt"], ", ".join(c["wikis"]) or "none yet"))' || true
 echo "Farm Bea's logout traces:"
 curl -sS -H "Authorization: Bearer $STEWARD_TOKEN" "$APP/api/v1/admin/logout-traces?user=Farm%20Bea" | python3 -c '
 import json,sys

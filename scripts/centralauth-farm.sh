@@ -124,6 +124,10 @@ wfLoadExtension( 'CentralAuth', __DIR__ . '/CentralAuth/extension.json' );
 // (Special:CentralLogin at login, the auto-login script when visited).
 \$wgCentralAuthCookieDomain = '';
 \$wgShowExceptionDetails = true;
+// What went wrong, for whoever reads the farm's folder (the browser tests print these when they fail).
+foreach ( [ 'session', 'CentralAuth', 'exception' ] as \$group ) {
+    \$wgDebugLogGroups[\$group] = __DIR__ . "/debug-\$wgDBname-" . strtolower( \$group ) . ".log";
+}
 EOF
 
 # REL1_39's update.php does not create CentralAuth's tables.
