@@ -217,8 +217,10 @@ internal static partial class Http
             Wrk(app.Address, bare, inFlight, 2, work);
             var limit = Wrk(app.Address, bare, inFlight, seconds, work);
             Wrk(app.Address, mix, inFlight, 2, work);
-            var figures = await app.SampleWhileAsync(() => Wrk(app.Address, mix, inFlight, seconds, work));
-            Console.WriteLine($"  {inFlight,10} {limit.Rps,9:N0} {figures.Rps,9:N0} {figures.Rps / limit.Rps,7:0.00} {figures.P50,7:0.00}ms {figures.P99,7:0.00}ms {figures.Errors,8:N0}");
+            var (figures, output) = await app.SampleWhileAsync(() => WrkRun(app.Address, mix, inFlight, seconds, work));
+            // The script counts each answer's status: which requests were not answered 2xx, and how.
+            var statuses = Regex.Match(output, @"^statuses: (.*)$", RegexOptions.Multiline).Groups[1].Value;
+            Console.WriteLine($"  {inFlight,10} {limit.Rps,9:N0} {figures.Rps,9:N0} {figures.Rps / limit.Rps,7:0.00} {figures.P50,7:0.00}ms {figures.P99,7:0.00}ms {figures.Errors,8:N0}  {statuses}");
             if (figures.P99 < 10 && figures.Errors == 0 && figures.Rps > (best?.Figures.Rps ?? 0)) best = (inFlight, figures);
         }
         const double all = MixGets + MixPosts + MixDeletes;
@@ -273,8 +275,20 @@ internal static partial class Http
         foreach (var (storeKey, body) in values) lua.AppendLine($"  {{ {Lua("/sessions/v1/" + storeKey + "g")}, {Lua(body)} }},");
         lua.AppendLine("""
             }
-            local threads = 0
-            function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+            local threads, all = 0, {}
+            function setup(thread) thread:set("tid", threads); threads = threads + 1; all[#all + 1] = thread end
+            statuses = {}
+            function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+            function done(summary, latency, requests)
+              local total = {}
+              for _, thread in ipairs(all) do
+                for status, count in pairs(thread:get("statuses")) do total[status] = (total[status] or 0) + count end
+              end
+              local parts = {}
+              for status, count in pairs(total) do parts[#parts + 1] = status .. " x" .. count end
+              table.sort(parts)
+              io.write("statuses: " .. table.concat(parts, ", ") .. "\n")
+            end
             local mine, generation, ended, i, n = {}, {}, {}, 0, 0
             function init(args)
               for k = 1, #values do
@@ -309,7 +323,10 @@ internal static partial class Http
 
     private static string Lua(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    private static Figures Wrk(Uri address, Target target, int connections, int seconds, string work)
+    private static Figures Wrk(Uri address, Target target, int connections, int seconds, string work) =>
+        WrkRun(address, target, connections, seconds, work).Figures;
+
+    private static (Figures Figures, string Output) WrkRun(Uri address, Target target, int connections, int seconds, string work)
     {
         var script = target.Script is null ? "" : $"-s \"{target.Script}\" ";
         var output = Run("wrk", $"-t2 -c{connections} -d{seconds}s --latency {script}{new Uri(address, target.Path)}", work);
@@ -319,7 +336,7 @@ internal static partial class Http
         var socketErrors = Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
         if (socketErrors.Success) errors += Enumerable.Range(1, 4).Sum(g => long.Parse(socketErrors.Groups[g].Value, CultureInfo.InvariantCulture));
         var rps = double.Parse(Regex.Match(output, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
-        return new Figures(rps, Latency("50"), Latency("99"), requests, errors);
+        return (new Figures(rps, Latency("50"), Latency("99"), requests, errors), output);
     }
 
     private static double Milliseconds(string wrkTime) => wrkTime switch
