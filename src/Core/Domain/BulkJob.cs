@@ -1,11 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace WikiSessions.Core.Domain;
 
 public enum BulkJobKind
 {
     /// <summary>Revoke every session that matches a filter (session scope: each matching session, nothing linked to it).</summary>
-    RevokeSessions,
+    [JsonStringEnumMemberName("revoke-sessions")] RevokeSessions,
     /// <summary>Invalidate every user with a session that matches a filter: each user's token is reset, as for one user.</summary>
-    InvalidateUsers,
+    [JsonStringEnumMemberName("invalidate-users")] InvalidateUsers,
 }
 
 public enum BulkJobState { Running, Cancelled, Done }
