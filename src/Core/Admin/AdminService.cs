@@ -242,7 +242,7 @@ public sealed partial class AdminService(
     private static Scope UserScope(SessionsDb db, int userId) =>
         new(db.Sessions.Where(s => s.UserId == userId), db.CentralSessions.Where(c => c.UserId == userId), db.RememberTokens.Where(t => t.UserId == userId));
 
-    private static void Authorize(StaffActor actor, string? reason)
+    internal static void Authorize(StaffActor actor, string? reason)
     {
         if (actor.Role != StaffRole.Steward)
             throw new SessionException(Failure.Forbidden, $"Only stewards may change sessions; {actor.Name} is {actor.Role.ToString().ToLowerInvariant()} staff.");
