@@ -151,13 +151,16 @@ internal static class CentralAuthSessions
 
     private const int MaxOutcome = 200;
 
-    /// <summary>Whether the central session of the key <paramref name="hash"/> has ended in the console, other than by time.</summary>
-    public static async Task<bool> EndedAsync(SessionsDb db, string hash, long epoch, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The user of the central session of the key <paramref name="hash"/>, and whether the console ended it other than by
+    /// time; null when the console has no central session for the key.
+    /// </summary>
+    public static async Task<(int UserId, bool Ended)?> FindAsync(SessionsDb db, string hash, long epoch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var central = await db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(c => c.IdHash == hash, cancellationToken);
-        if (central is null) return false;
+        if (central is null) return null;
         var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == central.UserId, cancellationToken);
-        return Validity.Reason(central, user, epoch, now) is { } reason && reason != EndReason.Idle;
+        return (central.UserId, Validity.Reason(central, user, epoch, now) is { } reason && reason != EndReason.Idle);
     }
 
     /// <summary>The logout trace of the delete of <paramref name="sessionId"/>: one per delete, so an ID rotation can take it back.</summary>

@@ -82,7 +82,13 @@ public sealed class MediaWikiStore(
         // A central session the console ended (a logout's token rotation, a steward, an invalidation) is a miss too, as its
         // local sessions are: CentralAuth would otherwise log a kept centralauth_Session cookie back in whenever the token
         // was not rotated (a wiki's logout that skips it, a steward's action without the farm's reset command).
-        if (k.Kind == CentralAuthKeys.SessionKind && await CentralAuthSessions.EndedAsync(db, k.Hash, epoch, now, cancellationToken)) return null;
+        // Its user is the one whose ends evict the cached value: an end that reaches the user, not the key, must reach it too.
+        var userId = session?.UserId;
+        if (k.Kind == CentralAuthKeys.SessionKind && await CentralAuthSessions.FindAsync(db, k.Hash, epoch, now, cancellationToken) is { } central)
+        {
+            if (central.Ended) return null;
+            userId = central.UserId;
+        }
         // Reads do not write: the last-read time moves at most once per activity interval.
         if (now - blob.ReadAt >= _options.ActivityWriteInterval)
         {
@@ -95,7 +101,7 @@ public sealed class MediaWikiStore(
             blob.ReadAt = now;
         }
         var body = cipher.Decrypt(blob.Body, k.Hash);
-        cache.PutBlob(seen, k.Hash, body, blob.ExpiresAt, blob.ReadAt, session);
+        cache.PutBlob(seen, k.Hash, body, blob.ExpiresAt, blob.ReadAt, session, userId);
         return body;
     });
 
