@@ -54,7 +54,10 @@ public sealed record SessionFilter(string? Wiki = null, string? User = null, Pro
 
 public sealed record MetadataDiffView(DateTimeOffset At, IReadOnlyDictionary<string, string> Saved, IReadOnlyDictionary<string, string> Provided, IReadOnlyList<string> ConflictingKeys);
 public sealed record EventView(DateTimeOffset At, SessionEventKind Kind, string? Wiki, string? SessionHandle, string Detail);
-public sealed record SessionDetail(AdminSession Session, string ProviderExplanation, IReadOnlyList<string> CookiesSet, IReadOnlyList<EventView> Events, IReadOnlyList<MetadataDiffView> MetadataDiffs);
+/// <param name="CentralWrittenBy">On a CentralAuth farm, the wiki that last wrote the value of the session's central session
+/// (any wiki of the farm may write it); null when the store holds no such value.</param>
+public sealed record SessionDetail(AdminSession Session, string ProviderExplanation, IReadOnlyList<string> CookiesSet, IReadOnlyList<EventView> Events,
+    IReadOnlyList<MetadataDiffView> MetadataDiffs, string? CentralWrittenBy);
 
 /// <summary>Sessions for the admin API and the dashboard: the explorer, the CSV export, one session's detail.</summary>
 public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDirectory farm, TimeProvider time)
@@ -146,7 +149,11 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return new SessionDetail(view, explanation,
             session.CookiesSet.Split(',', StringSplitOptions.RemoveEmptyEntries),
             events.Select(e => new EventView(e.At, e.Kind, view.Wiki, e.SessionHandle, e.Detail)).ToList(),
-            await DiffsAsync(db, session.Id, cancellationToken));
+            await DiffsAsync(db, session.Id, cancellationToken),
+            session.CentralSessionId is { } centralId
+                ? await db.Wikis.Where(w => db.Blobs.Any(b => b.WikiId == w.Id && db.CentralSessions.Any(c => c.Id == centralId && c.IdHash == b.KeyHash)))
+                    .Select(w => w.DbName).FirstOrDefaultAsync(cancellationToken)
+                : null);
     }
 
     public async Task<IReadOnlyList<MetadataDiffView>> MetadataDiffsAsync(string handle, CancellationToken cancellationToken = default)
