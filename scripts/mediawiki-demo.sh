@@ -17,58 +17,10 @@ APP=http://127.0.0.1:$APP_PORT
 PASSWORD=Demo-password-2026
 MW=/usr/share/mediawiki
 
-missing=()
-[ -d "$MW" ] || missing+=(mediawiki)
-command -v php >/dev/null || missing+=(php-cli)
-for package in php-sqlite3 php-curl php-intl php-mbstring php-xml; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-done
-command -v curl >/dev/null || missing+=(curl)
-command -v python3 >/dev/null || missing+=(python3)
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    echo "Installing ${missing[*]} (about two minutes)..."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
-  else
-    echo "The demo needs ${missing[*]}. Install with: sudo apt-get install -y ${missing[*]}"
-    exit 1
-  fi
-fi
-for port in "$APP_PORT" "$WIKI_A_PORT" "$WIKI_B_PORT"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "Port $port is in use; set APP_PORT, WIKI_A_PORT or WIKI_B_PORT to free ports."
-    exit 1
-  fi
-done
-
-DEMO=$(mktemp -d "${TMPDIR:-/tmp}/wikisessions-mediawiki-demo.XXXXXX")
-pids=()
-cleanup() {
-  trap - EXIT INT TERM
-  echo
-  echo "Stopping the wikis and the app..."
-  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$DEMO"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A value from a JSON document on stdin: json query.userinfo.name
-json() { python3 -c 'import json,sys
-d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d.get(k)
-print("" if d is None else d)' "$1"; }
-credential() { python3 -c "import json;d=json.load(open('seed-data/demo-credentials.json'));print($1)"; }
-
-wait_for() { # URL SECONDS WHAT
-  local deadline=$((SECONDS + $2))
-  until curl -sf -o /dev/null "$1"; do
-    if [ "$SECONDS" -ge "$deadline" ]; then echo "$3 did not answer at $1 within $2 s; see $DEMO/*.log"; exit 1; fi
-    sleep 1
-  done
-}
+source scripts/demo-common.sh
+demo_prerequisites
+demo_free_ports "APP_PORT, WIKI_A_PORT or WIKI_B_PORT" "$APP_PORT" "$WIKI_A_PORT" "$WIKI_B_PORT"
+demo_folder mediawiki-demo
 
 echo "Starting WikiSessions at $APP (demo farm off; store in $DEMO/data; output in $DEMO/app.log)..."
 # setsid: the app and the processes dotnet run starts form one group, stopped together.

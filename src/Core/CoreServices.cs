@@ -89,6 +89,8 @@ public static class CoreServices
         services.AddSingleton<UserQueries>();
         services.AddSingleton<TraceQueries>();
         services.AddSingleton<FarmQueries>();
+        services.AddSingleton<BulkJobs>();
+        services.AddHostedService<BulkJobRunner>();
         services.AddOptions<StaffLoginOptions>().BindConfiguration("StaffLogin")
             .Validate(o => o.MaxFailures > 0 && o.AccountLockoutAddresses > 1 && o.AccountLockoutWindow > TimeSpan.Zero && o.FirstLockout > TimeSpan.Zero && o.MaxLockout >= o.FirstLockout && o.RevalidationInterval > TimeSpan.Zero
                 && o.FailureLogInterval > TimeSpan.Zero && o.AbsoluteLifetime > TimeSpan.Zero && o.IdleTimeout > TimeSpan.Zero,

@@ -20,35 +20,12 @@ internal static class AdminScale
 {
     private static readonly StaffActor Steward = new("bench-steward", StaffRole.Steward);
 
-    public static async Task RunAsync(string[] args)
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-admin-{Guid.NewGuid():N}.db");
-        if (Generate.Option(args, "--store") is { } store)
-        {
-            File.Copy(store, path);
-        }
-        else
-        {
-            var count = int.Parse(Generate.Option(args, "--sessions") ?? "20000");
-            Console.WriteLine($"No --store: generating {count:N0} sessions");
-            await Generate.CreateAsync(path, count, DateTimeOffset.UtcNow);
-        }
-        try
-        {
-            if (args.Contains("--export-only")) await ExportOnlyAsync(path);
-            else await RunOnAsync(path);
-        }
-        finally
-        {
-            SeededStore.Delete(path);
-        }
-    }
+    public static Task RunAsync(string[] args) =>
+        Generate.OnStoreCopyAsync(args, "admin", path => args.Contains("--export-only") ? ExportOnlyAsync(path) : RunOnAsync(path));
 
     private static async Task RunOnAsync(string path)
     {
-        var configuration = SeededStore.Configuration(path);
-        await using var services = new ServiceCollection()
-            .AddLogging(b => { if (Environment.GetEnvironmentVariable("WIKISESSIONS_SQL") == "1") b.AddProvider(new SqlPrinter()); }).AddSingleton(configuration).AddCore(configuration, Path.GetTempPath()).BuildServiceProvider();
+        await using var services = Generate.CoreServices(path);
         var farm = services.GetRequiredService<FarmQueries>();
         var users = services.GetRequiredService<UserQueries>();
         var sessions = services.GetRequiredService<SessionQueries>();

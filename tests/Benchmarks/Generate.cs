@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using WikiSessions.Core;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Testing;
@@ -41,6 +44,42 @@ internal static class Generate
     }
 
     public static string? Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+    /// <summary>
+    /// Runs <paramref name="run"/> on a copy of <c>--store FILE</c>, or on a store of <c>--sessions N</c> (20,000 by default)
+    /// generated for it, and deletes that file after: a harness never changes the store it was given.
+    /// </summary>
+    public static async Task OnStoreCopyAsync(string[] args, string purpose, Func<string, Task> run)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wikisessions-{purpose}-{Guid.NewGuid():N}.db");
+        if (Option(args, "--store") is { } store)
+        {
+            File.Copy(store, path);
+        }
+        else
+        {
+            var count = int.Parse(Option(args, "--sessions") ?? "20000");
+            Console.WriteLine($"No --store: generating {count:N0} sessions");
+            await CreateAsync(path, count, DateTimeOffset.UtcNow);
+        }
+        try
+        {
+            await run(path);
+        }
+        finally
+        {
+            SeededStore.Delete(path);
+        }
+    }
+
+    /// <summary>The Core services on the store at <paramref name="path"/>; <c>WIKISESSIONS_SQL=1</c> prints every statement with its time.</summary>
+    public static ServiceProvider CoreServices(string path)
+    {
+        var configuration = SeededStore.Configuration(path);
+        return new ServiceCollection()
+            .AddLogging(b => { if (Environment.GetEnvironmentVariable("WIKISESSIONS_SQL") == "1") b.AddProvider(new SqlPrinter()); })
+            .AddSingleton(configuration).AddCore(configuration, Path.GetTempPath()).BuildServiceProvider();
+    }
 
     public static async Task CreateAsync(string output, int count, DateTimeOffset now)
     {

@@ -23,6 +23,7 @@ switch (mode)
     case "stores": await Stores.RunAsync(rest); break;
     case "generate": await Generate.RunAsync(rest); break;
     case "admin": await AdminScale.RunAsync(rest); break;
+    case "bulk": await BulkScale.RunAsync(rest); break;
     default:
         Console.Error.WriteLine($"Unknown mode '{mode}'. Modes: engine, http, feed, stores, generate, admin.");
         return 2;

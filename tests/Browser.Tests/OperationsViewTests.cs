@@ -39,6 +39,9 @@ public sealed class OperationsViewTests(FastAlertsLiveApp app) : IClassFixture<F
         await Expect(verdict).ToContainTextAsync("behaved as expected", new() { Timeout = LiveApp.UserWait });
         var wiki = Regex.Match((await verdict.TextContentAsync())!, @"Logging out on (\w+) logged").Groups[1].Value;
         Assert.NotEmpty(wiki);
+        // The verdict stays at the top of the replay's page, not only in the feed.
+        await Expect(replays.Locator("#replay-result")).ToContainTextAsync("Replay logout-logs-back-in behaved as expected");
+        await Expect(replays.Locator("#replay-result")).ToContainTextAsync(wiki);
 
         await LiveApp.OpenAsync(replays, $"/wikis/{wiki}");
         await Expect(replays.Locator("#wiki-name")).ToHaveTextAsync(wiki);

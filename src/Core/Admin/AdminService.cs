@@ -80,6 +80,12 @@ public sealed partial class AdminService(
                 : browser
                 ? $"the browser of {session.User?.Name ?? "an anonymous user"}: {ended + linkedEnded} sessions, {centrals} central sessions and {tokens} remember-me tokens"
                 : $"{wiki.DbName} session of {session.User?.Name ?? "an anonymous user"}";
+            // Any wiki of a CentralAuth farm writes the central keys: the audit names the last writer of each it ended.
+            var writers = browser && session.Origin == SessionOrigin.MediaWiki
+                ? await db.Wikis.Where(w => db.Blobs.Any(b => b.WikiId == w.Id && db.CentralSessions.Any(c => centralIds.Contains(c.Id) && c.IdHash == b.KeyHash)))
+                    .Select(w => w.DbName).OrderBy(n => n).ToListAsync(cancellationToken)
+                : [];
+            if (writers.Count > 0) what += $"; its central session's value was last written by {string.Join(", ", writers)}";
             var wikis = new List<string> { wiki.DbName };
             foreach (var id in wikiIds.Where(id => id != wiki.Id)) wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
             // A CentralAuth browser: its centralauth_Token cookie would restore the user on every wiki until the global token is reset.
@@ -236,7 +242,7 @@ public sealed partial class AdminService(
     private static Scope UserScope(SessionsDb db, int userId) =>
         new(db.Sessions.Where(s => s.UserId == userId), db.CentralSessions.Where(c => c.UserId == userId), db.RememberTokens.Where(t => t.UserId == userId));
 
-    private static void Authorize(StaffActor actor, string? reason)
+    internal static void Authorize(StaffActor actor, string? reason)
     {
         if (actor.Role != StaffRole.Steward)
             throw new SessionException(Failure.Forbidden, $"Only stewards may change sessions; {actor.Name} is {actor.Role.ToString().ToLowerInvariant()} staff.");

@@ -9,6 +9,9 @@ namespace WikiSessions.Core.Admin;
 public sealed record WikiOverview(string Wiki, string Host, DeploymentGroup Group, WikiStatus Status, int ActiveSessions, IReadOnlyDictionary<ProviderKind, int> ByProvider,
     int AnonymousSessions = 0);
 
+/// <summary>Which audit entries to list: each part optional; names match exactly; the window is [From, To).</summary>
+public sealed record AuditFilter(string? Actor = null, string? Action = null, string? Target = null, DateTimeOffset? From = null, DateTimeOffset? To = null);
+
 public sealed record AuditView(long Id, DateTimeOffset At, string Actor, string Action, string Reason, string Target, int SessionsEnded, string Detail);
 
 /// <summary>The whole farm for the admin API and the dashboard: sessions per wiki, error rates, the audit log.</summary>
@@ -43,13 +46,27 @@ public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         return new BlastRadius(open.Sessions, open.Wikis, open.Centrals, 0, 0);
     }
 
-    public async Task<Paged<AuditView>> AuditAsync(int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
+    public Task<Paged<AuditView>> AuditAsync(int page = 1, int pageSize = 50, CancellationToken cancellationToken = default) =>
+        AuditAsync(new AuditFilter(), page, pageSize, cancellationToken);
+
+    /// <summary>The audit log, newest first, filtered and paged in the database.</summary>
+    public async Task<Paged<AuditView>> AuditAsync(AuditFilter filter, int page = 1, int pageSize = 50, CancellationToken cancellationToken = default)
     {
         (page, pageSize) = AdminReads.Clamp(page, pageSize);
+        if (filter.From is { } from && filter.To is { } to && to <= from)
+            throw new SessionException(Failure.Invalid, "The time window ends before it starts: give a 'to' later than 'from'.");
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var total = await db.Audit.CountAsync(cancellationToken);
-        var items = await db.Audit.OrderByDescending(a => a.Id).Skip(AdminReads.Offset(page, pageSize)).Take(pageSize)
+        var entries = db.Audit.AsQueryable();
+        if (Clean(filter.Actor) is { } actor) entries = entries.Where(a => a.Actor == actor);
+        if (Clean(filter.Action) is { } action) entries = entries.Where(a => a.Action == action);
+        if (Clean(filter.Target) is { } target) entries = entries.Where(a => a.Target == target);
+        if (filter.From is { } start) entries = entries.Where(a => a.At >= start);
+        if (filter.To is { } end) entries = entries.Where(a => a.At < end);
+        var total = await entries.CountAsync(cancellationToken);
+        var items = await entries.OrderByDescending(a => a.Id).Skip(AdminReads.Offset(page, pageSize)).Take(pageSize)
             .Select(a => new AuditView(a.Id, a.At, a.Actor, a.Action, a.Reason, a.Target, a.SessionsEnded, a.Detail)).ToListAsync(cancellationToken);
         return new Paged<AuditView>(items, total, page, pageSize);
     }
+
+    private static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }

@@ -17,8 +17,33 @@ public sealed record AdminSession(
 /// other sessions counted are the ones it made on other wikis; the grant survives.</param>
 public sealed record BrowserRadius(int CentralSessions, int OtherSessions, int Wikis, int RememberTokens, bool OAuthAuthorization = false);
 
-public sealed record SessionFilter(string? Wiki = null, string? User = null, ProviderKind? Provider = null, string? Ip = null, bool? Active = null)
+/// <summary>Which sessions a list, an export or a bulk job covers; every field left out matches any session.</summary>
+/// <param name="Wiki">A wiki by database name (enwiki), or a deployment group (group0, group1, group2) for all its wikis.</param>
+/// <param name="Ip">The start of an address, or a CIDR block.</param>
+/// <param name="From">Logged in at or after this time.</param>
+/// <param name="To">Logged in before this time.</param>
+/// <param name="Remember">Remember-me sessions only (true) or the others only (false).</param>
+/// <param name="EndReason">Ended for this reason only (implies ended).</param>
+public sealed record SessionFilter(string? Wiki = null, string? User = null, ProviderKind? Provider = null, string? Ip = null, bool? Active = null,
+    DateTimeOffset? From = null, DateTimeOffset? To = null, bool? Remember = null, SessionOrigin? Origin = null, EndReason? EndReason = null)
 {
+    /// <summary>True when no field narrows the filter: every session of the farm matches.</summary>
+    public bool IsEmpty => this == new SessionFilter() || this == new SessionFilter(Active: Active);
+
+    /// <summary>An origin as the API spells it (login, autoLogin, rememberMe, oauthRequest, mediaWiki; any case), or null for none.</summary>
+    /// <exception cref="SessionException">Invalid: <paramref name="origin"/> is not an origin.</exception>
+    public static SessionOrigin? ParseOrigin(string? origin) =>
+        string.IsNullOrWhiteSpace(origin) ? null
+        : WireNames.TryParse<SessionOrigin>(origin, out var value) ? value
+        : throw new SessionException(Failure.Invalid, $"'{origin}' is not a session origin; use {string.Join(", ", Enum.GetValues<SessionOrigin>().Select(WireNames.Of))}.");
+
+    /// <summary>An end reason as the API spells it (docs/api-contract.md, "End reasons"), or null for none.</summary>
+    /// <exception cref="SessionException">Invalid: <paramref name="reason"/> is not an end reason.</exception>
+    public static EndReason? ParseEndReason(string? reason) =>
+        string.IsNullOrWhiteSpace(reason) ? null
+        : WireNames.TryParse<EndReason>(reason, out var value) ? value
+        : throw new SessionException(Failure.Invalid, $"'{reason}' is not an end reason; use {string.Join(", ", Enum.GetValues<EndReason>().Select(WireNames.Of))}.");
+
     /// <summary>A provider as the API spells it (cookie, botpassword, oauth; any case), or null for none.</summary>
     /// <exception cref="SessionException">Invalid: <paramref name="provider"/> is not a provider.</exception>
     public static ProviderKind? ParseProvider(string? provider) =>
@@ -29,7 +54,10 @@ public sealed record SessionFilter(string? Wiki = null, string? User = null, Pro
 
 public sealed record MetadataDiffView(DateTimeOffset At, IReadOnlyDictionary<string, string> Saved, IReadOnlyDictionary<string, string> Provided, IReadOnlyList<string> ConflictingKeys);
 public sealed record EventView(DateTimeOffset At, SessionEventKind Kind, string? Wiki, string? SessionHandle, string Detail);
-public sealed record SessionDetail(AdminSession Session, string ProviderExplanation, IReadOnlyList<string> CookiesSet, IReadOnlyList<EventView> Events, IReadOnlyList<MetadataDiffView> MetadataDiffs);
+/// <param name="CentralWrittenBy">On a CentralAuth farm, the wiki that last wrote the value of the session's central session
+/// (any wiki of the farm may write it); null when the store holds no such value.</param>
+public sealed record SessionDetail(AdminSession Session, string ProviderExplanation, IReadOnlyList<string> CookiesSet, IReadOnlyList<EventView> Events,
+    IReadOnlyList<MetadataDiffView> MetadataDiffs, string? CentralWrittenBy);
 
 /// <summary>Sessions for the admin API and the dashboard: the explorer, the CSV export, one session's detail.</summary>
 public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDirectory farm, TimeProvider time)
@@ -133,7 +161,11 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return new SessionDetail(view, explanation,
             session.CookiesSet.Split(',', StringSplitOptions.RemoveEmptyEntries),
             events.Select(e => new EventView(e.At, e.Kind, view.Wiki, e.SessionHandle, e.Detail)).ToList(),
-            await DiffsAsync(db, session.Id, cancellationToken));
+            await DiffsAsync(db, session.Id, cancellationToken),
+            session.CentralSessionId is { } centralId
+                ? await db.Wikis.Where(w => db.Blobs.Any(b => b.WikiId == w.Id && db.CentralSessions.Any(c => c.Id == centralId && c.IdHash == b.KeyHash)))
+                    .Select(w => w.DbName).FirstOrDefaultAsync(cancellationToken)
+                : null);
     }
 
     public async Task<IReadOnlyList<MetadataDiffView>> MetadataDiffsAsync(string handle, CancellationToken cancellationToken = default)
@@ -181,7 +213,9 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         return views;
     }
 
-    private async Task<IQueryable<Session>> FilterAsync(SessionsDb db, SessionFilter filter, CancellationToken cancellationToken)
+    /// <summary>The sessions of <paramref name="filter"/> as a query on <paramref name="db"/>, for lists and for bulk jobs' UPDATEs.</summary>
+    /// <exception cref="SessionException">NotFound: no such wiki or user. Invalid: a malformed IP filter or time window.</exception>
+    internal async Task<IQueryable<Session>> FilterAsync(SessionsDb db, SessionFilter filter, CancellationToken cancellationToken)
     {
         var query = filter.Active switch
         {
@@ -191,10 +225,26 @@ public sealed class SessionQueries(IDbContextFactory<SessionsDb> dbFactory, Farm
         };
         if (!string.IsNullOrWhiteSpace(filter.Wiki))
         {
-            var wiki = await farm.FindAsync(filter.Wiki.Trim(), cancellationToken)
-                ?? throw new SessionException(Failure.NotFound, $"There is no wiki named '{filter.Wiki}' in the farm.");
-            query = query.Where(s => s.WikiId == wiki.Id);
+            var name = filter.Wiki.Trim();
+            if (Enum.TryParse<DeploymentGroup>(name, ignoreCase: true, out var group) && name.StartsWith("group", StringComparison.OrdinalIgnoreCase))
+            {
+                var ids = (await farm.AllAsync(cancellationToken)).Where(w => w.Group == group).Select(w => w.Id).ToList();
+                query = query.Where(s => ids.Contains(s.WikiId));
+            }
+            else
+            {
+                var wiki = await farm.FindAsync(name, cancellationToken)
+                    ?? throw new SessionException(Failure.NotFound, $"There is no wiki named '{filter.Wiki}' in the farm; give a wiki's database name (enwiki) or a group (group0, group1, group2).");
+                query = query.Where(s => s.WikiId == wiki.Id);
+            }
         }
+        if (filter.From is { } from && filter.To is { } to && to <= from)
+            throw new SessionException(Failure.Invalid, "The login time window ends before it starts: 'to' must be later than 'from'.");
+        if (filter.From is { } since) query = query.Where(s => s.CreatedAt >= since);
+        if (filter.To is { } until) query = query.Where(s => s.CreatedAt < until);
+        if (filter.Remember is { } remember) query = query.Where(s => s.Remember == remember);
+        if (filter.Origin is { } origin) query = query.Where(s => s.Origin == origin);
+        if (filter.EndReason is { } reason) query = query.Where(s => s.EndReason == reason);
         if (!string.IsNullOrWhiteSpace(filter.User))
         {
             var user = await AdminReads.FindUserAsync(db, filter.User.Trim(), cancellationToken);

@@ -17,11 +17,17 @@ public sealed record UserDetail(
 
     /// <summary>The user's active central sessions, each with the wikis whose active local sessions link to it.</summary>
     public IReadOnlyList<CentralSessionView> CentralSessions { get; init; } = [];
+
+    /// <summary>The user's latest central sessions that ended (newest first, at most five), each with why and its logout trace.</summary>
+    public IReadOnlyList<CentralSessionView> EndedCentralSessions { get; init; } = [];
 }
 
-/// <summary>A central session as the user page shows it; <see cref="Wikis"/> are the wikis of the local sessions linked to it.</summary>
+/// <summary>A central session as the user page shows it; <see cref="Wikis"/> are the wikis of the active local sessions linked to it.</summary>
+/// <param name="EndedAt">When it ended, for an ended one (the validity rule's answer when nothing recorded it).</param>
+/// <param name="EndReasonText">Why it ended, in plain words.</param>
+/// <param name="TraceId">The logout trace that ended it, when a logout did.</param>
 public sealed record CentralSessionView(string Handle, DateTimeOffset CreatedAt, DateTimeOffset LastWrittenAt, DateTimeOffset ExpiresAt, bool Remember,
-    IReadOnlyList<string> Wikis);
+    IReadOnlyList<string> Wikis, DateTimeOffset? EndedAt = null, string? EndReasonText = null, string? TraceId = null);
 
 /// <summary>What an action on a user would end, shown before a steward confirms it.</summary>
 public sealed record BlastRadius(int ActiveSessions, int Wikis, int CentralSessions, int BotPasswords, int OAuthGrants);
@@ -50,7 +56,10 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         foreach (var e in refusals)
             refused.Add(new EventView(e.At, e.Kind, e.WikiId is { } w ? (await farm.GetAsync(w, cancellationToken)).DbName : null, null, e.Detail));
         return new UserDetail(user.Name, user.Prevented, user.PreventedAt, attached.Order(StringComparer.Ordinal).ToList(), bots, grants,
-            await sessions.ViewsAsync(db, active, cancellationToken)) { RefusedLogins = refused, CentralSessions = await CentralSessionsAsync(db, user, active, cancellationToken) };
+            await sessions.ViewsAsync(db, active, cancellationToken)) {
+                RefusedLogins = refused, CentralSessions = await CentralSessionsAsync(db, user, active, cancellationToken),
+                EndedCentralSessions = await EndedCentralSessionsAsync(db, user, cancellationToken),
+            };
     }
 
     private async Task<IReadOnlyList<CentralSessionView>> CentralSessionsAsync(SessionsDb db, GlobalUser user, IReadOnlyList<Session> active, CancellationToken cancellationToken)
@@ -65,6 +74,27 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
             foreach (var id in active.Where(s => s.CentralSessionId == c.Id).Select(s => s.WikiId).Distinct())
                 wikis.Add((await farm.GetAsync(id, cancellationToken)).DbName);
             views.Add(new CentralSessionView(c.Handle, c.CreatedAt, c.LastActivityAt, c.ExpiresAt, c.Remember, wikis.Order(StringComparer.Ordinal).ToList()));
+        }
+        return views;
+    }
+
+    private async Task<IReadOnlyList<CentralSessionView>> EndedCentralSessionsAsync(SessionsDb db, GlobalUser user, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var epoch = await AdminReads.EpochAsync(db, cancellationToken);
+        var active = Validity.Active(db, db.CentralSessions.Where(c => c.UserId == user.Id), epoch, now).Select(c => c.Id);
+        var ended = await db.CentralSessions.Where(c => c.UserId == user.Id && !active.Contains(c.Id)).OrderByDescending(c => c.Id).Take(5)
+            .AsNoTracking().ToListAsync(cancellationToken);
+        var views = new List<CentralSessionView>();
+        foreach (var c in ended)
+        {
+            var reason = Validity.Reason(c, user, epoch, now) ?? EndReason.Idle;
+            // A logout starts its trace at the instant it ends the sessions.
+            var trace = c.EndedAt is { } at && reason is EndReason.LoggedOut or EndReason.LoggedOutElsewhere
+                ? await db.LogoutTraces.Where(t => t.UserId == user.Id && t.StartedAt == at).Select(t => t.Id).FirstOrDefaultAsync(cancellationToken)
+                : null;
+            views.Add(new CentralSessionView(c.Handle, c.CreatedAt, c.LastActivityAt, c.ExpiresAt, c.Remember, [],
+                c.EndedAt ?? (reason == EndReason.Idle ? c.ExpiresAt : c.LastActivityAt), EndReasons.Describe(reason), trace));
         }
         return views;
     }

@@ -42,6 +42,7 @@ public abstract class SessionsDb : DbContext
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<MetricBucket> MetricBuckets => Set<MetricBucket>();
     public DbSet<Alert> Alerts => Set<Alert>();
+    public DbSet<BulkJob> BulkJobs => Set<BulkJob>();
     /// <summary>Open sessions per wiki, epoch, provider and kind, kept by triggers (see <see cref="SessionCounters"/>).</summary>
     public DbSet<WikiSessionCount> SessionCounts => Set<WikiSessionCount>();
 

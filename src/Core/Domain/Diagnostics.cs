@@ -42,6 +42,10 @@ public class LogoutTrace
     public bool CentralSessionSurvived { get; set; }
     public string? Ip { get; set; }
     public string? UserAgent { get; set; }
+    /// <summary>A CentralAuth logout: the fingerprint of the global token the logout should have rotated away.</summary>
+    public string? GlobalTokenPrint { get; set; }
+    /// <summary>A CentralAuth logout: when a later write of the user carried a new global token, so the rotation was observed, not only inferred.</summary>
+    public DateTimeOffset? RotationConfirmedAt { get; set; }
     public List<LogoutTraceStep> Steps { get; set; } = [];
 }
 

@@ -48,6 +48,11 @@ public class Session
     /// user: that logout did not hold. Lineage, never IP or user-agent coincidence.
     /// </summary>
     public string? ResurrectionOfTraceId { get; set; }
+    /// <summary>
+    /// A CentralAuth session: a keyed fingerprint of the global user token its central session carried (never the token),
+    /// so a logout's token rotation can be confirmed, and a session carrying the token a logout should have rotated found.
+    /// </summary>
+    public string? GlobalTokenPrint { get; set; }
 }
 
 /// <summary>The single-sign-on session on the central login wiki.</summary>
@@ -84,6 +89,8 @@ public class CentralSession
     /// that nothing links to this one, so a global logout of it cannot claim to be complete.
     /// </summary>
     public bool Unlinked { get; set; }
+    /// <summary>A CentralAuth central session: a keyed fingerprint of the global user token its value carries (never the token).</summary>
+    public string? GlobalTokenPrint { get; set; }
 }
 
 /// <summary>

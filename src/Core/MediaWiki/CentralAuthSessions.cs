@@ -22,7 +22,8 @@ internal static class CentralAuthSessions
     /// <summary>Whether a session of the console is one CentralAuth provides (its provider class, kept in its metadata).</summary>
     public static bool Provided(Session session) => session.Metadata.Contains($"\"provider\":\"{Provider}\"", StringComparison.Ordinal);
 
-    private sealed record CentralValue(string User, DateTimeOffset? Expiry, bool Remember);
+    /// <summary>What the console reads of a central session's value; <paramref name="Token"/> only to fingerprint it.</summary>
+    private sealed record CentralValue(string User, DateTimeOffset? Expiry, bool Remember, string? Token);
 
     /// <summary>A central session's value, or null for a stub (no user yet) or a value the console cannot read.</summary>
     private static CentralValue? Read(byte[] body)
@@ -31,12 +32,14 @@ internal static class CentralAuthSessions
         string? user = null;
         long? expiry = null;
         var remember = false;
+        string? token = null;
         if (blob.Type == MediaWikiBlob.Php)
         {
             if (!PhpSerialized.TryRead(blob.Payload.Span, out var value, out _) || value is not PhpArray a) return null;
             user = (a["user"] as PhpString)?.Text;
             expiry = a["expiry"] as long?;
             remember = a["remember"] is true or 1L;
+            token = (a["token"] as PhpString)?.Text;
         }
         else
         {
@@ -48,6 +51,7 @@ internal static class CentralAuthSessions
                 user = root.TryGetProperty("user", out var u) && u.ValueKind == JsonValueKind.String ? u.GetString() : null;
                 expiry = root.TryGetProperty("expiry", out var e) && e.TryGetInt64(out var x) ? x : null;
                 remember = root.TryGetProperty("remember", out var r) && r.ValueKind == JsonValueKind.True;
+                token = root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
@@ -63,14 +67,19 @@ internal static class CentralAuthSessions
         {
             return null; // a name the console could not act on: the value is kept, not shown
         }
-        return new CentralValue(user, expiry is > 0 and < 253402300799 ? DateTimeOffset.FromUnixTimeSeconds(expiry.Value) : null, remember);
+        return new CentralValue(user, expiry is > 0 and < 253402300799 ? DateTimeOffset.FromUnixTimeSeconds(expiry.Value) : null, remember,
+            token is { Length: > 0 and <= MediaWikiMetadata.MaxFieldLength } ? token : null);
     }
 
-    /// <summary>A write of a central session's value: the console's central session of that key, made or moved on.</summary>
+    /// <summary>
+    /// A write of a central session's value: the console's central session of that key, made or moved on, with a keyed
+    /// <paramref name="fingerprint"/> of the global token the value carries (the token itself is never kept).
+    /// </summary>
     public static async Task RecordAsync(SessionsDb db, MediaWikiStore.StoreKey k, byte[] body, long epoch, DateTimeOffset expires, DateTimeOffset now,
-        CancellationToken cancellationToken)
+        Func<string, string> fingerprint, CancellationToken cancellationToken)
     {
         if (Read(body) is not { } value) return;
+        var print = value.Token is { } token ? fingerprint(token) : null;
         // CentralAuth writes the central session before the wiki's own session of a login: the user may be new here.
         var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == value.User, cancellationToken);
         if (user is null)
@@ -86,7 +95,7 @@ internal static class CentralAuthSessions
             db.CentralSessions.Add(new CentralSession
             {
                 IdHash = k.Hash, Handle = k.Handle, UserId = user.Id, CreatedAt = now, LastActivityAt = now, ExpiresAt = value.Expiry ?? expires,
-                Remember = value.Remember, UserToken = user.Token, Epoch = epoch,
+                Remember = value.Remember, UserToken = user.Token, Epoch = epoch, GlobalTokenPrint = print,
             });
         }
         else if (central.EndedAt is null)
@@ -94,16 +103,64 @@ internal static class CentralAuthSessions
             central.LastActivityAt = now;
             central.ExpiresAt = value.Expiry ?? expires;
             central.Remember = value.Remember;
+            central.GlobalTokenPrint = print ?? central.GlobalTokenPrint;
         }
     }
 
-    /// <summary>Links a local session to its central session, by the one field of its data the console reads.</summary>
+    /// <summary>
+    /// Links a local session to its central session, by the one field of its data the console reads; the session carries
+    /// the global token its central session carries.
+    /// </summary>
     public static async Task LinkAsync(SessionsDb db, Session session, MediaWikiMetadata metadata, string prefix, CancellationToken cancellationToken)
     {
         if (metadata.CentralSessionId is not { Length: > 0 } id || session.UserId is null) return;
         var hash = CentralAuthKeys.Hash($"{prefix}:session:{id}");
-        session.CentralSessionId = await db.CentralSessions.Where(c => c.IdHash == hash && c.UserId == session.UserId).Select(c => (long?)c.Id)
-            .FirstOrDefaultAsync(cancellationToken) ?? session.CentralSessionId;
+        var central = await db.CentralSessions.Where(c => c.IdHash == hash && c.UserId == session.UserId).Select(c => new { c.Id, c.GlobalTokenPrint })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (central is null) return;
+        session.CentralSessionId = central.Id;
+        session.GlobalTokenPrint = central.GlobalTokenPrint ?? session.GlobalTokenPrint;
+    }
+
+    /// <summary>
+    /// A CentralAuth session of the user that carries a global token, written after a logout of theirs whose rotation no
+    /// write has confirmed yet. A new token confirms the rotation: the trace records it as observed. The very token the
+    /// logout should have rotated away, within <paramref name="window"/>, means the logout did not hold: the answer is the
+    /// trace the session resurrects.
+    /// </summary>
+    public static async Task<LogoutTrace?> ObserveTokenAsync(SessionsDb db, Wiki wiki, Session session, DateTimeOffset now, TimeSpan window,
+        CancellationToken cancellationToken)
+    {
+        if (session.GlobalTokenPrint is not { } print || session.UserId is not { } userId) return null;
+        var trace = await db.LogoutTraces.Where(t => t.UserId == userId && t.GlobalTokenPrint != null && t.RotationConfirmedAt == null && t.FinishedAt <= now)
+            .OrderByDescending(t => t.FinishedAt).FirstOrDefaultAsync(cancellationToken);
+        if (trace is null) return null;
+        if (trace.GlobalTokenPrint == print) return now - trace.FinishedAt <= window ? trace : null;
+        trace.RotationConfirmedAt = now;
+        var order = await db.LogoutTraceSteps.Where(s => s.TraceId == trace.Id).MaxAsync(s => (int?)s.Order, cancellationToken) ?? 0;
+        db.LogoutTraceSteps.Add(new LogoutTraceStep
+        {
+            TraceId = trace.Id, Order = order + 1, WikiId = wiki.Id, Kind = TraceStepKind.Ended, At = now, DurationMs = (now - trace.FinishedAt).TotalMilliseconds,
+            Outcome = Clip($"Observed: rotation confirmed: session {session.Handle} on {wiki.DbName} carries a new global token of the user"),
+        });
+        return null;
+    }
+
+    /// <summary>A step's words, within what the store keeps of them.</summary>
+    private static string Clip(string outcome) => outcome.Length <= MaxOutcome ? outcome : outcome[..(MaxOutcome - 1)] + "…";
+
+    private const int MaxOutcome = 200;
+
+    /// <summary>
+    /// The user of the central session of the key <paramref name="hash"/>, and whether the console ended it other than by
+    /// time; null when the console has no central session for the key.
+    /// </summary>
+    public static async Task<(int UserId, bool Ended)?> FindAsync(SessionsDb db, string hash, long epoch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var central = await db.CentralSessions.AsNoTracking().FirstOrDefaultAsync(c => c.IdHash == hash, cancellationToken);
+        if (central is null) return null;
+        var user = await db.Users.AsNoTracking().FirstAsync(u => u.Id == central.UserId, cancellationToken);
+        return (central.UserId, Validity.Reason(central, user, epoch, now) is { } reason && reason != EndReason.Idle);
     }
 
     /// <summary>The logout trace of the delete of <paramref name="sessionId"/>: one per delete, so an ID rotation can take it back.</summary>
@@ -130,23 +187,26 @@ internal static class CentralAuthSessions
         // Each ended key's value stays in the store, and no instance may serve it from memory (the store answers 404 for it).
         foreach (var hash in sessions.Select(s => s.IdHash).Concat(centrals.Select(c => c.IdHash))) write.Evicts(Eviction.Key(hash));
 
+        // The token the logout should have rotated away: the deleted session's, else its newest central session's.
+        var print = deleted.GlobalTokenPrint ?? await db.CentralSessions.Where(c => centralIds.Contains(c.Id) && c.GlobalTokenPrint != null)
+            .OrderByDescending(c => c.LastActivityAt).Select(c => c.GlobalTokenPrint).FirstOrDefaultAsync(cancellationToken);
         var trace = new LogoutTrace
         {
             Id = TraceId(deleted.Id), UserId = user.Id, StartedOnWikiId = wiki.Id, Scope = LogoutScope.Global, StartedAt = now, FinishedAt = now,
-            Outcome = LogoutOutcome.Complete,
+            Outcome = LogoutOutcome.Complete, GlobalTokenPrint = print,
         };
-        var centralText = centrals.Count == 0 ? "" : $"; inferred: its {centrals.Count} central session(s) ({string.Join(", ", centrals.Select(c => c.Handle))}) carried the old token and ended too";
+        var centralText = centrals.Count == 0 ? "" : $", so its {centrals.Count} central session(s) ended too ({string.Join(", ", centrals.Select(c => c.Handle))})";
         trace.Steps.Add(new LogoutTraceStep
         {
             TraceId = trace.Id, Order = 0, WikiId = wiki.Id, SessionsFound = 1, SessionsEnded = 1, Kind = TraceStepKind.Ended, At = now,
-            Outcome = $"Observed: MediaWiki deleted session {deleted.Handle} at logout; CentralAuth rotates {user.Name}'s global token at a logout{centralText}",
+            Outcome = Clip($"Observed: MediaWiki deleted session {deleted.Handle} at logout; inferred: CentralAuth rotated the global token{centralText}"),
         });
         var order = 1;
         foreach (var group in sessions.GroupBy(s => s.WikiId).OrderBy(g => g.Key))
             trace.Steps.Add(new LogoutTraceStep
             {
                 TraceId = trace.Id, Order = order++, WikiId = group.Key, SessionsFound = group.Count(), SessionsEnded = group.Count(), Kind = TraceStepKind.Ended, At = now,
-                Outcome = $"Inferred: {string.Join(", ", group.Select(s => s.Handle))} carried the rotated token; the key stays in the store until it expires, but the wiki can no longer load it",
+                Outcome = Clip($"Inferred: {string.Join(", ", group.Select(s => s.Handle))} carried the rotated token; the key stays until it expires, and the store answers 404"),
             });
         db.LogoutTraces.Add(trace);
         var detail = $"CentralAuth logout on {wiki.DbName}: {sessions.Count + 1} session(s) on {sessions.Select(s => s.WikiId).Append(wiki.Id).Distinct().Count()} wiki(s) and {centrals.Count} central session(s) ended by the token rotation";

@@ -79,6 +79,16 @@ public sealed class MediaWikiStore(
             : null;
         var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
         if (blob.SessionId is not null && (session is null || Validity.Reason(session, session.User, k.Wiki, epoch, now) is not null)) return null;
+        // A central session the console ended (a logout's token rotation, a steward, an invalidation) is a miss too, as its
+        // local sessions are: CentralAuth would otherwise log a kept centralauth_Session cookie back in whenever the token
+        // was not rotated (a wiki's logout that skips it, a steward's action without the farm's reset command).
+        // Its user is the one whose ends evict the cached value: an end that reaches the user, not the key, must reach it too.
+        var userId = session?.UserId;
+        if (k.Kind == CentralAuthKeys.SessionKind && await CentralAuthSessions.FindAsync(db, k.Hash, epoch, now, cancellationToken) is { } central)
+        {
+            if (central.Ended) return null;
+            userId = central.UserId;
+        }
         // Reads do not write: the last-read time moves at most once per activity interval.
         if (now - blob.ReadAt >= _options.ActivityWriteInterval)
         {
@@ -95,7 +105,7 @@ public sealed class MediaWikiStore(
             blob.ReadAt = now;
         }
         var body = cipher.Decrypt(blob.Body, k.Hash);
-        cache.PutBlob(seen, k.Hash, body, blob.ExpiresAt, blob.ReadAt, session);
+        cache.PutBlob(seen, k.Hash, body, blob.ExpiresAt, blob.ReadAt, session, userId);
         return body;
     });
 
@@ -166,12 +176,13 @@ public sealed class MediaWikiStore(
         blob.WrittenAt = now;
         blob.Writes++;
         blob.ExpiresAt = Expiry(metadata?.Expires, _options.StoreDefaultTtl, now);
-        if (k.Kind == CentralAuthKeys.SessionKind) await CentralAuthSessions.RecordAsync(db, k, body, epoch, blob.ExpiresAt.Value, now, cancellationToken);
+        if (k.Kind == CentralAuthKeys.SessionKind) await CentralAuthSessions.RecordAsync(db, k, body, epoch, blob.ExpiresAt.Value, now, GlobalTokenPrint, cancellationToken);
 
         var notices = new List<SessionNotice>();
         if (metadata is not null)
         {
             var saved = Metadata.Write(metadata.Saved(Fingerprint));
+            var isNew = session is null;
             if (session is null)
             {
                 session = NewSession(k, handle, metadata, user, saved, epoch, now);
@@ -191,7 +202,11 @@ public sealed class MediaWikiStore(
                     session.Provider = metadata.Provider;
                 }
             }
+            var printBefore = session.GlobalTokenPrint;
             await CentralAuthSessions.LinkAsync(db, session, metadata, centralAuth.Prefix, cancellationToken);
+            if ((isNew || session.GlobalTokenPrint != printBefore) && session.ResurrectionOfTraceId is null
+                && await CentralAuthSessions.ObserveTokenAsync(db, k.Wiki, session, now, _options.ResurrectionWindow, cancellationToken) is { } notHeld)
+                await RecordCentralAuthResurrectionAsync(db, k, session, notHeld, now, notices, cancellationToken);
             // A value swept before its session ended is written again under the same session.
             blob.SessionId ??= session.Id;
             if (session.EndedAt is null)
@@ -321,6 +336,23 @@ public sealed class MediaWikiStore(
         Add(db, notices, SessionEventKind.Resurrection, k, session, user, why, now, traceId);
     }
 
+    /// <summary>
+    /// CentralAuth logged the user in again with the global token a logout of theirs should have rotated away: the
+    /// logout did not hold (a wiki whose logout skips the rotation), and the session is the resurrection of its trace.
+    /// </summary>
+    private async Task RecordCentralAuthResurrectionAsync(SessionsDb db, StoreKey k, Session session, LogoutTrace trace, DateTimeOffset now,
+        List<SessionNotice> notices, CancellationToken cancellationToken)
+    {
+        var user = session.User ?? await db.Users.AsNoTracking().FirstAsync(u => u.Id == session.UserId, cancellationToken);
+        var from = await db.Wikis.Where(w => w.Id == trace.StartedOnWikiId).Select(w => w.DbName).FirstOrDefaultAsync(cancellationToken);
+        session.ResurrectionOfTraceId = trace.Id;
+        var why = $"CentralAuth logged {user.Name} in again with the global token that the logout on {from} at {trace.FinishedAt:HH:mm:ss} UTC should have rotated away: " +
+            "that logout did not hold. Reset the user's global token (maintenance/invalidateUserSessions.php) to end it for good.";
+        logger.LogWarning("Resurrection on {Wiki}: {User} got CentralAuth session {SessionHandle} with the global token of logout {TraceId}",
+            k.Wiki.DbName, LogText.Quote(user.Name), session.Handle, trace.Id);
+        Add(db, notices, SessionEventKind.Resurrection, k, session, user, why, now, trace.Id);
+    }
+
     private static async Task RecordLogoutAsync(SessionsDb db, StoreKey k, Deleted deleted, DateTimeOffset now, List<SessionNotice> notices, CancellationToken cancellationToken)
     {
         var trace = new LogoutTrace
@@ -382,6 +414,9 @@ public sealed class MediaWikiStore(
 
     /// <summary>A keyed fingerprint of MediaWiki's user token: equal tokens match, and the token cannot be recovered from it.</summary>
     private string Fingerprint(string token) => serverKey.Mac("mediawiki-user-token|" + token)[..16];
+
+    /// <summary>A keyed fingerprint of CentralAuth's global user token, as <see cref="Fingerprint"/> is of the wiki's own.</summary>
+    private string GlobalTokenPrint(string token) => serverKey.Mac("centralauth-global-token|" + token)[..16];
 
     private Task<T> GuardAsync<T>(StoreKey k, Func<Task<T>> action) =>
         storeHealth.GuardAsync(k.Wiki.DbName, "The session store is unavailable; nothing was changed. Retry in a moment.", action);

@@ -5,10 +5,14 @@ using WikiSessions.Core.Sessions;
 
 namespace WikiSessions.Core.Metrics;
 
-/// <summary>One signal over a window: a value per slot, oldest first, at <see cref="MetricSeries.Times"/>.</summary>
-public sealed record SignalSeries(Signal Signal, IReadOnlyList<long> Values)
+/// <summary>
+/// One signal over a window: a value per slot, oldest first, at <see cref="MetricSeries.Times"/>; null for a slot in
+/// which nothing was stored (the service was not running), which a chart must show as a gap, not as zero.
+/// </summary>
+public sealed record SignalSeries(Signal Signal, IReadOnlyList<long?> Values)
 {
-    public long Total => Signal == Signal.Active ? (Values.Count == 0 ? 0 : Values[^1]) : Values.Sum();
+    /// <summary>For a level (active sessions) its newest stored value; for a count, the sum over the window.</summary>
+    public long Total => Signal == Signal.Active ? Values.LastOrDefault(v => v is not null) ?? 0 : Values.Sum(v => v ?? 0);
 }
 
 /// <summary>Signals of a deployment group, the farm or a wiki over a window, in slots of <see cref="Slot"/>.</summary>
@@ -67,12 +71,19 @@ public sealed class MetricsQueries(IDbContextFactory<SessionsDb> dbFactory, Sess
             .Select(g => new { g.Key.Group, g.Key.Signal, g.Key.Slot, Sum = g.Sum(b => b.Value), Max = g.Max(b => b.Value) })
             .ToListAsync(cancellationToken);
 
+        // The writer stores every deployment group's active sessions each minute it runs, zeros included: a slot
+        // without one is a slot in which nothing was stored, not a quiet one. The newest slot is live.
+        var stored = (await db.MetricBuckets.Where(b => b.WikiId == null && b.Signal == Signal.Active && b.Minute >= from)
+            .Select(b => b.Minute / width).Distinct().ToListAsync(cancellationToken)).Select(s => (int)(s - firstSlot)).ToHashSet();
+        stored.Add(slots - 1);
+
         var values = Enum.GetValues<Signal>().ToDictionary(s => s, _ => new long[slots]);
         foreach (var row in grouped)
         {
             var i = (int)(row.Slot - firstSlot);
             if (i < 0 || i >= slots) continue;
             values[row.Signal][i] += row.Signal == Signal.Active ? row.Max : row.Sum;
+            stored.Add(i); // a count written with a longer flush interval than a minute
         }
         if (wikiId is not null)
         {
@@ -84,7 +95,7 @@ public sealed class MetricsQueries(IDbContextFactory<SessionsDb> dbFactory, Sess
             for (var i = 0; i < slots; i++)
             {
                 if (present.Contains(i)) carried = active[i];
-                else active[i] = carried;
+                else if (stored.Contains(i)) active[i] = carried;
             }
         }
         // The counts not yet written belong to the newest slot: the chart moves while it happens.
@@ -95,6 +106,7 @@ public sealed class MetricsQueries(IDbContextFactory<SessionsDb> dbFactory, Sess
         }
 
         var times = Enumerable.Range(0, slots).Select(i => MetricsWriter.TimeOf((firstSlot + i) * width)).ToList();
-        return new MetricSeries(scope, window, slot, times, values.ToDictionary(v => v.Key, v => new SignalSeries(v.Key, v.Value)));
+        return new MetricSeries(scope, window, slot, times, values.ToDictionary(v => v.Key,
+            v => new SignalSeries(v.Key, v.Value.Select((value, i) => stored.Contains(i) ? value : (long?)null).ToList())));
     }
 }

@@ -175,9 +175,11 @@ public sealed class LogoutService(
         if (linked.Count == 0) return endedElsewhere;
         var stepStart = time.GetTimestamp();
         var ids = linked.Select(s => s.Id).ToList();
-        var ended = await write.EndAsync(db.Sessions.Where(s => ids.Contains(s.Id)), EndReason.LoggedOutElsewhere, null, now, users, cancellationToken);
+        // The user's history says on which wiki the logout was.
+        var by = $"logout on {wiki.DbName}";
+        var ended = await write.EndAsync(db.Sessions.Where(s => ids.Contains(s.Id)), EndReason.LoggedOutElsewhere, by, now, users, cancellationToken);
         var endedIds = ended == ids.Count ? ids.ToHashSet()
-            : (await db.Sessions.Where(s => ids.Contains(s.Id) && s.EndedAt == now && s.EndReason == EndReason.LoggedOutElsewhere && s.EndedBy == null)
+            : (await db.Sessions.Where(s => ids.Contains(s.Id) && s.EndedAt == now && s.EndReason == EndReason.LoggedOutElsewhere && s.EndedBy == by)
                 .Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet();
         var groups = linked.GroupBy(s => s.WikiId).OrderBy(g => g.Key).ToList();
         // The wikis' steps share the one statement's time.

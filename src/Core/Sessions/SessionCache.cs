@@ -78,8 +78,11 @@ public sealed class SessionCache
         internal long Size { get; init; }
     }
 
-    /// <summary>A MediaWiki store value as last read: its plain bytes, its expiry, and its session (null for opaque keys).</summary>
-    public sealed record CachedBlob(byte[] Body, DateTimeOffset? ExpiresAt, DateTimeOffset ReadAt, Session? Session, long Farm, long User, long Key, long At)
+    /// <summary>
+    /// A MediaWiki store value as last read: its plain bytes, its expiry, its session (null for opaque and central keys),
+    /// and the user whose ends evict it (the session's, or a central session's user; null for anonymous and opaque keys).
+    /// </summary>
+    public sealed record CachedBlob(byte[] Body, DateTimeOffset? ExpiresAt, DateTimeOffset ReadAt, Session? Session, int? UserId, long Farm, long User, long Key, long At)
     {
         internal long Size { get; init; }
     }
@@ -148,14 +151,14 @@ public sealed class SessionCache
         _sessions.Values.Where(e => Current(e.Farm, e.Session.UserId, e.User, e.Session.IdHash, e.Key, e.At)).Select(e => e.Session.Id).ToList();
 
     public CachedBlob? Blob(string keyHash) =>
-        _enabled && _blobs.TryGetValue(keyHash, out var entry) && Current(entry.Farm, entry.Session?.UserId, entry.User, keyHash, entry.Key, entry.At) ? entry : null;
+        _enabled && _blobs.TryGetValue(keyHash, out var entry) && Current(entry.Farm, entry.UserId, entry.User, keyHash, entry.Key, entry.At) ? entry : null;
 
-    public void PutBlob(long seen, string keyHash, byte[] body, DateTimeOffset? expiresAt, DateTimeOffset readAt, Session? session)
+    public void PutBlob(long seen, string keyHash, byte[] body, DateTimeOffset? expiresAt, DateTimeOffset readAt, Session? session, int? userId)
     {
-        var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(session?.UserId), KeyGeneration(keyHash));
+        var (farm, user, key) = (Interlocked.Read(ref _farm), UserGeneration(userId), KeyGeneration(keyHash));
         var size = EntryOverhead + 2L * keyHash.Length + body.Length + (session is null ? 0 : SizeOf(session));
         if (!_enabled || Changes != seen || !Room(size)) return;
-        Store(_blobs, keyHash, new CachedBlob(body, expiresAt, readAt, session, farm, user, key, Stamp()) { Size = size }, e => e.Size);
+        Store(_blobs, keyHash, new CachedBlob(body, expiresAt, readAt, session, userId, farm, user, key, Stamp()) { Size = size }, e => e.Size);
     }
 
     /// <summary>Something of the user's may have ended or changed (null: an anonymous session).</summary>

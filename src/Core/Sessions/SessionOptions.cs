@@ -41,4 +41,11 @@ public sealed class SessionOptions
     public TimeSpan StoreMaxTtl { get; set; } = TimeSpan.FromDays(30);
     /// <summary>The bytes of live values one wiki may keep in the MediaWiki store; past it writes that grow it are refused (507).</summary>
     public long StoreQuotaBytesPerWiki { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Session IDs a bulk revoke covers per batch (one UPDATE by key range, one audit entry).</summary>
+    public int BulkBatchKeys { get; set; } = 20_000;
+    /// <summary>User IDs a bulk invalidation covers per batch.</summary>
+    public int BulkUserBatchKeys { get; set; } = 2_000;
+    /// <summary>How often the bulk job runner looks for a job to run or carry on.</summary>
+    public TimeSpan BulkPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -42,8 +42,9 @@ public static class AdminApi
             .WithSummary("One logout's step per wiki, and the resurrections that followed it.");
         diagnose.MapGet("/sessions/{handle}/metadata-diffs", (string handle, SessionQueries q, CancellationToken ct) => q.MetadataDiffsAsync(handle, ct))
             .WithSummary("Saved and provided metadata of each load that conflicted.");
-        diagnose.MapGet("/audit", (int? page, int? pageSize, FarmQueries q, CancellationToken ct) => q.AuditAsync(page ?? 1, pageSize ?? 50, ct))
-            .WithSummary("Every staff action, newest first.");
+        diagnose.MapGet("/audit", (int? page, int? pageSize, string? actor, string? action, string? target, DateTimeOffset? from, DateTimeOffset? to,
+                FarmQueries q, CancellationToken ct) => q.AuditAsync(new AuditFilter(actor, action, target, from, to), page ?? 1, pageSize ?? 50, ct))
+            .WithSummary("Every staff action, newest first; filtered by actor, action and target (exact) and a time window [from, to).");
 
         var act = admin.MapGroup("").RequireAuthorization(Schemes.Steward);
         act.MapPost("/sessions/{handle}/revoke", async (string handle, RevokeBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
@@ -72,14 +73,19 @@ public static class AdminApi
         var other => throw new SessionException(Failure.Invalid, $"'{other}' is not a revoke scope; use browser (the default) or session."),
     };
 
-    private static Task<Paged<AdminSession>> Sessions(
-        string? wiki, string? user, string? provider, string? ip, bool? active, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
-        q.SessionsAsync(new SessionFilter(wiki, user, SessionFilter.ParseProvider(provider), ip, active), page ?? 1, pageSize ?? 50, ct);
-
-    private static async Task Export(
-        string? wiki, string? user, string? provider, string? ip, bool? active, HttpContext http, SessionQueries q, CancellationToken ct)
+    /// <summary>The explorer's filter from the query string; the same fields as a bulk job's <see cref="FilterBody"/>.</summary>
+    private sealed record FilterQuery(string? Wiki, string? User, string? Provider, string? Ip, bool? Active, DateTimeOffset? From, DateTimeOffset? To,
+        bool? Remember, string? Origin, string? EndReason)
     {
-        var filter = new SessionFilter(wiki, user, SessionFilter.ParseProvider(provider), ip, active);
+        public SessionFilter ToFilter() => new FilterBody(Wiki, User, Provider, Ip, Active, From, To, Remember, Origin, EndReason).ToFilter();
+    }
+
+    private static Task<Paged<AdminSession>> Sessions([AsParameters] FilterQuery filter, int? page, int? pageSize, SessionQueries q, CancellationToken ct) =>
+        q.SessionsAsync(filter.ToFilter(), page ?? 1, pageSize ?? 50, ct);
+
+    private static async Task Export([AsParameters] FilterQuery query, HttpContext http, SessionQueries q, CancellationToken ct)
+    {
+        var filter = query.ToFilter();
         // Validate the filter before the first byte goes out, so a bad filter is still a clean 4xx.
         await q.SessionsAsync(filter, 1, 1, ct);
         http.Response.ContentType = "text/csv; charset=utf-8";
@@ -88,9 +94,9 @@ public static class AdminApi
         await writer.WriteLineAsync("handle,wiki,user,provider,origin,createdAt,lastActivityAt,expiresAt,endedAt,endReason,ip,userAgent");
         await foreach (var s in q.ExportAsync(filter, ct))
         {
-            // The CSV keeps its first spelling: providers as the API names them, origins and end reasons by their type's names.
+            // Providers and end reasons as the API names them (one vocabulary, docs/api-contract.md); origins keep their first spelling.
             await writer.WriteLineAsync(string.Join(",", Csv(s.Handle), Csv(s.Wiki), Csv(s.User), WireNames.Of(s.Provider), s.Origin, Time(s.CreatedAt), Time(s.LastActivityAt),
-                Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason?.ToString() ?? "", Csv(s.Ip), Csv(s.UserAgent)));
+                Time(s.ExpiresAt), s.EndedAt is { } e ? Time(e) : "", s.EndReason is { } r ? WireNames.Of(r) : "", Csv(s.Ip), Csv(s.UserAgent)));
         }
     }
 

@@ -48,6 +48,7 @@ public static class ApiSetup
         app.MapWikiApi();
         app.MapAdminApi();
         app.MapStewardApi();
+        app.MapBulkJobsApi();
         app.MapMediaWikiStore();
         return app;
     }

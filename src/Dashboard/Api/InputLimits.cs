@@ -42,6 +42,7 @@ public static class InputLimits
         ["consumer"] = Consumer, ["appId"] = AppId,
         ["key"] = WikiSessions.Core.MediaWiki.MediaWikiStore.MaxKeyLength,
         ["provider"] = Word, ["ip"] = IpFilter, ["page"] = 10, ["pageSize"] = 10, ["active"] = 5, ["resurrected"] = 5,
+        ["from"] = 40, ["to"] = 40, ["remember"] = 5, ["origin"] = Word, ["endReason"] = Word * 2,
     };
 
     /// <summary>A JSON value whose every property name and string is valid Unicode, nested at most <see cref="JsonDepth"/> deep.</summary>

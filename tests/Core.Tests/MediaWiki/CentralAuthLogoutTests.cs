@@ -1,5 +1,7 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.Admin;
 using WikiSessions.Core.MediaWiki;
 
 namespace WikiSessions.Core.Tests.MediaWiki;
@@ -62,5 +64,23 @@ public sealed class CentralAuthLogoutTests
         Assert.Equal(["dewiki", "enwiki"], Assert.Single(detail.CentralSessions).Wikis);
         await using var db = farm.Db();
         Assert.False(await db.LogoutTraces.AnyAsync());
+    }
+
+    [Fact]
+    public async Task A_central_value_in_memory_is_a_miss_once_a_bulk_invalidation_ended_its_user()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var (store, en, _) = await LoggedInAsync(farm);
+        var central = await store.KeyAsync(en, "centralauth:session:c0de", default);
+        // enwiki read the central value a moment ago: the store holds it in its cache.
+        Assert.NotNull(await store.GetAsync(central, default));
+
+        // A bulk invalidation evicts each user it reached, not each key: the cached central value must go with its user.
+        var jobs = farm.Services.GetRequiredService<BulkJobs>();
+        var job = await jobs.StartAsync(TestFarm.Steward, BulkJobKind.InvalidateUsers, new SessionFilter(User: User), "Compromised", confirm: null);
+        while (await jobs.StepAsync(job.Id)) { }
+
+        Assert.True((await jobs.JobAsync(job.Id)).CheckPassed);
+        Assert.Null(await store.GetAsync(central, default));
     }
 }

@@ -196,7 +196,7 @@ public sealed class SessionCacheTests
         {
             var hash = $"{i:x3}{new string('0', 61)}";
             var body = Enumerable.Repeat((byte)i, 64 * 1024).ToArray();
-            cache.PutBlob(cache.Changes, hash, body, DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null);
+            cache.PutBlob(cache.Changes, hash, body, DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null, null);
             Assert.InRange(cache.Bytes, 64 * 1024, bound);
             Assert.Equal(body, cache.Blob(hash)?.Body);
         }
@@ -204,12 +204,12 @@ public sealed class SessionCacheTests
         // Rewriting a kept value counts it once; an eviction of everything gives every byte back.
         var last = $"{199:x3}{new string('0', 61)}";
         var before = cache.Bytes;
-        cache.PutBlob(cache.Changes, last, new byte[64 * 1024], DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null);
+        cache.PutBlob(cache.Changes, last, new byte[64 * 1024], DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null, null);
         Assert.Equal(before, cache.Bytes);
         cache.EvictAll();
         Assert.Equal(0, cache.Bytes);
         // A value larger than the whole bound is not kept at all.
-        cache.PutBlob(cache.Changes, last, new byte[bound], DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null);
+        cache.PutBlob(cache.Changes, last, new byte[bound], DateTimeOffset.MaxValue, DateTimeOffset.MinValue, null, null);
         Assert.Equal(0, cache.Bytes);
     }
 }

@@ -22,13 +22,12 @@ public class OperationsViewTests : ComponentTest
         await LoginAsync(Bob, "enwiki");
         var series = await Metrics.GroupAsync(DeploymentGroup.Group2, TimeSpan.FromHours(1));
 
-        var lines = SignalChart.ChartLines(series, [Signal.Logins, Signal.Logouts]);
+        var cut = Ctx.Render<SignalChart>(p => p.Add(c => c.Series, series).Add(c => c.Signals, [Signal.Logins, Signal.Logouts]).Add(c => c.Title, "Logins"));
 
-        var logins = Assert.Single(lines);
+        var logins = Assert.Single(cut.Instance.Plot().Lines);
         Assert.Equal("Logins (2 in all)", logins.Name);
-        Assert.Equal(60, logins.Data.Count);
-        var cut = Ctx.Render<SignalChart>(p => p.Add(c => c.Series, series).Add(c => c.Signals, [Signal.Logins]).Add(c => c.Title, "Logins"));
-        Assert.NotEmpty(cut.FindAll(".mud-chart"));
+        Assert.Single(cut.FindAll(".chart-line"));
+        Assert.Equal(60, cut.FindAll(".chart-hover").Count);
         Assert.Empty(cut.FindAll(".chart-empty"));
     }
 
@@ -44,7 +43,7 @@ public class OperationsViewTests : ComponentTest
         var cut = Ctx.Render<SignalChart>(p => p.Add(c => c.Series, series).Add(c => c.Signals, [Signal.Resurrections]).Add(c => c.Title, "Resurrections"));
 
         Assert.Equal(expected, cut.Find(".chart-empty").TextContent.Trim());
-        Assert.Empty(cut.FindAll(".mud-chart"));
+        Assert.Empty(cut.FindAll(".chart-plot"));
     }
 
     [Fact]

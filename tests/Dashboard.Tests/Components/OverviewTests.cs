@@ -82,7 +82,7 @@ public class OverviewTests : ComponentTest
         var cut = RenderOverview();
         cut.WaitForAssertion(() => Assert.Contains("No resurrections or metadata rejections or refusals or store failures in the last hour",
             cut.Find("#chart-trouble").TextContent));
-        Assert.Empty(cut.FindAll("#chart-trouble .mud-chart"));
+        Assert.Empty(cut.FindAll("#chart-trouble .chart-plot"));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public class OverviewTests : ComponentTest
     {
         await LoginAsync(Alice, "enwiki");
         var cut = RenderOverview();
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#chart-traffic .mud-chart")));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("#chart-traffic .chart-line")));
         Assert.Contains("Logins: 1 in all · Logouts: 0 in all", cut.Find("#chart-traffic .chart-totals").TextContent);
     }
 

@@ -1,4 +1,7 @@
+using System.Text;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using WikiSessions.Core.MediaWiki;
 using MudBlazor;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Components.Pages.Sessions;
@@ -56,6 +59,27 @@ public class SessionPagesTests : ComponentTest
         Assert.Contains(conflicts, r => r.TextContent.Contains("userName") && r.TextContent.Contains(Alice) && r.TextContent.Contains(Bob));
         Assert.Equal("Ended", cut.Find("#session-state").TextContent);
         Assert.Empty(cut.FindAll("#revoke-session")); // nothing left to revoke
+    }
+
+    [Fact]
+    public async Task A_CentralAuth_sessions_page_names_the_wiki_that_last_wrote_its_central_value()
+    {
+        var store = Ctx.Services.GetRequiredService<MediaWikiStore>();
+        var directory = Ctx.Services.GetRequiredService<FarmDirectory>();
+        var (en, de) = ((await directory.FindAsync("enwiki", default))!, (await directory.FindAsync("dewiki", default))!);
+        var expires = Time.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
+        var central = Encoding.UTF8.GetBytes($"JSON..{{\"sessionId\":\"c0de\",\"user\":\"{Carol}\",\"token\":\"t0k1\",\"expiry\":{expires}}}");
+        var local = Encoding.UTF8.GetBytes("JSON..{\"data\":{\"CentralAuth::centralSessionId\":\"c0de\"},\"metadata\":{\"provider\":\"CentralAuthSessionProvider\"," +
+            $"\"userId\":3,\"userName\":\"{Carol}\",\"userToken\":\"t0k1\",\"remember\":false,\"expires\":{expires},\"persisted\":true}}}}");
+        await store.PutAsync(await store.KeyAsync(en, "centralauth:session:c0de", default), central, default);
+        await store.PutAsync(await store.KeyAsync(en, "enwiki:MWSession:en1", default), local, default);
+        // Every wiki of the farm writes the central keys: dewiki wrote it last.
+        await store.PutAsync(await store.KeyAsync(de, "centralauth:session:c0de", default), central, default);
+
+        var handle = await HandleOfAsync(Carol);
+        var cut = Ctx.Render<SessionDetailPage>(p => p.Add(d => d.Handle, handle));
+
+        cut.WaitForAssertion(() => Assert.EndsWith("its value was last written by dewiki", cut.Find("#session-central").TextContent.Trim()));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Bunit;
 using MudBlazor;
+using WikiSessions.Core.Domain;
 using WikiSessions.Core.Sessions;
 using WikiSessions.Dashboard.Components.Pages.Users;
 
@@ -29,6 +30,59 @@ public class UserPageTests : ComponentTest
         Assert.Contains("enwiki", cut.Find(".session-list").TextContent);
         Assert.Contains("Revoked by a steward.", cut.Find(".user-timeline").TextContent);
         Assert.Contains("attached to", cut.Markup);
+    }
+
+    [Fact]
+    public async Task A_user_without_a_central_session_is_told_how_one_starts()
+    {
+        await Sessions.LoginAsync(new LoginRequest("enwiki", Alice, Core.Domain.ProviderKind.BotPassword, false, "sandboxbot", null, Browser));
+
+        var cut = RenderUser(Alice);
+
+        cut.WaitForAssertion(() => Assert.Contains("No active central session", cut.Find("#central-none").TextContent));
+        Assert.Empty(cut.FindAll(".central-session"));
+        Assert.Empty(cut.FindAll("#central-ended"));
+    }
+
+    [Fact]
+    public async Task A_central_session_lists_the_wikis_logged_in_through_it_with_links_to_their_sessions()
+    {
+        var login = await LoginAsync(Bob, "enwiki");
+        var onDe = await ResolveAsync("dewiki", new Dictionary<string, string>(), CookiesFor(login.SetCookies, CentralHost));
+        Assert.True(onDe.AutoLogin);
+        var sessions = (await UserQueries.UserAsync(Bob)).ActiveSessions;
+        var central = Assert.Single((await UserQueries.UserAsync(Bob)).CentralSessions);
+
+        var cut = RenderUser(Bob);
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll(".central-session")));
+        var card = cut.Find($"#central-{central.Handle}");
+        Assert.Contains(central.Handle, card.TextContent);
+        Assert.Contains("last written", card.TextContent);
+        var links = card.QuerySelectorAll("a.linked-session").Select(a => (Text: a.TextContent, Href: a.GetAttribute("href"))).ToList();
+        Assert.Equal(["dewiki", "enwiki"], links.Select(l => l.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
+        foreach (var wiki in new[] { "enwiki", "dewiki" })
+            Assert.Contains(($"/sessions/{sessions.Single(s => s.Wiki == wiki).Handle}"), links.Select(l => l.Href));
+        Assert.Empty(cut.FindAll("#central-none"));
+    }
+
+    [Fact]
+    public async Task An_ended_central_session_says_why_and_links_to_the_logout_that_ended_it()
+    {
+        var login = await LoginAsync(Bob, "enwiki");
+        var central = Assert.Single((await UserQueries.UserAsync(Bob)).CentralSessions).Handle;
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var logout = await Logouts.LogoutAsync(new LogoutRequest("enwiki", CookiesFor(login.SetCookies, "en.wikipedia.org"),
+            CookiesFor(login.SetCookies, CentralHost), LogoutScope.Global, Browser));
+
+        var cut = RenderUser(Bob);
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("#central-none")));
+        Assert.Empty(cut.FindAll(".central-session"));
+        var row = Assert.Single(cut.FindAll("#central-ended tbody tr"));
+        Assert.Contains(central, row.TextContent);
+        Assert.Contains("logged out", row.TextContent);
+        Assert.Equal($"/traces/{logout.TraceId}", row.QuerySelector("a.central-trace")!.GetAttribute("href"));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed record FarmWiki(string DbName, int Port) : IWikiSite
 /// CentralAuth's tokens in the app (<c>$wgSessionCacheType = $wgCentralAuthSessionCacheType =
 /// $wgCentralAuthTokenCacheType</c>), PHP-serialized and signed as Wikimedia configures it, each with its own wiki key.
 /// </summary>
-public sealed class CentralAuthFarm : IAsyncLifetime
+public class CentralAuthFarm : IAsyncLifetime
 {
     public const string SettingsFile = "farm.php";
     private readonly string _folder = Directory.CreateTempSubdirectory("wikisessions-centralauth-").FullName;
@@ -76,12 +76,15 @@ public sealed class CentralAuthFarm : IAsyncLifetime
     public IReadOnlyList<FarmWiki> Wikis => [Login, En, De];
 
     /// <summary>The users of the farm's tests, global (CentralAuth) accounts made on loginwiki: one per test.</summary>
-    public static readonly string[] Users = ["Farm Ada", "Farm Bea", "Farm Cy", "Farm Dot"];
+    public static readonly string[] Users = ["Farm Ada", "Farm Bea", "Farm Cy", "Farm Dot", "Farm Eve", "Farm Fay", "Farm Gus", "Farm Hal", "Farm Ivy"];
 
     /// <summary>How long building the farm took: unpacking, three installs, CentralAuth's tables, users, servers.</summary>
     public TimeSpan StartTime { get; private set; }
 
     public string Folder => _folder;
+
+    /// <summary>A wiki that runs its own copy of CentralAuth with one line changed (a drill), or null: the shared tarball is never changed.</summary>
+    protected virtual CentralAuthPatch? Patch => null;
 
     public async Task InitializeAsync()
     {
@@ -94,6 +97,7 @@ public sealed class CentralAuthFarm : IAsyncLifetime
         var extension = Directory.CreateDirectory(Path.Combine(_folder, "CentralAuth")).FullName;
         var data = Directory.CreateDirectory(Path.Combine(_folder, "data")).FullName;
         await RunAsync("tar", ["xzf", CentralAuthSetup.Tarball, "-C", extension], null, null);
+        if (Patch is { } patch) await patch.ApplyAsync(_folder);
 
         // The installer writes one LocalSettings.php per wiki (kept for its secrets); one at a time, as they share the data folder.
         foreach (var wiki in Wikis)
@@ -168,7 +172,7 @@ public sealed class CentralAuthFarm : IAsyncLifetime
             $wgJobRunRate = 0;
             $wgPasswordAttemptThrottle = [];
 
-            wfLoadExtension( 'CentralAuth', __DIR__ . '/CentralAuth/extension.json' );
+            wfLoadExtension( 'CentralAuth', __DIR__ . '/' . {{(Patch is { } p ? $"( $wgDBname === '{p.DbName}' ? '{p.Folder}' : 'CentralAuth' )" : "'CentralAuth'")}} . '/extension.json' );
             $wgCentralAuthDatabase = 'centralauth';
             $wgCentralAuthCookies = true;
             $wgCentralAuthLoginWiki = 'loginwiki';
@@ -300,6 +304,31 @@ public sealed class CentralAuthFarm : IAsyncLifetime
         }
         await App.DisposeAsync();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>
+/// One wiki's own copy of CentralAuth with <paramref name="Find"/> replaced by <paramref name="Replace"/> in
+/// <paramref name="File"/>; <paramref name="Find"/> must occur exactly once, so a drill notices when the code it breaks moves.
+/// </summary>
+public sealed record CentralAuthPatch(string DbName, string File, string Find, string Replace)
+{
+    public string Folder => $"CentralAuth-{DbName}";
+
+    public async Task ApplyAsync(string farmFolder)
+    {
+        var copy = Directory.CreateDirectory(Path.Combine(farmFolder, Folder)).FullName;
+        using (var tar = Process.Start(new ProcessStartInfo("tar", ["xzf", CentralAuthSetup.Tarball, "-C", copy]))!)
+        {
+            await tar.WaitForExitAsync();
+            if (tar.ExitCode != 0) throw new InvalidOperationException($"tar could not unpack {CentralAuthSetup.Tarball} (exit {tar.ExitCode}).");
+        }
+        var path = Path.Combine(copy, File);
+        var text = await System.IO.File.ReadAllTextAsync(path);
+        var at = text.IndexOf(Find, StringComparison.Ordinal);
+        if (at < 0 || text.IndexOf(Find, at + 1, StringComparison.Ordinal) >= 0)
+            throw new InvalidOperationException($"The drill's line is not in {File} exactly once: {Find}");
+        await System.IO.File.WriteAllTextAsync(path, text[..at] + Replace + text[(at + Find.Length)..]);
     }
 }
 

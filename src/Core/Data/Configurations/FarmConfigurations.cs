@@ -114,3 +114,18 @@ public sealed class StaffSessionConfiguration : IEntityTypeConfiguration<StaffSe
         b.HasIndex(s => s.ExpiresAt);
     }
 }
+
+public sealed class BulkJobConfiguration : IEntityTypeConfiguration<BulkJob>
+{
+    public void Configure(EntityTypeBuilder<BulkJob> b)
+    {
+        b.Property(j => j.Actor).HasMaxLength(85);
+        b.Property(j => j.Reason).HasMaxLength(Admin.AdminService.MaxReasonLength);
+        b.Property(j => j.Filter).HasMaxLength(2000);
+        b.Property(j => j.CancelledBy).HasMaxLength(85);
+        b.Property(j => j.CheckSummary).HasMaxLength(2000);
+        b.Property(j => j.Survives).HasMaxLength(2000);
+        // The runner looks for running jobs; the console lists the latest.
+        b.HasIndex(j => j.State);
+    }
+}

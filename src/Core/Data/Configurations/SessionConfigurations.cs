@@ -20,6 +20,7 @@ public sealed class SessionConfiguration : IEntityTypeConfiguration<Session>
         b.Property(s => s.CookiesSet).HasMaxLength(512);
         b.Property(s => s.EndedBy).HasMaxLength(85);
         b.Property(s => s.ResurrectionOfTraceId).HasMaxLength(32);
+        b.Property(s => s.GlobalTokenPrint).HasMaxLength(32);
         b.Property(s => s.DataVersion).IsConcurrencyToken();
         b.HasOne(s => s.Wiki).WithMany().HasForeignKey(s => s.WikiId);
         b.HasOne(s => s.User).WithMany().HasForeignKey(s => s.UserId);
@@ -99,6 +100,7 @@ public sealed class CentralSessionConfiguration : IEntityTypeConfiguration<Centr
         b.Property(s => s.Version).IsConcurrencyToken();
         b.Property(s => s.SurvivedLogoutTraceId).HasMaxLength(32);
         b.Property(s => s.BrowserId).HasMaxLength(32);
+        b.Property(s => s.GlobalTokenPrint).HasMaxLength(32);
         b.HasOne<GlobalUser>().WithMany().HasForeignKey(s => s.UserId);
         // A global logout's and a browser revoke's reach: every central session the browser ever held.
         b.HasIndex(s => s.BrowserId);
@@ -143,6 +145,7 @@ public sealed class LogoutTraceConfiguration : IEntityTypeConfiguration<LogoutTr
         b.Property(t => t.Id).HasMaxLength(32);
         b.Property(t => t.Ip).HasMaxLength(45);
         b.Property(t => t.UserAgent).HasMaxLength(512);
+        b.Property(t => t.GlobalTokenPrint).HasMaxLength(32);
         b.HasMany(t => t.Steps).WithOne().HasForeignKey(s => s.TraceId).OnDelete(DeleteBehavior.Cascade);
         b.HasOne<Wiki>().WithMany().HasForeignKey(t => t.StartedOnWikiId);
         b.HasIndex(t => t.StartedAt);

@@ -28,4 +28,13 @@ public static class ActionDialogs
         var dialog = await dialogs.ShowAsync<SecureAccountDialog>(null, parameters, options);
         return await dialog.Result is { Canceled: false };
     }
+
+    /// <summary>Opens the bulk job dialog on the explorer's filter; the job started, or null.</summary>
+    public static async Task<Core.Admin.BulkJobView?> ShowBulkJobAsync(this IDialogService dialogs, Core.Domain.BulkJobKind kind, Core.Admin.SessionFilter filter)
+    {
+        var parameters = new DialogParameters<BulkJobDialog> { { d => d.Kind, kind }, { d => d.Filter, filter } };
+        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = true };
+        var dialog = await dialogs.ShowAsync<BulkJobDialog>(null, parameters, options);
+        return await dialog.Result is { Canceled: false, Data: Core.Admin.BulkJobView job } ? job : null;
+    }
 }

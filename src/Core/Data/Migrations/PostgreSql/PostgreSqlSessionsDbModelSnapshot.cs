@@ -174,6 +174,106 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
                     b.ToTable("BotPasswords");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.BulkJob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(85)
+                        .HasColumnType("character varying(85)");
+
+                    b.Property<int>("Batches")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CancelledBy")
+                        .HasMaxLength(85)
+                        .HasColumnType("character varying(85)");
+
+                    b.Property<int>("CentralSessionsEnded")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("CentralsBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool?>("CheckPassed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("CheckSummary")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Cursor")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Filter")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("FirstKey")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("LastKey")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Matched")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("RememberTokensEnded")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("SessionsBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("SessionsEnded")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Survives")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<long>("TokensBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("UsersInvalidated")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("BulkJobs");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.CentralSession", b =>
                 {
                     b.Property<long>("Id")
@@ -201,6 +301,10 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<string>("Handle")
                         .IsRequired()
@@ -331,6 +435,10 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
                     b.Property<long>("FinishedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("Ip")
                         .HasMaxLength(45)
                         .HasColumnType("character varying(45)");
@@ -339,6 +447,9 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<long?>("RotationConfirmedAt")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("Scope")
                         .IsRequired()
@@ -704,6 +815,10 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<string>("Handle")
                         .IsRequired()

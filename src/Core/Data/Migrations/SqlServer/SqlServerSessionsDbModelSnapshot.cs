@@ -174,6 +174,106 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.ToTable("BotPasswords");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.BulkJob", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(85)
+                        .HasColumnType("nvarchar(85)");
+
+                    b.Property<int>("Batches")
+                        .HasColumnType("int");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("CancelledBy")
+                        .HasMaxLength(85)
+                        .HasColumnType("nvarchar(85)");
+
+                    b.Property<int>("CentralSessionsEnded")
+                        .HasColumnType("int");
+
+                    b.Property<long>("CentralsBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool?>("CheckPassed")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("CheckSummary")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Cursor")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Filter")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("FirstKey")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<long>("LastKey")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Matched")
+                        .HasColumnType("int");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("nvarchar(1000)");
+
+                    b.Property<int>("RememberTokensEnded")
+                        .HasColumnType("int");
+
+                    b.Property<long>("SessionsBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("SessionsEnded")
+                        .HasColumnType("int");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("Survives")
+                        .HasMaxLength(2000)
+                        .HasColumnType("nvarchar(2000)");
+
+                    b.Property<long>("TokensBefore")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("UsersInvalidated")
+                        .HasColumnType("int");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.ToTable("BulkJobs");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.CentralSession", b =>
                 {
                     b.Property<long>("Id")
@@ -201,6 +301,10 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
 
                     b.Property<string>("Handle")
                         .IsRequired()
@@ -331,6 +435,10 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<long>("FinishedAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
                     b.Property<string>("Ip")
                         .HasMaxLength(45)
                         .HasColumnType("nvarchar(45)");
@@ -339,6 +447,9 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
+
+                    b.Property<long?>("RotationConfirmedAt")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("Scope")
                         .IsRequired()
@@ -705,6 +816,10 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.Property<long>("ExpiresAt")
                         .HasColumnType("bigint");
+
+                    b.Property<string>("GlobalTokenPrint")
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
 
                     b.Property<string>("Handle")
                         .IsRequired()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
 
@@ -15,6 +16,21 @@ public static class SessionCsv
         Add("provider", filter.Provider is { } provider ? WireNames.Of(provider) : null);
         Add("ip", filter.Ip);
         Add("active", filter.Active is { } a ? (a ? "true" : "false") : null);
+        Add("from", filter.From?.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        Add("to", filter.To?.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        Add("remember", filter.Remember is { } r ? (r ? "true" : "false") : null);
+        Add("origin", filter.Origin is { } origin ? WireNames.Of(origin) : null);
+        Add("endReason", filter.EndReason is { } reason ? WireNames.Of(reason) : null);
         return parts.Count == 0 ? "" : "?" + string.Join("&", parts);
+    }
+
+    /// <summary>A login time as typed in the explorer or carried by its link, read as UTC; blank is none.</summary>
+    public static bool TryTime(string? text, out DateTimeOffset? time)
+    {
+        time = null;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        if (!DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)) return false;
+        time = parsed;
+        return true;
     }
 }

@@ -1,0 +1,62 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WikiSessions.Core.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class BulkJobs : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "BulkJobs",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 85, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    Filter = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Matched = table.Column<int>(type: "INTEGER", nullable: false),
+                    Cursor = table.Column<long>(type: "INTEGER", nullable: false),
+                    FirstKey = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastKey = table.Column<long>(type: "INTEGER", nullable: false),
+                    SessionsBefore = table.Column<long>(type: "INTEGER", nullable: false),
+                    CentralsBefore = table.Column<long>(type: "INTEGER", nullable: false),
+                    TokensBefore = table.Column<long>(type: "INTEGER", nullable: false),
+                    Batches = table.Column<int>(type: "INTEGER", nullable: false),
+                    UsersInvalidated = table.Column<int>(type: "INTEGER", nullable: false),
+                    SessionsEnded = table.Column<int>(type: "INTEGER", nullable: false),
+                    CentralSessionsEnded = table.Column<int>(type: "INTEGER", nullable: false),
+                    RememberTokensEnded = table.Column<int>(type: "INTEGER", nullable: false),
+                    CancelRequested = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CancelledBy = table.Column<string>(type: "TEXT", maxLength: 85, nullable: true),
+                    CheckPassed = table.Column<bool>(type: "INTEGER", nullable: true),
+                    CheckSummary = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    Survives = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_BulkJobs", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_BulkJobs_State",
+                table: "BulkJobs",
+                column: "State");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "BulkJobs");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace WikiSessions.Core.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class CentralAuthGlobalTokenPrints : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "GlobalTokenPrint",
+                table: "Sessions",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "GlobalTokenPrint",
+                table: "LogoutTraces",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "RotationConfirmedAt",
+                table: "LogoutTraces",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "GlobalTokenPrint",
+                table: "CentralSessions",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "GlobalTokenPrint",
+                table: "Sessions");
+
+            migrationBuilder.DropColumn(
+                name: "GlobalTokenPrint",
+                table: "LogoutTraces");
+
+            migrationBuilder.DropColumn(
+                name: "RotationConfirmedAt",
+                table: "LogoutTraces");
+
+            migrationBuilder.DropColumn(
+                name: "GlobalTokenPrint",
+                table: "CentralSessions");
+        }
+    }
+}
