@@ -67,8 +67,13 @@ public static class StoreFaults
 
         private static void Recover(DbCommand command, Exception exception)
         {
-            if (exception is SqliteException { SqliteErrorCode: not (Busy or Locked or Constraint) } && command.Connection is SqliteConnection connection)
-                SqliteConnection.ClearPool(connection);
+            if (command.Connection is SqliteConnection connection) StoreFaults.Recover(connection, exception);
         }
+    }
+
+    /// <summary>Empties the pool of <paramref name="connection"/>'s store after a failure that a pooled connection would keep (see <see cref="PoolRecovery"/>).</summary>
+    internal static void Recover(SqliteConnection connection, Exception exception)
+    {
+        if (exception is SqliteException { SqliteErrorCode: not (Busy or Locked or Constraint) }) SqliteConnection.ClearPool(connection);
     }
 }

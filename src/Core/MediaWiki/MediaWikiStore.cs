@@ -92,12 +92,16 @@ public sealed class MediaWikiStore(
         // Reads do not write: the last-read time moves at most once per activity interval.
         if (now - blob.ReadAt >= _options.ActivityWriteInterval)
         {
+            // It takes its turn with the other writes rather than meet a store locked by them.
+            await using var write = await writes.BeginAsync(db, cancellationToken);
+            write.Evicts(Eviction.None("a read-time write moves the value's and its session's last use later, which no cached copy answers wrongly from"));
             await db.Blobs.Where(b => b.Id == blob.Id).ExecuteUpdateAsync(u => u.SetProperty(b => b.ReadAt, now), cancellationToken);
             if (session is not null)
             {
                 await db.Sessions.Where(s => s.Id == session.Id && s.EndedAt == null).ExecuteUpdateAsync(u => u.SetProperty(s => s.LastActivityAt, now), cancellationToken);
                 session.LastActivityAt = now;
             }
+            await write.CommitAsync(cancellationToken);
             blob.ReadAt = now;
         }
         var body = cipher.Decrypt(blob.Body, k.Hash);

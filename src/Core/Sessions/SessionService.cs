@@ -159,7 +159,15 @@ public sealed class SessionService(
             }
 
             var merged = Metadata.Merge(saved, provided);
-            await TouchAsync(c, session, merged.Count != saved.Count ? Metadata.Write(merged) : null, cancellationToken);
+            var metadata = merged.Count != saved.Count ? Metadata.Write(merged) : null;
+            if (metadata is not null || c.Now - session.LastActivityAt >= c.Options.ActivityWriteInterval)
+            {
+                // A write like any other: it takes its turn (and shares a commit) rather than meet a store locked by one.
+                await using var write = await writes.BeginAsync(c.Db, cancellationToken);
+                await TouchAsync(c, session, metadata, cancellationToken);
+                write.Evicts(Eviction.None("an activity write moves the session's expiry later; a copy with the earlier one goes to the store sooner, not wrongly"));
+                await write.CommitAsync(cancellationToken);
+            }
             if (provider.Kind == ProviderKind.Cookie) cache.Put(seen, session, merged);
             return new ResolveResult(View(session, wiki, session.User, sessionId), false, [], null);
         });

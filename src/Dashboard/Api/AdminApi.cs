@@ -90,7 +90,7 @@ public static class AdminApi
         await q.SessionsAsync(filter, 1, 1, ct);
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=sessions.csv";
-        await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false));
+        await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), bufferSize: 64 * 1024);
         await writer.WriteLineAsync("handle,wiki,user,provider,origin,createdAt,lastActivityAt,expiresAt,endedAt,endReason,ip,userAgent");
         await foreach (var s in q.ExportAsync(filter, ct))
         {

@@ -59,6 +59,70 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Every_acknowledged_store_write_survives_a_kill_while_queued_writes_commit_together()
+    {
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        await using (var app = AppProcess.Start(_store))
+        {
+            await app.WaitUntilReadyAsync();
+            using var stop = new CancellationTokenSource();
+            var workers = Enumerable.Range(0, 16).Select(w => Task.Run(() => StoreBurstAsync(app, w, acknowledged, stop.Token))).ToList();
+            while (acknowledged.Count < 400)
+            {
+                Assert.False(workers.Any(t => t.IsFaulted), "A worker failed before the kill: " + workers.FirstOrDefault(t => t.IsFaulted)?.Exception);
+                await Task.Delay(20);
+            }
+            // The writes did share commits, so the kill lands among batches.
+            using var metrics = app.Client();
+            var text = await metrics.GetStringAsync("/metrics");
+            double Counter(string name) => double.Parse(System.Text.RegularExpressions.Regex.Match(text, $@"^{name}(?:\{{[^}}]*\}})?\s+([\d.e+-]+)",
+                System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var (transactions, commits) = (Counter("wikisessions_store_write_transactions_total"), Counter("wikisessions_store_write_commits_total"));
+            output.WriteLine($"Before the kill: {transactions} write transactions in {commits} commits");
+            Assert.True(commits < transactions, $"{transactions} write transactions took {commits} commits: none were committed together.");
+            app.Kill();
+            await stop.CancelAsync();
+            await Task.WhenAll(workers);
+        }
+
+        await using var again = AppProcess.Start(_store);
+        await again.WaitUntilReadyAsync();
+        using var enwiki = again.Client(LoopbackAppFactory.WikiKey("enwiki"));
+        foreach (var (key, body) in acknowledged)
+        {
+            using var response = await enwiki.GetAsync("/sessions/v1/" + Uri.EscapeDataString(key));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"The acknowledged write of {key} answers {(int)response.StatusCode} after the kill.");
+            Assert.Equal(body, await response.Content.ReadAsStringAsync());
+        }
+        output.WriteLine($"{acknowledged.Count} acknowledged store writes read back after the kill");
+        Assert.Equal("ok", await IntegrityAsync());
+    }
+
+    /// <summary>MediaWiki saving new sessions on enwiki, each under a key never written before, until the app dies.</summary>
+    private static async Task StoreBurstAsync(AppProcess app, int worker, ConcurrentDictionary<string, string> acknowledged, CancellationToken cancellationToken)
+    {
+        using var http = app.Client(LoopbackAppFactory.WikiKey("enwiki"));
+        var expires = DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeSeconds();
+        for (var n = 0; !cancellationToken.IsCancellationRequested; n++)
+        {
+            var key = $"enwiki:MWSession:crash{worker:x4}{n:x24}";
+            var body = "JSON..{\"data\":{\"wsToken\":\"" + Guid.NewGuid().ToString("N") + "\"},\"metadata\":{\"provider\":\"MediaWiki\\\\Session\\\\CookieSessionProvider\"," +
+                       "\"userId\":" + (100 + worker) + ",\"userName\":\"Crash User " + worker + "\",\"userToken\":\"0123456789abcdef0123456789abcdef\",\"remember\":false," +
+                       "\"forceHTTPS\":false,\"expires\":" + expires + ",\"loggedOut\":0,\"persisted\":true}}";
+            try
+            {
+                using var response = await http.PostAsync("/sessions/v1/" + Uri.EscapeDataString(key), new StringContent(body), cancellationToken);
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"A store write answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                acknowledged[key] = body;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
+            {
+                return; // the app was killed: the write in flight was never acknowledged
+            }
+        }
+    }
+
     /// <summary>Logins, three data writes each, and a logout of every other session, until the app dies.</summary>
     private static async Task BurstAsync(Uri address, int worker, ConcurrentBag<Tracked> ledger, Action acknowledged, CancellationToken cancellationToken)
     {
