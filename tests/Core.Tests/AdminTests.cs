@@ -119,6 +119,61 @@ public sealed class AdminTests
     }
 
     [Fact]
+    public async Task A_locked_user_gets_no_session_through_any_provider_and_after_an_unlock_only_a_new_login_works()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        var tool = await farm.LoginAsync(provider: ProviderKind.OAuth);
+        var browser = await farm.LoginAsync(remember: true);
+
+        var locked = await farm.Admin.LockUserAsync(TestFarm.Steward, TestFarm.Alice, "Suspicious edits while we look into it");
+
+        Assert.True(locked.Check.Passed);
+        Assert.Contains("bot passwords and OAuth grants are kept", locked.Detail);
+        foreach (var provider in Enum.GetValues<ProviderKind>())
+            Assert.Contains("is locked", (await Assert.ThrowsAsync<SessionException>(() => farm.LoginAsync(provider: provider))).Message);
+        Assert.Null((await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), authorization: tool.Authorization)).Session);
+        var detail = await farm.UserQueries.UserAsync(TestFarm.Alice);
+        Assert.NotNull(detail.LockedAt);
+        Assert.All(detail.BotPasswords, p => Assert.Null(p.RevokedAt));
+        Assert.All(detail.OAuthGrants, g => Assert.Null(g.RevokedAt));
+        Assert.NotEmpty(detail.BotPasswords);
+        Assert.NotEmpty(detail.OAuthGrants);
+        await using (var db = farm.Db())
+            Assert.All(await db.Sessions.ToListAsync(), s => Assert.Equal(EndReason.Locked, s.EndReason));
+        Assert.Equal(Failure.Conflict, (await Assert.ThrowsAsync<SessionException>(() => farm.Admin.LockUserAsync(TestFarm.Steward, TestFarm.Alice, "again"))).Failure);
+
+        await farm.Admin.UnlockUserAsync(TestFarm.Steward, TestFarm.Alice, "Cleared");
+
+        // Nothing the lock ended comes back: not the session cookie, not the remember-me token, not the tool's authorization.
+        Assert.Null((await farm.ResolveAsync("enwiki", TestFarm.CookiesFor(browser.SetCookies, "en.wikipedia.org"))).Session);
+        Assert.Null((await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), authorization: tool.Authorization)).Session);
+        Assert.NotNull((await farm.LoginAsync()).SetCookies);
+        Assert.NotNull((await farm.LoginAsync(provider: ProviderKind.BotPassword)).SetCookies);
+        Assert.Null((await farm.UserQueries.UserAsync(TestFarm.Alice)).LockedAt);
+        Assert.Equal(["unlock-user", "lock-user"], (await farm.FarmQueries.AuditAsync()).Items.Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task A_prevent_cannot_be_unlocked_and_a_lock_can_be_made_permanent_by_a_prevent()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        await farm.LoginAsync(TestFarm.Bob);
+        await farm.Admin.PreventUserAsync(TestFarm.Steward, TestFarm.Bob, "Vandalism");
+        var refused = await Assert.ThrowsAsync<SessionException>(() => farm.Admin.UnlockUserAsync(TestFarm.Steward, TestFarm.Bob, "Try"));
+        Assert.Equal(Failure.Conflict, refused.Failure);
+        Assert.Contains("cannot be undone", refused.Message);
+
+        await farm.LoginAsync();
+        await farm.Admin.LockUserAsync(TestFarm.Steward, TestFarm.Alice, "Looking into it");
+        await farm.Admin.PreventUserAsync(TestFarm.Steward, TestFarm.Alice, "Confirmed");
+        var alice = await farm.UserQueries.UserAsync(TestFarm.Alice);
+        Assert.Equal((true, null), (alice.Prevented, alice.LockedAt));
+        Assert.NotEmpty(alice.BotPasswords);
+        Assert.All(alice.BotPasswords, p => Assert.NotNull(p.RevokedAt));
+        Assert.Equal(Failure.Conflict, (await Assert.ThrowsAsync<SessionException>(() => farm.Admin.UnlockUserAsync(TestFarm.Steward, TestFarm.Alice, "Try"))).Failure);
+    }
+
+    [Fact]
     public async Task Invalidating_everyone_ends_every_session_and_central_session()
     {
         await using var farm = await TestFarm.StartAsync();

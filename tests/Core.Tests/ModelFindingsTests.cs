@@ -37,4 +37,29 @@ public sealed class ModelFindingsTests
 
         Assert.NotNull(await store.GetAsync(key, default));
     }
+
+    [Fact]
+    public async Task A_global_logout_reaches_the_browser_of_the_remember_me_token_it_carries_and_says_when_that_browser_was_unlinked()
+    {
+        // The model's reduced steps: a remembered login sent neither cookie field, a second login sent {} (a new browser
+        // by the login's rule), then a global logout carrying the second login's cookies and the first one's remember-me
+        // cookies. The browser holds that token, so its lineage is the browser's: the logout ends it, and since a login
+        // of it was unlinked, says partial. The engine ended only the second lineage and answered complete.
+        await using var farm = await TestFarm.StartAsync();
+        const string host = "de.wikipedia.org";
+        var first = await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, true, null, null, TestFarm.Browser));
+        var second = await farm.Sessions.LoginAsync(new LoginRequest("dewiki", TestFarm.Alice, ProviderKind.Cookie, false, null, null, TestFarm.Browser,
+            new Dictionary<string, string>(), new Dictionary<string, string>()));
+        var cookies = TestFarm.CookiesFor(first.SetCookies, host);
+        foreach (var (name, value) in TestFarm.CookiesFor(second.SetCookies, host)) cookies[name] = value;
+        Assert.Contains("dewikiToken", cookies.Keys);
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("dewiki", cookies, TestFarm.CookiesFor(second.SetCookies, TestFarm.CentralHost),
+            LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal(LogoutOutcome.Partial, logout.Outcome);
+        Assert.Contains("not given the browser's cookies", logout.Survives);
+        // The first login's central cookie, kept anywhere, no longer logs the user in.
+        Assert.Null((await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), TestFarm.CookiesFor(first.SetCookies, TestFarm.CentralHost))).Session);
+    }
 }

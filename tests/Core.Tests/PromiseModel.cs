@@ -22,6 +22,8 @@ public sealed class PromiseModel
     /// <summary>The session in the MediaWiki store under each key of the model's MediaWiki wiki.</summary>
     public Session?[] Keys { get; } = new Session?[Farm.StoreKeys];
     public bool[] Prevented { get; } = new bool[Farm.Users.Length];
+    /// <summary>Locked: barred as a prevented user is, until an unlock; the credentials are kept.</summary>
+    public bool[] Locked { get; } = new bool[Farm.Users.Length];
     public bool[] GrantRevoked { get; } = new bool[Farm.Users.Length];
     public bool[] BotPasswordRevoked { get; } = new bool[Farm.Users.Length];
 
@@ -110,7 +112,7 @@ public sealed class PromiseModel
     public static TimeSpan Lifetime(bool remember) => remember ? RememberDuration : IdleTimeout;
 
     /// <summary>Every path that mints a session checks the wiki's status and membership, and the user.</summary>
-    public bool MayLogIn(int user, string wiki) => Farm.MayUse(user, wiki) && !Prevented[user];
+    public bool MayLogIn(int user, string wiki) => Farm.MayUse(user, wiki) && !Prevented[user] && !Locked[user];
 
     // ---- Lookups by what a request carries ----
 

@@ -73,6 +73,16 @@ public sealed record Prevent(int User, int On) : Op
     public override string ToString() => $"a steward prevents {Farm.Short(User)}{At(On)}";
 }
 
+public sealed record Lock(int User, int On) : Op
+{
+    public override string ToString() => $"a steward locks {Farm.Short(User)}{At(On)}";
+}
+
+public sealed record Unlock(int User, int On) : Op
+{
+    public override string ToString() => $"a steward unlocks {Farm.Short(User)}{At(On)}";
+}
+
 public sealed record RevokeGrant(int User, int On) : Op
 {
     public override string ToString() => $"a steward revokes {Farm.Short(User)}'s OAuth grant to {Farm.Consumer}{At(On)}";

@@ -67,6 +67,8 @@ public sealed partial class PromiseModelTests
                 InvalidateEveryone o => await StewardAsync(o.On, a => a.InvalidateEveryoneAsync(TestFarm.Steward, Reason),
                     () => _model.EndEverythingOf(_ => true), _ => true),
                 Prevent o => await PreventAsync(o),
+                Lock o => await LockAsync(o),
+                Unlock o => await UnlockAsync(o),
                 RevokeGrant o => await RevokeGrantAsync(o),
                 RevokeBotPassword o => await RevokeBotPasswordAsync(o),
                 StoreWrite o => await StoreWriteAsync(o),
@@ -406,7 +408,29 @@ public sealed partial class PromiseModelTests
             var outcome = await StewardAsync(op.On, a => a.PreventUserAsync(TestFarm.Steward, Farm.Users[op.User], Reason),
                 () => _model.EndEverythingOf(u => u == op.User), u => u == op.User);
             _model.Prevented[op.User] = _model.GrantRevoked[op.User] = _model.BotPasswordRevoked[op.User] = true;
+            _model.Locked[op.User] = false;
             return outcome;
+        }
+
+        private async Task<string> LockAsync(Lock op)
+        {
+            if (_model.Prevented[op.User] || _model.Locked[op.User]) return "skipped: already barred";
+            var outcome = await StewardAsync(op.On, a => a.LockUserAsync(TestFarm.Steward, Farm.Users[op.User], Reason),
+                () => _model.EndEverythingOf(u => u == op.User), u => u == op.User);
+            _model.Locked[op.User] = true;
+            return outcome;
+        }
+
+        /// <summary>An unlock ends nothing and brings nothing back: the model only lets the user log in again.</summary>
+        private async Task<string> UnlockAsync(Unlock op)
+        {
+            if (!_model.Locked[op.User]) return "skipped: not locked";
+            var (services, at) = On(op.On, changes: true);
+            var result = await services.GetRequiredService<AdminService>().UnlockUserAsync(TestFarm.Steward, Farm.Users[op.User], Reason);
+            Expect(result.Check.Passed, $"The check after the unlock failed: {result.Check.Summary}");
+            Expect(result.SessionsEnded + result.CentralSessionsEnded + result.RememberTokensEnded == 0, $"An unlock ends nothing; it said {Describe(result)}.");
+            _model.Locked[op.User] = false;
+            return Describe(result) + at;
         }
 
         private async Task<string> RevokeGrantAsync(RevokeGrant op)
@@ -451,7 +475,7 @@ public sealed partial class PromiseModelTests
             var stored = await Engine.StoreWriteAsync(services, op.Key, body);
 
             // Refused: a prevented user, or a key whose session something ended on purpose (while the store still keeps it).
-            if (_model.Prevented[op.User] || current is { EndedAt: { } ended } && _model.Now - ended < Retention)
+            if (_model.Prevented[op.User] || _model.Locked[op.User] || current is { EndedAt: { } ended } && _model.Now - ended < Retention)
             {
                 Expect(!stored, $"The write should be refused (403): {(current?.EndedAt is not null ? $"{Describe(current)} was ended" : "the user is prevented")}.");
                 return "refused" + at;

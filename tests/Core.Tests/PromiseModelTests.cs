@@ -157,6 +157,8 @@ public sealed partial class PromiseModelTests
         (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new InvalidateUser(u, i))),
         (1, AnyInstance.Select(i => (Op)new InvalidateEveryone(i))),
         (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new Prevent(u, i))),
+        (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new Lock(u, i))),
+        (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new Unlock(u, i))),
         (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new RevokeGrant(u, i))),
         (1, Gen.Select(AnyUser, AnyInstance, (u, i) => (Op)new RevokeBotPassword(u, i))),
         (3, Gen.Select(AnyKey, AnyUser, Gen.Bool, AnyInstance, (k, u, r, i) => (Op)new StoreWrite(k, u, r, i))),

@@ -47,7 +47,7 @@ public sealed partial class AdminService
         var epoch = await AdminReads.EpochAsync(db, cancellationToken);
         var active = Validity.Active(db, db.Sessions.Where(s => s.UserId == user.Id), epoch, now);
         var configured = tokenReset.ConfiguredWikis();
-        return new SecureAccountPreview(user.Name, user.Prevented,
+        return new SecureAccountPreview(user.Name, user.Prevented && user.LockedAt is null,
             await active.CountAsync(cancellationToken),
             await active.Select(s => s.WikiId).Distinct().CountAsync(cancellationToken),
             await Validity.Active(db, db.CentralSessions.Where(c => c.UserId == user.Id), epoch, now).CountAsync(cancellationToken),
@@ -93,7 +93,7 @@ public sealed partial class AdminService
             (bots, grants) = await TickedAsync(db, user, request, cancellationToken);
             oldToken = user.Token;
 
-            if (request.Prevent) (user.Prevented, user.PreventedAt) = (true, now);
+            if (request.Prevent) (user.Prevented, user.PreventedAt, user.LockedAt) = (true, now, null);
             var botIds = bots.Select(b => b.Id).ToList();
             var grantIds = grants.Select(g => g.Id).ToList();
             await db.BotPasswords.Where(p => botIds.Contains(p.Id)).ExecuteUpdateAsync(u => u.SetProperty(p => p.RevokedAt, now), cancellationToken);
@@ -140,7 +140,7 @@ public sealed partial class AdminService
     private static async Task<(IReadOnlyList<Credential> Bots, IReadOnlyList<Credential> Grants)> TickedAsync(
         SessionsDb db, GlobalUser user, SecureAccountRequest request, CancellationToken cancellationToken)
     {
-        if (request.Prevent && user.Prevented)
+        if (request.Prevent && user is { Prevented: true, LockedAt: null })
             throw new SessionException(Failure.Conflict, $"{user.Name} is already prevented; nothing was changed. Secure the account without prevent.");
         return (Ticked(await OpenBotPasswordsAsync(db, user.Id, cancellationToken), request.BotPasswords, user.Name, "bot password"),
             Ticked(await OpenGrantsAsync(db, user.Id, cancellationToken), request.OAuthGrants, user.Name, "OAuth grant of"));

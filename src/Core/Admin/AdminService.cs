@@ -119,10 +119,10 @@ public sealed partial class AdminService(
         {
             var db = write.Db;
             var user = await FindUserAsync(db, userName, cancellationToken);
-            if (user.Prevented)
+            if (user is { Prevented: true, LockedAt: null })
                 throw new SessionException(Failure.Conflict, $"{user.Name} is already prevented from having sessions.");
-            user.Prevented = true;
-            user.PreventedAt = now;
+            // A locked user may be prevented: the lock becomes permanent.
+            (user.Prevented, user.PreventedAt, user.LockedAt) = (true, now, null);
             var bots = await db.BotPasswords.Where(p => p.UserId == user.Id && p.RevokedAt == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(p => p.RevokedAt, now), cancellationToken);
             var grants = await db.OAuthGrants.Where(g => g.UserId == user.Id && g.RevokedAt == null)
@@ -131,6 +131,41 @@ public sealed partial class AdminService(
             return new Outcome("prevent-user", user.Name, ended, centrals, tokens,
                 $"Prevented; {ended} sessions ended on {wikis.Count} wikis; {bots} bot passwords and {grants} OAuth grants revoked", wikis, user.Name, null,
                 q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken) };
+        }, cancellationToken);
+
+    /// <summary>
+    /// Reversible, unlike prevent: ends every session, central session and remember-me token (the user token is reset) and
+    /// no provider may make a session for the user until a steward unlocks them. Bot passwords and OAuth grants are kept,
+    /// refused while the lock holds.
+    /// </summary>
+    public Task<ActionResult> LockUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
+        ActAsync(actor, reason, async (write, now) =>
+        {
+            var db = write.Db;
+            var user = await FindUserAsync(db, userName, cancellationToken);
+            if (user.Prevented)
+                throw new SessionException(Failure.Conflict, user.LockedAt is null
+                    ? $"{user.Name} is already prevented from having sessions, for good." : $"{user.Name} is already locked.");
+            (user.Prevented, user.PreventedAt, user.LockedAt) = (true, now, now);
+            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.Locked, actor, now, cancellationToken);
+            return new Outcome("lock-user", user.Name, ended, centrals, tokens,
+                $"Locked; {ended} sessions ended on {wikis.Count} wikis; bot passwords and OAuth grants are kept and refused until an unlock", wikis, user.Name, null,
+                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken) };
+        }, cancellationToken);
+
+    /// <summary>Lifts a lock: the user may log in again. Nothing the lock ended comes back; a new login is needed on every wiki.</summary>
+    public Task<ActionResult> UnlockUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>
+        ActAsync(actor, reason, async (write, now) =>
+        {
+            var db = write.Db;
+            var user = await FindUserAsync(db, userName, cancellationToken);
+            if (user.LockedAt is null)
+                throw new SessionException(Failure.Conflict, user.Prevented
+                    ? $"{user.Name} is prevented from having sessions, which cannot be undone; only a lock can be lifted." : $"{user.Name} is not locked.");
+            (user.Prevented, user.PreventedAt, user.LockedAt) = (false, null, null);
+            return new Outcome("unlock-user", user.Name, 0, 0, 0,
+                "Unlocked; nothing the lock ended comes back: the user logs in again, and bot passwords and OAuth grants work again", [], user.Name, null,
+                q => UserScope(q, user.Id));
         }, cancellationToken);
 
     /// <summary>Revoke the user's OAuth grant of a consumer: its sessions end on every wiki and its authorizations no longer work.</summary>
@@ -464,11 +499,13 @@ public sealed partial class AdminService(
     }
 
     /// <summary>Why the action's sessions ended, so listeners (the live hub's wiki notices) need not parse the detail.</summary>
-    private static EndReason EndReasonOf(string action) => action switch
+    private static EndReason? EndReasonOf(string action) => action switch
     {
         "revoke-session" => EndReason.Revoked,
         "invalidate-user" => EndReason.UserInvalidated,
         "prevent-user" => EndReason.Prevented,
+        "lock-user" => EndReason.Locked,
+        "unlock-user" => null,
         "revoke-grant" or "revoke-bot-password" => EndReason.GrantRevoked,
         _ => EndReason.EveryoneInvalidated,
     };

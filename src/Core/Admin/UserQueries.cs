@@ -8,8 +8,10 @@ namespace WikiSessions.Core.Admin;
 public sealed record BotPasswordView(string AppId, string Grants, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 public sealed record OAuthGrantView(string Consumer, string Grants, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt);
 
+/// <param name="Prevented">No provider may make a session for the user: for good, or while <paramref name="LockedAt"/> is set
+/// until a steward unlocks them.</param>
 public sealed record UserDetail(
-    string Name, bool Prevented, DateTimeOffset? PreventedAt, IReadOnlyList<string> AttachedWikis,
+    string Name, bool Prevented, DateTimeOffset? PreventedAt, DateTimeOffset? LockedAt, IReadOnlyList<string> AttachedWikis,
     IReadOnlyList<BotPasswordView> BotPasswords, IReadOnlyList<OAuthGrantView> OAuthGrants, IReadOnlyList<AdminSession> ActiveSessions)
 {
     /// <summary>The user's latest refused logins (prevented, revoked bot password or grant, closed wiki), newest first.</summary>
@@ -55,7 +57,7 @@ public sealed class UserQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         var refused = new List<EventView>();
         foreach (var e in refusals)
             refused.Add(new EventView(e.At, e.Kind, e.WikiId is { } w ? (await farm.GetAsync(w, cancellationToken)).DbName : null, null, e.Detail));
-        return new UserDetail(user.Name, user.Prevented, user.PreventedAt, attached.Order(StringComparer.Ordinal).ToList(), bots, grants,
+        return new UserDetail(user.Name, user.Prevented, user.PreventedAt, user.LockedAt, attached.Order(StringComparer.Ordinal).ToList(), bots, grants,
             await sessions.ViewsAsync(db, active, cancellationToken)) {
                 RefusedLogins = refused, CentralSessions = await CentralSessionsAsync(db, user, active, cancellationToken),
                 EndedCentralSessions = await EndedCentralSessionsAsync(db, user, cancellationToken),

@@ -42,6 +42,7 @@ public enum EndReason
     EveryoneInvalidated,
     Replaced,
     WikiClosed,
+    Locked,
 }
 
 public enum SessionEventKind
@@ -107,6 +108,7 @@ public static class EndReasons
         EndReason.EveryoneInvalidated => "Every session in the farm was invalidated after an incident.",
         EndReason.Replaced => "Replaced by a new login in the same browser.",
         EndReason.WikiClosed => "The wiki was closed.",
+        EndReason.Locked => "The user was locked by a steward.",
         _ => reason.ToString(),
     };
 }

@@ -7,12 +7,23 @@ public class GlobalUser
     public required string Name { get; set; }
     /// <summary>Resetting the token ends every session of the user, including ones the store has not seen.</summary>
     public required string Token { get; set; }
+    /// <summary>No provider may make a session for the user: permanent when prevented, until an unlock when locked.</summary>
     public bool Prevented { get; set; }
     public DateTimeOffset? PreventedAt { get; set; }
+    /// <summary>Set while the user is locked: barred like a prevented user, but a steward may unlock them.</summary>
+    public DateTimeOffset? LockedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>Optimistic concurrency: two admin actions on one user never both win silently.</summary>
     public int Version { get; set; }
     public List<UserAttachment> Attachments { get; set; } = [];
+
+    /// <summary>Why a barred user's sessions end.</summary>
+    public EndReason BarredReason => LockedAt is null ? EndReason.Prevented : EndReason.Locked;
+
+    /// <summary>Why a login of a barred user is refused, in words.</summary>
+    public string Barred => LockedAt is null
+        ? $"{Name} is prevented from having sessions"
+        : $"{Name} is locked: no session until a steward unlocks them";
 }
 
 public class UserAttachment

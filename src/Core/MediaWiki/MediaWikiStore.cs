@@ -133,7 +133,7 @@ public sealed class MediaWikiStore(
         var epoch = farmState.Epoch;
         var user = metadata is { LoggedIn: true } ? await UserAsync(db, k.Wiki, metadata.UserName!, now, cancellationToken) : null;
         if (user is { Prevented: true })
-            throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions: the store refuses their sessions on every wiki.");
+            throw new SessionException(Failure.Forbidden, $"{user.Barred}: the store refuses their sessions on every wiki.");
 
         var blob = await db.Blobs.FirstOrDefaultAsync(b => b.KeyHash == k.Hash, cancellationToken);
         // A deleted or swept value leaves its session behind, ended, under the key's hash: a write after it finds it there.

@@ -47,12 +47,16 @@ public sealed class LogoutService(
         var centrals = await NamedCentralsAsync(db, local, centralCookies, cancellationToken);
         var central = centrals.FirstOrDefault();
         var centralIds = centrals.Select(c => c.Id).ToList();
+        // A global logout also reaches the browser of the remember-me token the request carries (paired with its UserID
+        // cookie), as a login joins it: the browser holds that token, so the lineage it was issued with is the browser's.
+        var issuedWith = request.Scope == LogoutScope.Global ? await TokenCentralAsync(db, wiki, cookies, cancellationToken) : null;
+        var browserIds = issuedWith is { } tokenCentral && !centralIds.Contains(tokenCentral.Id) ? [.. centralIds, tokenCentral.Id] : centralIds;
         // Every session this logout ends is of one of these users: none of them may resolve from memory after it.
-        var users = Eviction.Users([local?.UserId, .. centrals.Select(c => (int?)c.UserId)]);
+        var users = Eviction.Users([local?.UserId, issuedWith?.UserId, .. centrals.Select(c => (int?)c.UserId)]);
         var trace = new LogoutTrace
         {
             Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-            UserId = local?.UserId ?? central?.UserId,
+            UserId = local?.UserId ?? central?.UserId ?? issuedWith?.UserId,
             StartedOnWikiId = wiki.Id,
             Scope = request.Scope,
             StartedAt = now,
@@ -62,8 +66,8 @@ public sealed class LogoutService(
 
         // A global logout ends every central session the browser held first, not only the ones its cookies name now: an
         // older one that idled out still has sessions and remember-me tokens hanging off it.
-        var global = request.Scope == LogoutScope.Global && centrals.Count > 0;
-        var browser = global ? await SessionRecords.BrowserAsync(db, centralIds, cancellationToken) : null;
+        var global = request.Scope == LogoutScope.Global && browserIds.Count > 0;
+        var browser = global ? await SessionRecords.BrowserAsync(db, browserIds, cancellationToken) : null;
         var centralStart = time.GetTimestamp();
         var centralEnded = browser is null ? 0
             : await write.EndAsync(db.CentralSessions.Where(c => browser.CentralIds.Contains(c.Id)), EndReason.LoggedOutElsewhere, now, users, cancellationToken);
@@ -85,7 +89,7 @@ public sealed class LogoutService(
 
         var unlinked = browser?.Unlinked ?? false;
         trace.CentralSessionSurvived = centralAlive;
-        trace.Outcome = local is null && central is null ? LogoutOutcome.NothingToDo
+        trace.Outcome = local is null && central is null && browser is null ? LogoutOutcome.NothingToDo
             : centralAlive || unlinked ? LogoutOutcome.Partial
             : LogoutOutcome.Complete;
         trace.FinishedAt = now + time.GetElapsedTime(started);
@@ -112,6 +116,20 @@ public sealed class LogoutService(
         var hashes = providers.Select(p => p.Claim(wiki, cookies, null)?.SessionId).OfType<string>().Select(Secrets.Sha256).ToList();
         return hashes.Count == 0 ? null : await db.Sessions.AsNoTracking()
             .FirstOrDefaultAsync(s => hashes.Contains(s.IdHash) && s.WikiId == wiki.Id, cancellationToken);
+    }
+
+    /// <summary>The central session the remember-me token of the request's cookies was issued with, when its UserID cookie pairs with it.</summary>
+    private async Task<(long Id, int UserId)?> TokenCentralAsync(SessionsDb db, Wiki wiki, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken)
+    {
+        foreach (var claim in providers.Select(p => p.Claim(wiki, cookies, null)))
+        {
+            if (claim is not { RememberToken: { } token, RememberUserId: { } userIdCookie } || !int.TryParse(userIdCookie, out var userId) || !Secrets.IsSessionId(token)) continue;
+            var hash = Secrets.Sha256(token.ToLowerInvariant());
+            if (await db.RememberTokens.Where(t => t.TokenHash == hash && t.WikiId == wiki.Id && t.UserId == userId && t.CentralSessionId != null)
+                    .Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } central)
+                return (central, userId);
+        }
+        return null;
     }
 
     /// <summary>

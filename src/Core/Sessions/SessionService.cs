@@ -82,7 +82,7 @@ public sealed class SessionService(
             var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == request.User, cancellationToken)
                 ?? throw new SessionException(Failure.NotFound, $"There is no global user named '{request.User}'.");
             if (user.Prevented)
-                throw new SessionException(Failure.Forbidden, $"{user.Name} is prevented from having sessions; no provider may log them in.");
+                throw new SessionException(Failure.Forbidden, $"{user.Barred}; no provider may log them in.");
 
             var created = await CreateAsync(c, async () =>
             {

@@ -15,7 +15,7 @@ public static class Validity
     {
         if (session.EndedAt is not null) return session.EndReason ?? EndReason.Idle;
         if (session.Epoch != epoch) return EndReason.EveryoneInvalidated;
-        if (user is { Prevented: true }) return EndReason.Prevented;
+        if (user is { Prevented: true }) return user.BarredReason;
         if (user is not null && session.UserToken != user.Token) return EndReason.UserInvalidated;
         if (wiki.Status == WikiStatus.Closed) return EndReason.WikiClosed;
         if (session.ExpiresAt <= now) return EndReason.Idle;
@@ -26,7 +26,7 @@ public static class Validity
     {
         if (central.EndedAt is not null) return central.EndReason ?? EndReason.Idle;
         if (central.Epoch != epoch) return EndReason.EveryoneInvalidated;
-        if (user.Prevented) return EndReason.Prevented;
+        if (user.Prevented) return user.BarredReason;
         if (central.UserToken != user.Token) return EndReason.UserInvalidated;
         if (central.ExpiresAt <= now) return EndReason.Idle;
         return null;
@@ -36,7 +36,7 @@ public static class Validity
     {
         if (token.EndedAt is not null) return token.EndReason ?? EndReason.Idle;
         if (token.Epoch != epoch) return EndReason.EveryoneInvalidated;
-        if (user.Prevented) return EndReason.Prevented;
+        if (user.Prevented) return user.BarredReason;
         if (token.UserToken != user.Token) return EndReason.UserInvalidated;
         if (token.ExpiresAt <= now) return EndReason.Idle;
         return null;

@@ -54,6 +54,10 @@ public static class AdminApi
             TypedResults.Ok(await a.InvalidateUserAsync(user.Actor(), name, Reason(body.Reason), ct))).WithSummary("Reset the user token: every session of the user ends.");
         act.MapPost("/users/{name}/prevent", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
             TypedResults.Ok(await a.PreventUserAsync(user.Actor(), name, Reason(body.Reason), ct))).WithSummary("Irreversible: end every session, revoke grants, allow no new session.");
+        act.MapPost("/users/{name}/lock", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(await a.LockUserAsync(user.Actor(), name, Reason(body.Reason), ct))).WithSummary("Reversible: end every session and allow no new one until an unlock; bot passwords and grants are kept, refused meanwhile.");
+        act.MapPost("/users/{name}/unlock", async (string name, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
+            TypedResults.Ok(await a.UnlockUserAsync(user.Actor(), name, Reason(body.Reason), ct))).WithSummary("Lift a lock: the user may log in again; nothing the lock ended comes back.");
         act.MapPost("/users/{name}/grants/{consumer}/revoke", async (string name, string consumer, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>
             TypedResults.Ok(await a.RevokeGrantAsync(user.Actor(), name, consumer, Reason(body.Reason), ct))).WithSummary("Revoke the user's OAuth grant of a consumer; its sessions end.");
         act.MapPost("/users/{name}/bot-passwords/{appId}/revoke", async (string name, string appId, ReasonBody body, ClaimsPrincipal user, AdminService a, CancellationToken ct) =>

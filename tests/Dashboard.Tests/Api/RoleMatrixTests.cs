@@ -33,6 +33,8 @@ public sealed class RoleMatrixTests(AppFactory app) : IClassFixture<AppFactory>
         { "POST", "/api/v1/admin/sessions/0000000000000000/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/invalidate", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/prevent", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/users/Nobody%20Here/lock", """{"reason":"matrix"}""", Change },
+        { "POST", "/api/v1/admin/users/Nobody%20Here/unlock", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/grants/SandboxTool/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/users/Nobody%20Here/bot-passwords/sandboxbot/revoke", """{"reason":"matrix"}""", Change },
         { "POST", "/api/v1/admin/invalidate-all", """{"reason":""}""", Change },

@@ -161,6 +161,41 @@ public class ActionDialogTests : ComponentTest
     }
 
     [Fact]
+    public async Task Lock_says_what_it_ends_and_keeps_and_unlock_puts_the_lock_button_back()
+    {
+        await LoginAsync(Bob, "enwiki");
+        var dialogs = Ctx.Render<MudDialogProvider>();
+        Ctx.Render<MudPopoverProvider>();
+        var page = Ctx.Render<UserPage>(p => p.Add(u => u.Name, Bob));
+        page.WaitForAssertion(() => page.Find("#lock-user"));
+
+        var click = page.Find("#lock-user").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("1 active session on 1 wiki", dialogs.Find("#blast-radius").TextContent));
+        Assert.Contains("1 bot password and 1 OAuth grant are kept and refused meanwhile", dialogs.Find("#blast-radius").TextContent);
+        Assert.Empty(dialogs.FindAll("#action-confirm"));
+        dialogs.Find("textarea#action-reason").Input("Looking into it");
+        dialogs.WaitForAssertion(() => Assert.False(dialogs.Find("#action-run").HasAttribute("disabled")));
+        await dialogs.Find("#action-run").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("1 session ended", dialogs.Find("#action-result").TextContent));
+        await dialogs.Find("#action-close").ClickAsync(new());
+        await click;
+        page.WaitForAssertion(() => page.Find("#user-locked"));
+        Assert.Empty(page.FindAll("#user-prevented"));
+        Assert.False(page.Find("#prevent-user").HasAttribute("disabled"));
+
+        click = page.Find("#unlock-user").ClickAsync(new());
+        dialogs.WaitForAssertion(() => Assert.Contains("Nothing the lock ended comes back", dialogs.Find("#blast-radius").TextContent));
+        dialogs.Find("textarea#action-reason").Input("Cleared");
+        dialogs.WaitForAssertion(() => Assert.False(dialogs.Find("#action-run").HasAttribute("disabled")));
+        await dialogs.Find("#action-run").ClickAsync(new());
+        dialogs.WaitForAssertion(() => dialogs.Find("#action-result"));
+        await dialogs.Find("#action-close").ClickAsync(new());
+        await click;
+        page.WaitForAssertion(() => page.Find("#lock-user"));
+        Assert.Empty(page.FindAll("#user-locked"));
+    }
+
+    [Fact]
     public async Task Invalidate_user_ends_every_session_and_checks_nothing_resolves()
     {
         await LoginAsync(Carol, "enwiki");

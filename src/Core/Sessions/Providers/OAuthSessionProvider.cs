@@ -103,8 +103,8 @@ public sealed class OAuthSessionProvider : SessionProvider
         if (!Secrets.FixedTimeEquals(mac, Mac(c.Key, grant, user.Token, c.State.Epoch)))
             return new Authorization(grant, user, mac, "The OAuth authorization is not valid: it was not issued by this farm, or the user's sessions were invalidated or a steward revoked the tool's session since. The tool must log in again.", null);
         if (grant.RevokedAt is not null || user.Prevented)
-            return new Authorization(grant, user, mac, user.Prevented ? $"{user.Name} is prevented from having sessions." : $"The OAuth grant of {grant.Consumer?.Name} was revoked.",
-                user.Prevented ? EndReason.Prevented : EndReason.GrantRevoked);
+            return new Authorization(grant, user, mac, user.Prevented ? $"{user.Barred}." : $"The OAuth grant of {grant.Consumer?.Name} was revoked.",
+                user.Prevented ? user.BarredReason : EndReason.GrantRevoked);
         return new Authorization(grant, user, mac, null, null);
     }
 

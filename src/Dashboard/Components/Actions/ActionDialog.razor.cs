@@ -6,7 +6,7 @@ using WikiSessions.Dashboard.Components.Shared;
 
 namespace WikiSessions.Dashboard.Components.Actions;
 
-public enum AdminActionKind { RevokeSession, InvalidateUser, PreventUser, InvalidateEveryone, RevokeBotPassword, RevokeGrant }
+public enum AdminActionKind { RevokeSession, InvalidateUser, PreventUser, InvalidateEveryone, RevokeBotPassword, RevokeGrant, LockUser, UnlockUser }
 
 /// <summary>
 /// One steward action: shows its blast radius first, asks for a reason (and for prevent and invalidate-everyone
@@ -54,6 +54,8 @@ public partial class ActionDialog
         AdminActionKind.RevokeSession => $"Revoke session {Handle}",
         AdminActionKind.InvalidateUser => $"Invalidate every session of {User}",
         AdminActionKind.PreventUser => $"Prevent {User} from having sessions",
+        AdminActionKind.LockUser => $"Lock {User} until a steward unlocks them",
+        AdminActionKind.UnlockUser => $"Unlock {User}",
         AdminActionKind.RevokeBotPassword => $"Revoke the bot password {Credential} of {User}",
         AdminActionKind.RevokeGrant => $"Revoke the OAuth grant of {Credential} for {User}",
         _ => "Invalidate every session in the farm",
@@ -64,6 +66,8 @@ public partial class ActionDialog
         AdminActionKind.RevokeSession => "Revoke",
         AdminActionKind.InvalidateUser => "Invalidate",
         AdminActionKind.PreventUser => "Prevent",
+        AdminActionKind.LockUser => "Lock",
+        AdminActionKind.UnlockUser => "Unlock",
         AdminActionKind.RevokeBotPassword or AdminActionKind.RevokeGrant => "Revoke",
         _ => "Invalidate everyone",
     };
@@ -84,6 +88,8 @@ public partial class ActionDialog
                 AdminActionKind.RevokeBotPassword => DescribeCredential(await UserQueries.CredentialBlastRadiusAsync(User!, Credential, null), $"the bot password {Credential}"),
                 AdminActionKind.RevokeGrant => DescribeCredential(await UserQueries.CredentialBlastRadiusAsync(User!, null, Credential), $"the OAuth grant of {Credential}"),
                 AdminActionKind.PreventUser => DescribePrevent(await UserQueries.UserBlastRadiusAsync(User!)),
+                AdminActionKind.LockUser => DescribeLock(await UserQueries.UserBlastRadiusAsync(User!)),
+                AdminActionKind.UnlockUser => $"let {User} log in again. Nothing the lock ended comes back; bot passwords and OAuth grants work again.",
                 _ => Describe(await UserQueries.UserBlastRadiusAsync(User!)),
             };
             if (Kind == AdminActionKind.RevokeSession) _browser = await SessionQueries.BrowserRadiusAsync(Handle!);
@@ -108,6 +114,8 @@ public partial class ActionDialog
                 AdminActionKind.RevokeSession => Admin.RevokeSessionAsync(actor, Handle!, reason, _scope),
                 AdminActionKind.InvalidateUser => Admin.InvalidateUserAsync(actor, User!, reason),
                 AdminActionKind.PreventUser => Admin.PreventUserAsync(actor, User!, reason),
+                AdminActionKind.LockUser => Admin.LockUserAsync(actor, User!, reason),
+                AdminActionKind.UnlockUser => Admin.UnlockUserAsync(actor, User!, reason),
                 AdminActionKind.RevokeBotPassword => Admin.RevokeBotPasswordAsync(actor, User!, Credential!, reason),
                 AdminActionKind.RevokeGrant => Admin.RevokeGrantAsync(actor, User!, Credential!, reason),
                 _ => Admin.InvalidateEveryoneAsync(actor, reason),
@@ -155,6 +163,11 @@ public partial class ActionDialog
     private static string DescribePrevent(BlastRadius r) =>
         $"{Count(r.ActiveSessions, "active session")} on {Count(r.Wikis, "wiki")}, {Count(r.CentralSessions, "central session")}; " +
         $"it revokes {Count(r.BotPasswords, "bot password")} and {Count(r.OAuthGrants, "OAuth grant")}.";
+
+    private static string DescribeLock(BlastRadius r) =>
+        $"{Count(r.ActiveSessions, "active session")} on {Count(r.Wikis, "wiki")}, {Count(r.CentralSessions, "central session")}, and every OAuth authorization " +
+        $"issued before (the user token is reset). Until an unlock no login works; {Count(r.BotPasswords, "bot password")} and {Count(r.OAuthGrants, "OAuth grant")} " +
+        "are kept and refused meanwhile.";
 
     private string DescribeCredential(BlastRadius r, string what) =>
         $"{Count(r.ActiveSessions, "active session")} on {Count(r.Wikis, "wiki")} made with {what} of {User}; it can no longer log in. " +
