@@ -62,4 +62,29 @@ public sealed class ModelFindingsTests
         // The first login's central cookie, kept anywhere, no longer logs the user in.
         Assert.Null((await farm.ResolveAsync("enwiki", new Dictionary<string, string>(), TestFarm.CookiesFor(first.SetCookies, TestFarm.CentralHost))).Session);
     }
+
+    [Fact]
+    public async Task A_remember_me_token_joins_a_login_to_its_browser_only_when_its_UserID_cookie_pairs_with_it()
+    {
+        // The model's reduced steps: Alice logs in remembered and Bob logs in, both sent neither cookie field, in one
+        // browser; Alice logs in again with the browser's cookies, whose UserID cookie is now Bob's beside Alice's token.
+        // An unpaired token is no credential (a restore refuses it), so it does not join Alice's unlinked first login to
+        // the new one: the global logout of the new one is complete. The engine joined them and answered partial.
+        await using var farm = await TestFarm.StartAsync();
+        const string host = "en.wikipedia.org";
+        var jar = new Dictionary<string, Dictionary<string, string>> { [host] = [], [TestFarm.CentralHost] = [] };
+        void Keep(LoginResult login)
+        {
+            foreach (var h in jar.Keys)
+                foreach (var (name, value) in TestFarm.CookiesFor(login.SetCookies, h)) jar[h][name] = value;
+        }
+        Keep(await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, true, null, null, TestFarm.Browser)));
+        Keep(await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Bob, ProviderKind.Cookie, false, null, null, TestFarm.Browser)));
+        Keep(await farm.Sessions.LoginAsync(new LoginRequest("enwiki", TestFarm.Alice, ProviderKind.Cookie, true, null, null, TestFarm.Browser,
+            new Dictionary<string, string>(jar[host]), new Dictionary<string, string>(jar[TestFarm.CentralHost]))));
+
+        var logout = await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", jar[host], jar[TestFarm.CentralHost], LogoutScope.Global, TestFarm.Browser));
+
+        Assert.Equal((LogoutOutcome.Complete, null), (logout.Outcome, logout.Survives));
+    }
 }

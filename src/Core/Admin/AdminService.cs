@@ -221,6 +221,7 @@ public sealed partial class AdminService(
         {
             // Every instance drops everything, the farm state with it, so none answers from the old epoch.
             write.Evicts(Eviction.Everything);
+            write.Ended(EndReason.EveryoneInvalidated, open.Sessions);
             await write.Db.Farm.ExecuteUpdateAsync(u => u.SetProperty(f => f.Epoch, f => f.Epoch + 1).SetProperty(f => f.EpochChangedAt, now), cancellationToken);
             return new Outcome("invalidate-everyone", "farm", open.Sessions, open.Centrals, open.Tokens,
                 $"Farm epoch advanced: {open.Sessions} open sessions in the current epoch on {open.Wikis} wikis, {open.Centrals} central sessions " +

@@ -44,6 +44,7 @@ public sealed class SessionMetrics : IDisposable
     // One meter per instance (disposed with it), so two apps in one process, as in the tests, never share instruments.
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long>?[] _counters;
+    private readonly Counter<long> _ended;
 
     private readonly ConcurrentDictionary<string, long[]> _counts = new(StringComparer.Ordinal);
     private readonly IDisposable _subscription;
@@ -56,6 +57,13 @@ public sealed class SessionMetrics : IDisposable
             .Select(s => s == Signal.Active ? null : _meter.CreateCounter<long>(InstrumentName(s), s == Signal.BytesWritten ? "By" : null, Describe(s)))
             .ToArray();
         _meter.CreateObservableGauge(InstrumentName(Signal.Active), ObserveActive, null, Describe(Signal.Active));
+        _ended = _meter.CreateCounter<long>("wikisessions.sessions.ended", null, "Sessions ended, by the reason the store records (docs/api-contract.md, End reasons).");
+    }
+
+    /// <summary>Counts sessions ended for <paramref name="reason"/>, labelled with its wire name, once the end is committed.</summary>
+    public void CountEnded(EndReason reason, int sessions)
+    {
+        if (sessions > 0) _ended.Add(sessions, new KeyValuePair<string, object?>("reason", WireNames.Of(reason)));
     }
 
     /// <summary>The instrument's name as exported (Prometheus turns the dots into underscores and adds <c>_total</c> to counters).</summary>

@@ -52,8 +52,11 @@ public sealed class CredentialWrite : IAsyncDisposable
     private readonly SessionFeed _feed;
     private readonly List<Eviction> _evictions = [];
     private readonly List<SessionNotice> _notices = [];
+    private readonly Metrics.SessionMetrics _metrics;
+    private readonly List<(EndReason Reason, int Sessions)> _ended = [];
 
-    internal CredentialWrite(SessionsDb db, WriteGate.Transaction tx, SessionCache cache, SessionFeed feed) => (Db, _tx, _cache, _feed) = (db, tx, cache, feed);
+    internal CredentialWrite(SessionsDb db, WriteGate.Transaction tx, SessionCache cache, SessionFeed feed, Metrics.SessionMetrics metrics) =>
+        (Db, _tx, _cache, _feed, _metrics) = (db, tx, cache, feed, metrics);
 
     public SessionsDb Db { get; }
 
@@ -69,11 +72,16 @@ public sealed class CredentialWrite : IAsyncDisposable
         await sessions.Where(s => s.EndedAt == null && (s.Epoch != epoch || s.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, s => s.Epoch != epoch ? at : s.ExpiresAt)
             .SetProperty(s => s.EndReason, s => s.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken);
-        return await sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
+        var ended = await sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, now)
             .SetProperty(s => s.EndReason, reason)
             .SetProperty(s => s.EndedBy, by), cancellationToken);
+        Ended(reason, ended);
+        return ended;
     }
+
+    /// <summary>Sessions this write ends without a row update of its own (invalidate everyone moves the epoch on): counted once committed.</summary>
+    public void Ended(EndReason reason, int sessions) => _ended.Add((reason, sessions));
 
     /// <summary>
     /// Ends central sessions, counting those still valid as for sessions; their version moves on, so an auto-login that
@@ -140,15 +148,17 @@ public sealed class CredentialWrite : IAsyncDisposable
         _evictions.Clear();
         foreach (var notice in _notices) _feed.Publish(notice);
         _notices.Clear();
+        foreach (var (reason, sessions) in _ended) _metrics.CountEnded(reason, sessions);
+        _ended.Clear();
     }
 
     public ValueTask DisposeAsync() => _tx.DisposeAsync();
 }
 
 /// <summary>Begins <see cref="CredentialWrite"/>s: the write turn, the cache every end evicts and the feed every change is told on.</summary>
-public sealed class CredentialWrites(WriteGate gate, SessionCache cache, SessionFeed feed)
+public sealed class CredentialWrites(WriteGate gate, SessionCache cache, SessionFeed feed, Metrics.SessionMetrics metrics)
 {
     /// <summary>Begins a change on <paramref name="db"/> once it is this writer's turn (<see cref="WriteGate"/>).</summary>
     public async Task<CredentialWrite> BeginAsync(SessionsDb db, CancellationToken cancellationToken) =>
-        new(db, await gate.BeginAsync(db, cancellationToken), cache, feed);
+        new(db, await gate.BeginAsync(db, cancellationToken), cache, feed, metrics);
 }

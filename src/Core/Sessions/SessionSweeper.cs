@@ -25,6 +25,7 @@ public sealed class SessionSweeper(
     IOptions<SessionOptions> options,
     MediaWiki.StoreQuota quota,
     CredentialWrites writes,
+    Metrics.SessionMetrics metrics,
     TimeProvider time,
     ILogger<SessionSweeper> logger) : BackgroundService
 {
@@ -61,7 +62,12 @@ public sealed class SessionSweeper(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
 
-        var idle = await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch)
+        // Idle sessions of the current epoch are counted as they are recorded here; those of an earlier epoch that
+        // were still valid then were counted by the invalidation.
+        var idle = await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch).Take(batch)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken), batch, cancellationToken);
+        metrics.CountEnded(EndReason.Idle, idle);
+        idle += await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken), batch, cancellationToken);
         var byEpoch = await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);

@@ -55,6 +55,8 @@ public sealed class HostileInputTests(QuietAppFactory app) : IClassFixture<Quiet
         new("POST", "/api/v1/admin/sessions/{handle}/revoke", true, [], ["reason", "scope"]),
         new("POST", "/api/v1/admin/users/{name}/invalidate", true, [], Reason),
         new("POST", "/api/v1/admin/users/{name}/prevent", true, [], Reason),
+        new("POST", "/api/v1/admin/users/{name}/lock", true, [], Reason),
+        new("POST", "/api/v1/admin/users/{name}/unlock", true, [], Reason),
         new("POST", "/api/v1/admin/users/{name}/grants/{consumer}/revoke", true, [], Reason),
         new("POST", "/api/v1/admin/users/{name}/bot-passwords/{appId}/revoke", true, [], Reason),
         new("POST", "/api/v1/admin/invalidate-all", true, [], Reason),

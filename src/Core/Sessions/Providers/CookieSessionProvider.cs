@@ -206,7 +206,8 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
                 if (await c.Db.Sessions.Where(s => s.IdHash == hash && s.WikiId == c.Wiki.Id && s.UserId == user.Id).Select(s => s.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } linked)
                     named.Add(linked);
             }
-            if (claim.RememberToken is { } token && Secrets.IsSessionId(token))
+            // The token names its browser only as the credential it is, paired with its UserID cookie (as a restore reads it).
+            if (claim.RememberToken is { } token && Secrets.IsSessionId(token) && int.TryParse(claim.RememberUserId, out var paired) && paired == user.Id)
             {
                 var hash = Secrets.Sha256(token.ToLowerInvariant());
                 if (await c.Db.RememberTokens.Where(t => t.TokenHash == hash && t.WikiId == c.Wiki.Id && t.UserId == user.Id).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } issuedWith)
