@@ -108,9 +108,8 @@ public sealed partial class AdminService(
         {
             var db = write.Db;
             var user = await FindUserAsync(db, userName, cancellationToken);
-            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.UserInvalidated, actor, now, cancellationToken);
-            return new Outcome("invalidate-user", user.Name, ended, centrals, tokens, $"User token reset; {ended} sessions ended on {wikis.Count} wikis", wikis, user.Name, null,
-                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken) };
+            return await EndUserAsync(write, user, "invalidate-user", EndReason.UserInvalidated, actor, now,
+                (ended, wikis) => $"User token reset; {ended} sessions ended on {wikis} wikis", cancellationToken);
         }, cancellationToken);
 
     /// <summary>Permanent: ends every session, revokes bot passwords and OAuth grants, and no provider may make a session for the user again.</summary>
@@ -127,10 +126,8 @@ public sealed partial class AdminService(
                 .ExecuteUpdateAsync(u => u.SetProperty(p => p.RevokedAt, now), cancellationToken);
             var grants = await db.OAuthGrants.Where(g => g.UserId == user.Id && g.RevokedAt == null)
                 .ExecuteUpdateAsync(u => u.SetProperty(g => g.RevokedAt, now), cancellationToken);
-            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.Prevented, actor, now, cancellationToken);
-            return new Outcome("prevent-user", user.Name, ended, centrals, tokens,
-                $"Prevented; {ended} sessions ended on {wikis.Count} wikis; {bots} bot passwords and {grants} OAuth grants revoked", wikis, user.Name, null,
-                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken) };
+            return await EndUserAsync(write, user, "prevent-user", EndReason.Prevented, actor, now,
+                (ended, wikis) => $"Prevented; {ended} sessions ended on {wikis} wikis; {bots} bot passwords and {grants} OAuth grants revoked", cancellationToken);
         }, cancellationToken);
 
     /// <summary>
@@ -147,11 +144,24 @@ public sealed partial class AdminService(
                 throw new SessionException(Failure.Conflict, user.LockedAt is null
                     ? $"{user.Name} is already prevented from having sessions, for good." : $"{user.Name} is already locked.");
             (user.Prevented, user.PreventedAt, user.LockedAt) = (true, now, now);
-            var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, EndReason.Locked, actor, now, cancellationToken);
-            return new Outcome("lock-user", user.Name, ended, centrals, tokens,
-                $"Locked; {ended} sessions ended on {wikis.Count} wikis; bot passwords and OAuth grants are kept and refused until an unlock", wikis, user.Name, null,
-                q => UserScope(q, user.Id)) { MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken) };
+            return await EndUserAsync(write, user, "lock-user", EndReason.Locked, actor, now,
+                (ended, wikis) => $"Locked; {ended} sessions ended on {wikis} wikis; bot passwords and OAuth grants are kept and refused until an unlock", cancellationToken);
         }, cancellationToken);
+
+    /// <summary>
+    /// Ends what the store knows of the user (<see cref="EndUserSessionsAsync"/>) as the action <paramref name="action"/>,
+    /// whose detail <paramref name="detail"/> words from the sessions ended and the wikis they were on.
+    /// </summary>
+    private async Task<Outcome> EndUserAsync(CredentialWrite write, GlobalUser user, string action, EndReason reason, StaffActor actor, DateTimeOffset now,
+        Func<int, int, string> detail, CancellationToken cancellationToken)
+    {
+        var db = write.Db;
+        var (ended, centrals, tokens, wikis) = await EndUserSessionsAsync(write, user, reason, actor, now, cancellationToken);
+        return new Outcome(action, user.Name, ended, centrals, tokens, detail(ended, wikis.Count), wikis, user.Name, null, q => UserScope(q, user.Id))
+        {
+            MediaWikis = await MediaWikisOfAsync(db, user.Id, cancellationToken), CentralAuth = await CentralAuthUserAsync(db, user.Id, cancellationToken),
+        };
+    }
 
     /// <summary>Lifts a lock: the user may log in again. Nothing the lock ended comes back; a new login is needed on every wiki.</summary>
     public Task<ActionResult> UnlockUserAsync(StaffActor actor, string userName, string reason, CancellationToken cancellationToken = default) =>

@@ -25,7 +25,6 @@ public sealed class SessionSweeper(
     IOptions<SessionOptions> options,
     MediaWiki.StoreQuota quota,
     CredentialWrites writes,
-    Metrics.SessionMetrics metrics,
     TimeProvider time,
     ILogger<SessionSweeper> logger) : BackgroundService
 {
@@ -62,49 +61,52 @@ public sealed class SessionSweeper(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
 
-        // Idle sessions of the current epoch are counted as they are recorded here; those of an earlier epoch that
-        // were still valid then were counted by the invalidation.
-        var idle = await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch).Take(batch)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken), batch, cancellationToken);
-        metrics.CountEnded(EndReason.Idle, idle);
-        idle += await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken), batch, cancellationToken);
-        var byEpoch = await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).Take(batch)
+        // Idle sessions of the current epoch are counted once their batch commits; those of an earlier epoch that were
+        // still valid then were counted by the invalidation. One batch takes both kinds, within the batch size.
+        var idle = await InBatchesAsync(db, async write =>
+        {
+            var current = await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch).Take(batch)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken);
+            write.Ended(EndReason.Idle, current);
+            return current + await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch - current)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken);
+        }, batch, cancellationToken);
+        var byEpoch = await InBatchesAsync(db, _ => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);
-        await InBatchesAsync(db, () => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
+        await InBatchesAsync(db, _ => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch, cancellationToken);
-        await InBatchesAsync(db, () => db.RememberTokens.Where(t => t.EndedAt == null && (t.ExpiresAt <= now || t.Epoch < epoch)).Take(batch)
+        await InBatchesAsync(db, _ => db.RememberTokens.Where(t => t.EndedAt == null && (t.ExpiresAt <= now || t.Epoch < epoch)).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(t => t.EndedAt, now).SetProperty(t => t.EndReason, t => t.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch, cancellationToken);
 
-        await InBatchesAsync(db, () => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
+        await InBatchesAsync(db, _ => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
-        var sessions = await InBatchesAsync(db, () => db.Sessions.Where(s => s.EndedAt < cutoff).Take(batch)
+        var sessions = await InBatchesAsync(db, _ => db.Sessions.Where(s => s.EndedAt < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
         // A central session stays while a session or an open remember-me token hangs off it: it is how they find their browser.
-        var centrals = await InBatchesAsync(db, () => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)
+        var centrals = await InBatchesAsync(db, _ => db.CentralSessions.Where(s => s.EndedAt < cutoff && !db.Sessions.Any(l => l.CentralSessionId == s.Id)
                 && !db.RememberTokens.Any(t => t.CentralSessionId == s.Id && t.EndedAt == null)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
-        await InBatchesAsync(db, () => db.RememberTokens.Where(t => t.EndedAt < cutoff).Take(batch).ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
+        await InBatchesAsync(db, _ => db.RememberTokens.Where(t => t.EndedAt < cutoff).Take(batch).ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
         // MediaWiki's session bodies hold its secrets: gone as soon as they can no longer be read, not after the retention.
         // Every value expires (a value written before that rule, without an expiry, the default TTL after its last write).
         var unwritten = now - options.Value.StoreDefaultTtl;
-        var blobs = await InBatchesAsync(db, () => db.Blobs.Where(b => b.ExpiresAt <= now || b.ExpiresAt == null && b.WrittenAt <= unwritten
+        var blobs = await InBatchesAsync(db, _ => db.Blobs.Where(b => b.ExpiresAt <= now || b.ExpiresAt == null && b.WrittenAt <= unwritten
                 || db.Sessions.Any(s => s.Id == b.SessionId && s.EndedAt != null)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
         // Each wiki's bytes in the store are read afresh on its next write: what expired is gone, what other instances wrote counts.
         quota.Forget();
         // A trace stays, with its steps, while a kept session still points at it as the logout it resurrected.
         var oldTraces = db.LogoutTraces.Where(t => t.FinishedAt < cutoff && !db.Sessions.Any(s => s.ResurrectionOfTraceId == t.Id));
-        await InBatchesAsync(db, () => db.LogoutTraceSteps.Where(step => oldTraces.Any(t => t.Id == step.TraceId)).Take(batch)
+        await InBatchesAsync(db, _ => db.LogoutTraceSteps.Where(step => oldTraces.Any(t => t.Id == step.TraceId)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
-        var traces = await InBatchesAsync(db, () => oldTraces.Take(batch).ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
-        var events = await InBatchesAsync(db, () => db.Events.Where(e => e.At < cutoff).Take(batch)
+        var traces = await InBatchesAsync(db, _ => oldTraces.Take(batch).ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
+        var events = await InBatchesAsync(db, _ => db.Events.Where(e => e.At < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
         return new SweepResult(idle, byEpoch, sessions, centrals, traces, events) { DeletedValues = blobs };
     }
 
     /// <summary>Each batch is a write of its own, taking its turn with the requests' writes rather than holding the store for a pass.</summary>
-    private async Task<int> InBatchesAsync(SessionsDb db, Func<Task<int>> batchOnce, int batchSize, CancellationToken cancellationToken)
+    private async Task<int> InBatchesAsync(SessionsDb db, Func<CredentialWrite, Task<int>> batchOnce, int batchSize, CancellationToken cancellationToken)
     {
         var total = 0;
         for (var i = 0; i < MaxBatchesPerPass; i++)
@@ -112,7 +114,7 @@ public sealed class SessionSweeper(
             int done;
             await using (var write = await writes.BeginAsync(db, cancellationToken))
             {
-                done = await batchOnce();
+                done = await batchOnce(write);
                 write.Evicts(Eviction.None("what a sweep ends or deletes the validity rule already refuses (expired, of an older epoch, ended long ago)"));
                 await write.CommitAsync(cancellationToken);
             }
