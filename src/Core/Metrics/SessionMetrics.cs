@@ -46,6 +46,9 @@ public sealed class SessionMetrics : IDisposable
     private readonly Counter<long>?[] _counters;
     private readonly Counter<long> _ended;
 
+    /// <summary>This instance's meter: two apps in one process each have one of this name, and a listener tells them apart by it.</summary>
+    internal Meter Meter => _meter;
+
     private readonly ConcurrentDictionary<string, long[]> _counts = new(StringComparer.Ordinal);
     private readonly IDisposable _subscription;
     private FrozenDictionary<string, string> _groups = FrozenDictionary<string, string>.Empty;

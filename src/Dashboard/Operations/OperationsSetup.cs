@@ -14,7 +14,10 @@ public static class OperationsSetup
     {
         // The app's own meters, whose labels are wiki and group, and ASP.NET Core's request durations, labelled by route
         // pattern and status: never a session, user, address or raw path.
-        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName, "Microsoft.AspNetCore.Hosting").AddPrometheusExporter());
+        // Every scrape reads the counters as they are: the exporter's default cache (300 ms) would answer a scrape right
+        // after a steward's action with the figures from before it.
+        services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddHostedService<AlertPush>();
         return services;
     }

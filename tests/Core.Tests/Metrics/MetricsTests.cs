@@ -27,6 +27,34 @@ public abstract class MetricsTests(StoreKind store) : EngineTests(store)
     }
 
     [Fact]
+    public async Task Ended_sessions_are_counted_by_the_reason_the_store_records_once_committed()
+    {
+        await using var farm = await StartAsync();
+        var counted = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        // Resolved before the listener starts: its callbacks run under the runtime's instrument lock.
+        var meter = Metrics(farm).Meter;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        // Only this farm's instrument: other farms in the process have a meter of the same name.
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter && instrument.Name == "wikisessions.sessions.ended") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => counted.AddOrUpdate((string)tags[0].Value!, value, (_, sum) => sum + value));
+        listener.Start();
+
+        var first = await farm.LoginAsync();
+        await farm.Logouts.LogoutAsync(new LogoutRequest("enwiki", TestFarm.CookiesFor(first.SetCookies, "en.wikipedia.org"), null, LogoutScope.Local, TestFarm.Browser));
+        await farm.LoginAsync();
+        await farm.LoginAsync(wiki: "dewiki");
+        await farm.LoginAsync(TestFarm.Bob);
+        await farm.Admin.LockUserAsync(TestFarm.Steward, TestFarm.Alice, "Looking into it");
+        farm.Time.Advance(TimeSpan.FromHours(1));
+        await farm.Sweeper.SweepOnceAsync();
+
+        Assert.Equal(new Dictionary<string, long> { ["loggedOut"] = 1, ["locked"] = 2, ["idle"] = 1 }, counted.ToDictionary());
+    }
+
+    [Fact]
     public async Task Engine_events_are_counted_per_wiki_and_written_as_wiki_and_group_buckets()
     {
         await using var farm = await StartAsync();

@@ -153,28 +153,6 @@ public sealed class ApiTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
-    public async Task Ended_sessions_are_counted_on_metrics_by_the_reason_the_store_records()
-    {
-        async Task<double> EndedAsync(string reason) =>
-            System.Text.RegularExpressions.Regex.Match(await app.CreateClient().GetStringAsync("/metrics"), $$"""wikisessions_sessions_ended_total\{[^}]*reason="{{reason}}"[^}]*\} (\d+)""")
-                is { Success: true } m ? double.Parse(m.Groups[1].Value) : 0;
-        var (locked, loggedOut) = (await EndedAsync("locked"), await EndedAsync("loggedOut"));
-        // A user of the seeded farm no other test of this app touches.
-        var nowiki = app.Wiki("nowiki");
-        var first = await JsonAsync(await nowiki.PostAsJsonAsync("/api/v1/wikis/nowiki/login", new { user = "Tintin", provider = "cookie", client = Browser }));
-        await JsonAsync(await nowiki.PostAsJsonAsync("/api/v1/wikis/nowiki/logout",
-            new { cookies = Cookies(first.GetProperty("setCookies"), "no.wikipedia.org"), scope = "local", client = Browser }));
-        await JsonAsync(await nowiki.PostAsJsonAsync("/api/v1/wikis/nowiki/login", new { user = "Tintin", provider = "cookie", client = Browser }));
-        await JsonAsync(await nowiki.PostAsJsonAsync("/api/v1/wikis/nowiki/login", new { user = "Tintin", provider = "cookie", client = Browser }));
-
-        await JsonAsync(await app.Staff("steward").PostAsJsonAsync("/api/v1/admin/users/Tintin/lock", new { reason = "Looking into it" }));
-        await JsonAsync(await app.Staff("steward").PostAsJsonAsync("/api/v1/admin/users/Tintin/unlock", new { reason = "Cleared" }));
-
-        Assert.Equal(locked + 2, await EndedAsync("locked"));
-        Assert.Equal(loggedOut + 1, await EndedAsync("loggedOut"));
-    }
-
-    [Fact]
     public async Task Admin_routes_name_sessions_by_handle_and_never_show_an_id()
     {
         var login = await JsonAsync(await app.Wiki("frwiki").PostAsJsonAsync("/api/v1/wikis/frwiki/login", new { user = "Sandbox Carol", provider = "cookie", client = Browser }));
