@@ -62,12 +62,14 @@ public class OperationsTests(FastAlertsAppFactory app) : IClassFixture<FastAlert
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
         var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("# TYPE wikisessions_logins_total counter", text);
+        metrics.CountEnded(Core.Domain.EndReason.Revoked, 1);
+        Assert.Matches("""wikisessions_sessions_ended_total\{[^}]*reason="revoked"[^}]*\} \d+""", await (await anonymous.GetAsync("/metrics")).Content.ReadAsStringAsync());
         Assert.Matches("""wikisessions_logins_total\{[^}]*wiki="enwiki"[^}]*\} \d+""", text);
         Assert.Matches("""wikisessions_mediawiki_written_bytes_total\{[^}]*group="group2"[^}]*\} \d+""", text);
-        // Only wiki and group labels (plus the exporter's own scope labels): no session, user, IP or key.
+        // Only wiki and group labels, and an end's reason (plus the exporter's own scope labels): no session, user, IP or key.
         var ours = string.Join("\n", text.Split('\n').Where(l => l.StartsWith("wikisessions_")));
         var labels = System.Text.RegularExpressions.Regex.Matches(ours, """[{,]([a-z_]+)=""").Select(m => m.Groups[1].Value).ToHashSet();
-        Assert.Subset(new HashSet<string> { "wiki", "group" }, labels.Where(l => !l.StartsWith("otel_scope_")).ToHashSet());
+        Assert.Subset(new HashSet<string> { "wiki", "group", "reason" }, labels.Where(l => !l.StartsWith("otel_scope_")).ToHashSet());
         foreach (var secret in new[] { "Sandbox", "handle", "user", "ip=", "token" })
             Assert.DoesNotContain(secret, ours, StringComparison.OrdinalIgnoreCase);
     }
