@@ -311,8 +311,12 @@ public sealed partial class PromiseModelTests
             var result = await Engine.LogoutAsync(services, op.Wiki, cookies, central, op.Scope);
             jar.Apply(result.SetCookies, _model.Now);
 
-            // Whatever the scope: the local session and the browser's remember-me token on this wiki.
-            var reached = _model.End([session], [], [token, session?.FromToken]);
+            // Whatever the scope: the local session and the browser's remember-me tokens on this wiki (the one its Token
+            // cookie names, and those issued with the central sessions its cookies name), with the sessions restored from them.
+            var tokens = _model.Tokens.Where(t => t.Wiki == op.Wiki && t.Central is not null && (t.Central == named || t.Central == session?.Central))
+                .Append(token).Append(session?.FromToken).OfType<Token>().ToList();
+            var restored = _model.Sessions.Where(s => s.FromToken is not null && tokens.Contains(s.FromToken));
+            var reached = _model.End([session, .. restored], [], tokens);
             // A token reaches its browser's central session only as a credential, paired with its UserID cookie.
             var centrals = new[] { named, session?.Central, _model.TokenOf(op.Wiki, cookies)?.Central };
             if (op.Scope == LogoutScope.Local)
