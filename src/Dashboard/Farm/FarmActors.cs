@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using WikiSessions.Core.Domain;
 using WikiSessions.Dashboard.Api;
 
 namespace WikiSessions.Dashboard.Farm;
@@ -110,7 +111,14 @@ public sealed class FarmActors(FarmApi api, Func<CancellationToken, ValueTask> p
         var login = await Step("login", bot.Home, w => browser.LoginAsync(w, bot.User, "botpassword", cancellationToken, appId: bot.AppId), cancellationToken);
         for (var calls = Random.Shared.Next(5, 20); calls > 0; calls--)
         {
-            await Step("visit", bot.Home, w => browser.VisitAsync(w, cancellationToken), cancellationToken);
+            var visit = await Step("visit", bot.Home, w => browser.VisitAsync(w, cancellationToken), cancellationToken);
+            // A bot paced out past the idle timeout (a busy machine) finds its session idled out: its life ends there, as
+            // a real bot's would, instead of reading the data of a session it no longer has. Any other loss is a failure.
+            if (visit.Session is null)
+            {
+                if (IdledOut(visit.Reason)) return;
+                throw new FarmStepFailed("visit", bot.Home, HttpStatusCode.OK, visit.Reason);
+            }
             if (Random.Shared.Next(100) < 15)
             {
                 await pace(cancellationToken);
@@ -138,6 +146,10 @@ public sealed class FarmActors(FarmApi api, Func<CancellationToken, ValueTask> p
         var reply = await call(wiki);
         return reply.Succeeded ? reply.Value! : throw new FarmStepFailed(step, wiki, reply.Status, reply.Title);
     }
+
+    /// <summary>The resolve's answer for a session that idled out, whether or not the sweeper has deleted it yet.</summary>
+    private static bool IdledOut(string? reason) =>
+        reason is not null && (reason.EndsWith(EndReasons.Describe(EndReason.Idle), StringComparison.Ordinal) || reason.Contains("expired and was swept", StringComparison.Ordinal));
 
     private static T Pick<T>(IReadOnlyList<T> items) => items[Random.Shared.Next(items.Count)];
 
