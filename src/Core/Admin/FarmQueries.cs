@@ -56,16 +56,23 @@ public sealed class FarmQueries(IDbContextFactory<SessionsDb> dbFactory, FarmDir
         if (filter.From is { } from && filter.To is { } to && to <= from)
             throw new SessionException(Failure.Invalid, "The time window ends before it starts: give a 'to' later than 'from'.");
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var entries = Audit(db, filter);
+        var total = await entries.CountAsync(cancellationToken);
+        var items = await entries.OrderByDescending(a => a.Id).Skip(AdminReads.Offset(page, pageSize)).Take(pageSize)
+            .Select(a => new AuditView(a.Id, a.At, a.Actor, a.Action, a.Reason, a.Target, a.SessionsEnded, a.Detail)).ToListAsync(cancellationToken);
+        return new Paged<AuditView>(items, total, page, pageSize);
+    }
+
+    /// <summary>The entries a filter keeps; each of actor, action and target has an index ending in the ID the page is ordered by.</summary>
+    internal static IQueryable<AuditEntry> Audit(SessionsDb db, AuditFilter filter)
+    {
         var entries = db.Audit.AsQueryable();
         if (Clean(filter.Actor) is { } actor) entries = entries.Where(a => a.Actor == actor);
         if (Clean(filter.Action) is { } action) entries = entries.Where(a => a.Action == action);
         if (Clean(filter.Target) is { } target) entries = entries.Where(a => a.Target == target);
         if (filter.From is { } start) entries = entries.Where(a => a.At >= start);
         if (filter.To is { } end) entries = entries.Where(a => a.At < end);
-        var total = await entries.CountAsync(cancellationToken);
-        var items = await entries.OrderByDescending(a => a.Id).Skip(AdminReads.Offset(page, pageSize)).Take(pageSize)
-            .Select(a => new AuditView(a.Id, a.At, a.Actor, a.Action, a.Reason, a.Target, a.SessionsEnded, a.Detail)).ToListAsync(cancellationToken);
-        return new Paged<AuditView>(items, total, page, pageSize);
+        return entries;
     }
 
     private static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

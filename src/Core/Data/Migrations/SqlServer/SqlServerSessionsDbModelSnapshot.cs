@@ -135,7 +135,11 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
 
                     b.HasIndex("At");
 
-                    b.HasIndex("Target");
+                    b.HasIndex("Action", "Id");
+
+                    b.HasIndex("Actor", "Id");
+
+                    b.HasIndex("Target", "Id");
 
                     b.ToTable("Audit");
                 });
