@@ -523,7 +523,7 @@ public sealed partial class PromiseModelTests
         {
             var (services, at) = On(0, changes: true);
             var result = await services.GetRequiredService<SessionSweeper>().SweepOnceAsync();
-            return $"{result.EndedIdle} idle ended, {result.DeletedSessions} sessions and {result.DeletedCentralSessions} central sessions deleted{at}";
+            return $"{result.EndedByTime} ended by time, {result.DeletedSessions} sessions and {result.DeletedCentralSessions} central sessions deleted{at}";
         }
 
         private string Advance(TimeSpan by)

@@ -125,10 +125,10 @@ public sealed class StoreTests
 
         farm.Time.Advance(TimeSpan.FromHours(1));
         var first = await farm.Sweeper.SweepOnceAsync();
-        Assert.Equal(5_000, first.EndedIdle);
+        Assert.Equal(5_000, first.EndedByTime);
         Assert.Equal(0, first.DeletedSessions);
         var second = await farm.Sweeper.SweepOnceAsync();
-        Assert.Equal(1_000, second.EndedIdle);
+        Assert.Equal(1_000, second.EndedByTime);
 
         farm.Time.Advance(TimeSpan.FromDays(2));
         var third = await farm.Sweeper.SweepOnceAsync();

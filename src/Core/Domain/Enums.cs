@@ -43,6 +43,8 @@ public enum EndReason
     Replaced,
     WikiClosed,
     Locked,
+    /// <summary>Reached an expiry that use does not extend: a remember-me token's lifetime, or the expiry MediaWiki wrote with its session.</summary>
+    Expired,
 }
 
 public enum SessionEventKind
@@ -109,6 +111,7 @@ public static class EndReasons
         EndReason.Replaced => "Replaced by a new login in the same browser.",
         EndReason.WikiClosed => "The wiki was closed.",
         EndReason.Locked => "The user was locked by a steward.",
+        EndReason.Expired => "Reached its expiry (a remember-me token's lifetime, or the expiry its wiki wrote with it).",
         _ => reason.ToString(),
     };
 }

@@ -146,8 +146,8 @@ public sealed class MediaWikiStore(
             // What a logout, a steward or an invalidation ended stays ended, even when a parallel request of the browser
             // saves the session again: refused, and MediaWiki's next read is a miss.
             // A session that had idled out before everyone was invalidated was ended by time, not by the invalidation.
-            if (ended == EndReason.EveryoneInvalidated && session.EndedAt is null && session.ExpiresAt <= farmState.EpochChangedAt) ended = EndReason.Idle;
-            if (ended != EndReason.Idle)
+            if (ended == EndReason.EveryoneInvalidated && session.EndedAt is null && session.ExpiresAt <= farmState.EpochChangedAt) ended = Validity.TimeRanOut(session.Origin);
+            if (ended is not (EndReason.Idle or EndReason.Expired))
                 throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
             await RetireAsync(db, session, cancellationToken);
             // Handles are unique too: the old session keeps its own, so the console's records of it still name it.
@@ -276,7 +276,7 @@ public sealed class MediaWikiStore(
         await db.Sessions.Where(s => s.Id == session.Id).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.IdHash, retired)
             .SetProperty(s => s.EndedAt, s => s.EndedAt ?? s.ExpiresAt)
-            .SetProperty(s => s.EndReason, s => s.EndReason ?? EndReason.Idle), cancellationToken);
+            .SetProperty(s => s.EndReason, s => s.EndReason ?? EndReason.Expired), cancellationToken);
         db.Entry(session).State = EntityState.Detached;
     }
 

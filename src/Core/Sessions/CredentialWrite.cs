@@ -71,7 +71,8 @@ public sealed class CredentialWrite : IAsyncDisposable
         var (epoch, at) = await LapsedAsync(now, cancellationToken);
         await sessions.Where(s => s.EndedAt == null && (s.Epoch != epoch || s.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, s => s.Epoch != epoch ? at : s.ExpiresAt)
-            .SetProperty(s => s.EndReason, s => s.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken);
+            .SetProperty(s => s.EndReason, s => s.Epoch != epoch ? EndReason.EveryoneInvalidated
+                : s.Origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle), cancellationToken);
         var ended = await sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, now)
             .SetProperty(s => s.EndReason, reason)
@@ -107,7 +108,7 @@ public sealed class CredentialWrite : IAsyncDisposable
         var (epoch, at) = await LapsedAsync(now, cancellationToken);
         await tokens.Where(t => t.EndedAt == null && (t.Epoch != epoch || t.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
             .SetProperty(t => t.EndedAt, t => t.Epoch != epoch ? at : t.ExpiresAt)
-            .SetProperty(t => t.EndReason, t => t.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken);
+            .SetProperty(t => t.EndReason, t => t.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Expired), cancellationToken);
         return await tokens.Where(t => t.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(t => t.EndedAt, now)
             .SetProperty(t => t.EndReason, reason), cancellationToken);

@@ -8,12 +8,12 @@ using WikiSessions.Core.Domain;
 namespace WikiSessions.Core.Sessions;
 
 /// <summary>What one sweep did.</summary>
-public sealed record SweepResult(int EndedIdle, int EndedByEpoch, int DeletedSessions, int DeletedCentralSessions, int DeletedTraces, int DeletedEvents)
+public sealed record SweepResult(int EndedByTime, int EndedByEpoch, int DeletedSessions, int DeletedCentralSessions, int DeletedTraces, int DeletedEvents)
 {
     /// <summary>MediaWiki store values deleted: expired, or of a session that ended.</summary>
     public int DeletedValues { get; init; }
 
-    public int Total => EndedIdle + EndedByEpoch + DeletedSessions + DeletedCentralSessions + DeletedTraces + DeletedEvents + DeletedValues;
+    public int Total => EndedByTime + EndedByEpoch + DeletedSessions + DeletedCentralSessions + DeletedTraces + DeletedEvents + DeletedValues;
 }
 
 /// <summary>
@@ -61,22 +61,26 @@ public sealed class SessionSweeper(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var epoch = await db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken);
 
-        // Idle sessions of the current epoch are counted once their batch commits; those of an earlier epoch that were
-        // still valid then were counted by the invalidation. One batch takes both kinds, within the batch size.
-        var idle = await InBatchesAsync(db, async write =>
+        // Sessions of the current epoch whose time ran out are counted once their batch commits; those of an earlier
+        // epoch that were still valid then were counted by the invalidation. One batch takes all, within the batch size.
+        var timedOut = await InBatchesAsync(db, async write =>
         {
-            var current = await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch).Take(batch)
+            var expired = await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch && s.Origin == SessionOrigin.MediaWiki).Take(batch)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Expired), cancellationToken);
+            write.Ended(EndReason.Expired, expired);
+            var idle = await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch && s.Origin != SessionOrigin.MediaWiki).Take(batch - expired)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken);
-            write.Ended(EndReason.Idle, current);
-            return current + await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch - current)
-                .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken);
+            write.Ended(EndReason.Idle, idle);
+            return expired + idle + await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch - expired - idle)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt)
+                    .SetProperty(s => s.EndReason, s => s.Origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle), cancellationToken);
         }, batch, cancellationToken);
         var byEpoch = await InBatchesAsync(db, _ => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);
         await InBatchesAsync(db, _ => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch, cancellationToken);
         await InBatchesAsync(db, _ => db.RememberTokens.Where(t => t.EndedAt == null && (t.ExpiresAt <= now || t.Epoch < epoch)).Take(batch)
-            .ExecuteUpdateAsync(u => u.SetProperty(t => t.EndedAt, now).SetProperty(t => t.EndReason, t => t.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch, cancellationToken);
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.EndedAt, now).SetProperty(t => t.EndReason, t => t.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Expired), cancellationToken), batch, cancellationToken);
 
         await InBatchesAsync(db, _ => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
@@ -102,7 +106,7 @@ public sealed class SessionSweeper(
         var traces = await InBatchesAsync(db, _ => oldTraces.Take(batch).ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
         var events = await InBatchesAsync(db, _ => db.Events.Where(e => e.At < cutoff).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);
-        return new SweepResult(idle, byEpoch, sessions, centrals, traces, events) { DeletedValues = blobs };
+        return new SweepResult(timedOut, byEpoch, sessions, centrals, traces, events) { DeletedValues = blobs };
     }
 
     /// <summary>Each batch is a write of its own, taking its turn with the requests' writes rather than holding the store for a pass.</summary>

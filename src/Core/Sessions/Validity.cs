@@ -18,7 +18,7 @@ public static class Validity
         if (user is { Prevented: true }) return user.BarredReason;
         if (user is not null && session.UserToken != user.Token) return EndReason.UserInvalidated;
         if (wiki.Status == WikiStatus.Closed) return EndReason.WikiClosed;
-        if (session.ExpiresAt <= now) return EndReason.Idle;
+        if (session.ExpiresAt <= now) return TimeRanOut(session.Origin);
         return null;
     }
 
@@ -38,9 +38,16 @@ public static class Validity
         if (token.Epoch != epoch) return EndReason.EveryoneInvalidated;
         if (user.Prevented) return user.BarredReason;
         if (token.UserToken != user.Token) return EndReason.UserInvalidated;
-        if (token.ExpiresAt <= now) return EndReason.Idle;
+        if (token.ExpiresAt <= now) return EndReason.Expired;
         return null;
     }
+
+    /// <summary>
+    /// Why a session whose time ran out ended: MediaWiki's own sessions at the expiry MediaWiki wrote (the store never
+    /// extends it), the engine's when idle past their timeout (each use extends it). Remember-me tokens always expire.
+    /// </summary>
+    /// <remarks>The statements that record such ends in the store spell the same rule out inline, as SQL.</remarks>
+    public static EndReason TimeRanOut(SessionOrigin origin) => origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle;
 
     /// <summary>The sessions of <paramref name="sessions"/> that still yield a session now.</summary>
     /// <remarks>Subqueries rather than navigations, so the filter also works inside an UPDATE on SQLite.</remarks>

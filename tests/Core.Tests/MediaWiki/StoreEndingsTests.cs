@@ -122,6 +122,33 @@ public abstract class StoreEndingsTests(StoreKind store) : EngineTests(store)
         Assert.Equal(0, farm.Store.Failures);
         await using var db = farm.Db();
         var sessions = await db.Sessions.Where(s => s.Origin == SessionOrigin.MediaWiki).OrderBy(s => s.Id).ToListAsync();
-        Assert.Equal([EndReason.Idle, null], sessions.Select(s => s.EndReason));
+        Assert.Equal([EndReason.Expired, null], sessions.Select(s => s.EndReason));
+    }
+
+    [Fact]
+    public async Task Time_ends_the_engines_sessions_as_idle_and_MediaWikis_sessions_and_remember_me_tokens_as_expired()
+    {
+        await using var farm = await StartAsync();
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        await store.PutAsync(await store.KeyAsync(wiki, "testwiki:MWSession:lapses", default), KaskBodies.Session(User, farm.Time.GetUtcNow().AddHours(1), remember: false), default);
+        var alice = await farm.LoginAsync(TestFarm.Alice, remember: true);
+        var bob = await farm.LoginAsync(TestFarm.Bob);
+
+        farm.Time.Advance(TimeSpan.FromHours(2));
+        await farm.Sweeper.SweepOnceAsync();
+        await using (var db = farm.Db())
+        {
+            Assert.Equal(EndReason.Expired, await db.Sessions.Where(s => s.Origin == SessionOrigin.MediaWiki).Select(s => s.EndReason).SingleAsync());
+            Assert.Equal(EndReason.Idle, await db.Sessions.Where(s => s.IdHash == Secrets.Sha256(bob.Session.Id)).Select(s => s.EndReason).SingleAsync());
+        }
+
+        // The remember-me token lives its fixed lifetime; the remembered session, unused as long, idles out.
+        farm.Time.Advance(TimeSpan.FromDays(30));
+        await farm.Sweeper.SweepOnceAsync();
+        await using (var db = farm.Db())
+        {
+            Assert.Equal(EndReason.Expired, await db.RememberTokens.Select(t => t.EndReason).SingleAsync());
+            Assert.Equal(EndReason.Idle, await db.Sessions.Where(s => s.IdHash == Secrets.Sha256(alice.Session.Id)).Select(s => s.EndReason).SingleAsync());
+        }
     }
 }
