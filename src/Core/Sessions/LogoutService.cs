@@ -121,14 +121,9 @@ public sealed class LogoutService(
     /// <summary>The central session the remember-me token of the request's cookies was issued with, when its UserID cookie pairs with it.</summary>
     private async Task<(long Id, int UserId)?> TokenCentralAsync(SessionsDb db, Wiki wiki, IReadOnlyDictionary<string, string> cookies, CancellationToken cancellationToken)
     {
-        foreach (var claim in providers.Select(p => p.Claim(wiki, cookies, null)))
-        {
-            if (claim is not { RememberToken: { } token, RememberUserId: { } userIdCookie } || !int.TryParse(userIdCookie, out var userId) || !Secrets.IsSessionId(token)) continue;
-            var hash = Secrets.Sha256(token.ToLowerInvariant());
-            if (await db.RememberTokens.Where(t => t.TokenHash == hash && t.WikiId == wiki.Id && t.UserId == userId && t.CentralSessionId != null)
-                    .Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } central)
-                return (central, userId);
-        }
+        foreach (var claim in providers.Select(p => p.Claim(wiki, cookies, null)).OfType<ProviderClaim>())
+            if (await CookieSessionProvider.IssuedWithAsync(db, wiki, claim, cancellationToken) is { } issuedWith)
+                return issuedWith;
         return null;
     }
 

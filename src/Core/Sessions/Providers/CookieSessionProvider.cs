@@ -206,13 +206,8 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
                 if (await c.Db.Sessions.Where(s => s.IdHash == hash && s.WikiId == c.Wiki.Id && s.UserId == user.Id).Select(s => s.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } linked)
                     named.Add(linked);
             }
-            // The token names its browser only as the credential it is, paired with its UserID cookie (as a restore reads it).
-            if (claim.RememberToken is { } token && Secrets.IsSessionId(token) && int.TryParse(claim.RememberUserId, out var paired) && paired == user.Id)
-            {
-                var hash = Secrets.Sha256(token.ToLowerInvariant());
-                if (await c.Db.RememberTokens.Where(t => t.TokenHash == hash && t.WikiId == c.Wiki.Id && t.UserId == user.Id).Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } issuedWith)
-                    named.Add(issuedWith);
-            }
+            if (await IssuedWithAsync(c.Db, c.Wiki, claim, cancellationToken) is { } issuedWith && issuedWith.UserId == user.Id)
+                named.Add(issuedWith.CentralId);
         }
         if (named.Count == 0) return Secrets.NewSessionId();
         if (reused is { BrowserId: { } own } && named.All(id => id == reused.Id)) return own;
@@ -243,6 +238,19 @@ public sealed class CookieSessionProvider(FarmDirectory farm) : SessionProvider
                 if (login)
                     u.SetProperty(s => s.SurvivedLogoutTraceId, (string?)null).SetProperty(s => s.SurvivedLogoutAt, (DateTimeOffset?)null);
             }, cancellationToken) == 1;
+
+    /// <summary>
+    /// The central session the claim's remember-me token was issued with, and its user. The token names its browser only
+    /// as the credential it is, paired with its UserID cookie (as a restore reads it): a login joins that browser, and a
+    /// global logout reaches it.
+    /// </summary>
+    public static async Task<(long CentralId, int UserId)?> IssuedWithAsync(SessionsDb db, Wiki wiki, ProviderClaim claim, CancellationToken cancellationToken)
+    {
+        if (claim is not { RememberToken: { } token, RememberUserId: { } userIdCookie } || !int.TryParse(userIdCookie, out var userId) || !Secrets.IsSessionId(token)) return null;
+        var hash = Secrets.Sha256(token.ToLowerInvariant());
+        return await db.RememberTokens.Where(t => t.TokenHash == hash && t.WikiId == wiki.Id && t.UserId == userId && t.CentralSessionId != null)
+            .Select(t => t.CentralSessionId).FirstOrDefaultAsync(cancellationToken) is { } central ? (central, userId) : null;
+    }
 
     /// <summary>
     /// Claims the remember-me token for a restore: a conditional write that finds it still open, which on a store with
