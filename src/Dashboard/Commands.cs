@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using WikiSessions.Core.Data;
 using WikiSessions.Core.Seeding;
@@ -55,8 +56,40 @@ public static class Commands
                 Console.Error.WriteLine("Usage: dotnet run -c Release --project src/Dashboard -- soak <duration, e.g. 00:30:00>");
                 Environment.ExitCode = 2;
                 return true;
+            case ["copy-store", "--from", var file]:
+                Environment.ExitCode = await CopyStoreAsync(app, file);
+                return true;
+            case ["copy-store", ..]:
+                Console.Error.WriteLine("Usage: Database__Provider=PostgreSql ConnectionStrings__Sessions=... dotnet run --project src/Dashboard -- copy-store --from <the farm's SQLite file>");
+                Environment.ExitCode = 2;
+                return true;
             default:
                 return false;
+        }
+    }
+
+    /// <summary>Copies a stopped farm's SQLite file into the configured PostgreSQL database (docs/scale-out.md).</summary>
+    private static async Task<int> CopyStoreAsync(WebApplication app, string file)
+    {
+        if (!File.Exists(file))
+        {
+            Console.Error.WriteLine($"There is no SQLite file at {Path.GetFullPath(file)}.");
+            return 2;
+        }
+        await using var source = new SqliteSessionsDb(new DbContextOptionsBuilder<SqliteSessionsDb>()
+            .UseSqlite(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadOnly }.ToString()).Options);
+        await using var target = await app.Services.GetRequiredService<IDbContextFactory<SessionsDb>>().CreateDbContextAsync();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var tables = await StoreCopy.CopyAsync(source, target, t => Console.WriteLine($"  {t.Table}: {t.Rows:N0} rows ({watch.Elapsed.TotalSeconds:N1} s)"));
+            Console.WriteLine($"Copied {tables.Sum(t => t.Rows):N0} rows of {tables.Count} tables from {file} in {watch.Elapsed.TotalSeconds:N1} s. Start the instances on PostgreSQL now; keep the file as the record.");
+            return 0;
+        }
+        catch (Core.Sessions.SessionException ex)
+        {
+            Console.Error.WriteLine($"Nothing was copied: {ex.Message}");
+            return 2;
         }
     }
 }

@@ -74,6 +74,14 @@ public sealed class TestFarm : IAsyncDisposable
         }
     }
 
+    /// <summary>A farm on a PostgreSQL database of the run's cluster that the test prepared (a store copy's target), its clock at <paramref name="now"/>.</summary>
+    public static async Task<TestFarm> OnPostgreSqlAsync(string database, DateTimeOffset now)
+    {
+        var farm = new TestFarm(StoreKind.PostgreSql, database, await PostgresCluster.GetAsync(), null, null, null);
+        farm.Time.SetUtcNow(now);
+        return farm;
+    }
+
     public StoreKind StoreKind { get; }
 
     /// <summary>The test's own SQLite file.</summary>
