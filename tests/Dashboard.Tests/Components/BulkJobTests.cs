@@ -65,6 +65,10 @@ public class BulkJobTests : ComponentTest
         Assert.Contains("3 of 3 matching sessions revoked", page.Find("#bulk-job-counts").TextContent);
         Assert.Contains("central sessions of those browsers are still valid", page.Find("#bulk-job-survives").TextContent);
         Assert.Empty(page.FindAll("#bulk-job-progress"));
+        // The list under the job redraws as well: what the job revoked no longer reads as active.
+        page.WaitForAssertion(() => Assert.Equal(
+            ["Revoked by a steward.", "Revoked by a steward.", "Revoked by a steward."],
+            page.FindAll("#sessions-grid tbody tr").Select(r => r.QuerySelectorAll("td").Last().TextContent.Trim())));
     }
 
     [Fact]
