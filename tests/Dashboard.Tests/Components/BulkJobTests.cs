@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using WikiSessions.Core.Admin;
@@ -14,18 +15,19 @@ public class BulkJobTests : ComponentTest
     private static readonly ClientInfo Botnet = new("192.0.2.9", "curl/8.0", Secure: true);
 
     private BulkJobs Jobs => Ctx.Services.GetRequiredService<BulkJobs>();
+    private NavigationManager Navigation => Ctx.Services.GetRequiredService<NavigationManager>();
 
     private Task<LoginResult> LoginFromBotnetAsync(string user, string wiki = "enwiki") =>
         Sessions.LoginAsync(new LoginRequest(wiki, user, ProviderKind.Cookie, false, null, null, Botnet));
 
     /// <summary>The explorer filtered on the botnet's block, with the dialog opened on one of its bulk buttons.</summary>
+    /// <remarks>As in a page loaded afresh, the providers have seen no location change yet.</remarks>
     private async Task<(IRenderedComponent<SessionsExplorer> Page, IRenderedComponent<MudDialogProvider> Dialogs, Task Click)> OpenAsync(string button)
     {
+        Navigation.NavigateTo("/sessions?ip=192.0.2.0%2F24");
         var dialogs = Ctx.Render<MudDialogProvider>();
         Ctx.Render<MudPopoverProvider>();
         Ctx.Render<MudSnackbarProvider>();
-        var navigation = Ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
-        navigation.NavigateTo("/sessions?ip=192.0.2.0%2F24");
         var page = Ctx.Render<SessionsExplorer>();
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("#sessions-grid tbody tr")));
         var click = page.Find(button).ClickAsync(new());
@@ -65,6 +67,31 @@ public class BulkJobTests : ComponentTest
         Assert.Contains("3 of 3 matching sessions revoked", page.Find("#bulk-job-counts").TextContent);
         Assert.Contains("central sessions of those browsers are still valid", page.Find("#bulk-job-survives").TextContent);
         Assert.Empty(page.FindAll("#bulk-job-progress"));
+        // The list under the job redraws as well: what the job revoked no longer reads as active.
+        page.WaitForAssertion(() => Assert.Equal(
+            ["Revoked by a steward.", "Revoked by a steward.", "Revoked by a steward."],
+            page.FindAll("#sessions-grid tbody tr").Select(r => r.QuerySelectorAll("td").Last().TextContent.Trim())));
+    }
+
+    /// <summary>
+    /// The explorer writes an applied filter into the URL, and the browser reports that a round trip later: a dialog
+    /// opened in between used to close, since MudBlazor's dialog provider takes its first location change for a new page.
+    /// </summary>
+    [Fact]
+    public async Task The_dialog_stays_open_when_the_url_takes_the_filter_and_closes_when_the_steward_leaves_the_explorer()
+    {
+        await LoginFromBotnetAsync(Alice);
+        var (_, dialogs, click) = await OpenAsync("#bulk-revoke");
+        dialogs.WaitForAssertion(() => dialogs.Find("#bulk-counts"));
+
+        Navigation.NavigateTo("/sessions?ip=192.0.2.0%2F24&wiki=enwiki", replace: true);
+        dialogs.WaitForAssertion(() => dialogs.Find("#bulk-counts"));
+        Assert.False(click.IsCompleted);
+
+        Navigation.NavigateTo("/users");
+        await click;
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("#bulk-filter")));
+        Assert.Empty(await Jobs.JobsAsync());
     }
 
     [Fact]

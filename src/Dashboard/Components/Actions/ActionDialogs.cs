@@ -33,7 +33,9 @@ public static class ActionDialogs
     public static async Task<Core.Admin.BulkJobView?> ShowBulkJobAsync(this IDialogService dialogs, Core.Domain.BulkJobKind kind, Core.Admin.SessionFilter filter)
     {
         var parameters = new DialogParameters<BulkJobDialog> { { d => d.Kind, kind }, { d => d.Filter, filter } };
-        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = true };
+        // The dialog closes itself when the steward leaves the explorer. MudBlazor's provider takes its first location
+        // change for a new page, and the explorer writing the filter just applied into the URL would close the dialog.
+        var options = new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = true, CloseOnNavigation = false };
         var dialog = await dialogs.ShowAsync<BulkJobDialog>(null, parameters, options);
         return await dialog.Result is { Canceled: false, Data: Core.Admin.BulkJobView job } ? job : null;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
 using MudBlazor;
 using WikiSessions.Core.Admin;
 using WikiSessions.Core.Domain;
@@ -8,7 +9,7 @@ using WikiSessions.Dashboard.Components.Shared;
 namespace WikiSessions.Dashboard.Components.Actions;
 
 /// <summary>Confirms a bulk job: the exact counts by wiki and provider, a reason, and above 1,000 the count typed back.</summary>
-public partial class BulkJobDialog
+public partial class BulkJobDialog : IDisposable
 {
     private const int MaxRows = 15;
 
@@ -16,6 +17,7 @@ public partial class BulkJobDialog
     [Inject] private BulkJobs Jobs { get; set; } = default!;
     [Inject] private StaffActions Actions { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
 
     /// <summary>Revoke the matching sessions, or invalidate the users who hold one.</summary>
     [Parameter, EditorRequired] public BulkJobKind Kind { get; set; }
@@ -26,6 +28,7 @@ public partial class BulkJobDialog
     private string? _reason;
     private string? _confirm;
     private bool _running;
+    private string _page = "";
 
     private string Title => Kind == BulkJobKind.RevokeSessions ? "Revoke matching sessions" : "Invalidate matching users";
     private string Unit => Kind == BulkJobKind.RevokeSessions ? "sessions" : "users";
@@ -35,6 +38,8 @@ public partial class BulkJobDialog
 
     protected override async Task OnInitializedAsync()
     {
+        _page = PathOf(Navigation.Uri);
+        Navigation.LocationChanged += OnLocationChanged;
         try
         {
             _preview = await Jobs.PreviewAsync(Kind, Filter);
@@ -70,4 +75,14 @@ public partial class BulkJobDialog
     }
 
     private void Cancel() => Dialog.Cancel();
+
+    /// <summary>Leaving the explorer closes the dialog; the explorer keeping its filter in the URL does not.</summary>
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e)
+    {
+        if (PathOf(e.Location) != _page) _ = InvokeAsync(Dialog.Cancel);
+    }
+
+    private string PathOf(string uri) => Navigation.ToAbsoluteUri(uri).AbsolutePath.TrimEnd('/');
+
+    public void Dispose() => Navigation.LocationChanged -= OnLocationChanged;
 }

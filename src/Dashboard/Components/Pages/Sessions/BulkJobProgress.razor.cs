@@ -21,6 +21,8 @@ public partial class BulkJobProgress
 
     /// <summary>Whether the viewer may cancel a job.</summary>
     [Parameter] public bool Steward { get; set; }
+    /// <summary>Raised when the job shown stops running (done or cancelled), so the page can show what it ended.</summary>
+    [Parameter] public EventCallback<BulkJobView> Finished { get; set; }
 
     private BulkJobView? _job;
     private string? _cancelReason;
@@ -49,8 +51,10 @@ public partial class BulkJobProgress
     {
         try
         {
+            var was = _job;
             _job = (await Jobs.JobsAsync(1)).FirstOrDefault();
             StateHasChanged();
+            if (was is { State: BulkJobState.Running } && _job is { State: not BulkJobState.Running } job && job.Id == was.Id) await Finished.InvokeAsync(job);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
