@@ -56,7 +56,7 @@ public class BulkRevokeTests(LiveApp app)
         await page.Locator("#action-run").ClickAsync();
         await Expect(page.Locator("#bulk-job-check")).ToHaveTextAsync("Checked: nothing the job reached still yields a session, in the store or in memory.");
         Assert.True(await page.EvaluateAsync<bool>("() => window.bulkProgressSeen"), "The job's progress bar never appeared in the page.");
-        await Expect(page.Locator("#bulk-job-counts")).ToHaveTextAsync("5 of 5 matching sessions revoked in 1 batches.");
+        await Expect(page.Locator("#bulk-job-counts")).ToHaveTextAsync("5 of 5 matching sessions revoked in 1 batch.");
         await Expect(page.Locator("#bulk-job-survives")).ToContainTextAsync("5 central sessions of those browsers are still valid");
         await Expect(page.Locator("#bulk-job-progress")).ToHaveCountAsync(0);
         // The list under the job redraws: none of the filter's sessions is active any more.

@@ -280,7 +280,7 @@ public sealed class BulkJobs(
         bool? passed = null;
         if (cancelled)
         {
-            survives = $"Cancelled by {job.CancelledBy} after {job.Batches:N0} batches: what matched beyond the last batch was not {(job.Kind == BulkJobKind.RevokeSessions ? "revoked" : "invalidated")}. " +
+            survives = $"Cancelled by {job.CancelledBy} after {job.Batches:N0} batch{(job.Batches == 1 ? "" : "es")}: what matched beyond the last batch was not {(job.Kind == BulkJobKind.RevokeSessions ? "revoked" : "invalidated")}. " +
                 (job.Kind == BulkJobKind.RevokeSessions ? RevokeSurvives : UsersSurvive);
         }
         else
@@ -305,7 +305,7 @@ public sealed class BulkJobs(
             ? $"{job.SessionsEnded:N0} of {job.Matched:N0} matching sessions revoked"
             : $"{job.UsersInvalidated:N0} of {job.Matched:N0} users invalidated: {job.SessionsEnded:N0} sessions, {job.CentralSessionsEnded:N0} central sessions and {job.RememberTokensEnded:N0} remember-me tokens ended";
         db.Audit.Add(new AuditEntry { At = now, Actor = cancelled ? job.CancelledBy ?? job.Actor : job.Actor, Action = action + (cancelled ? "-cancelled" : ""), Reason = job.Reason,
-            Target = $"bulk job {job.Id}", SessionsEnded = job.SessionsEnded, Detail = $"{totals} in {job.Batches:N0} batches ({Describe(filter)}). {summary} {survives}".Trim() });
+            Target = $"bulk job {job.Id}", SessionsEnded = job.SessionsEnded, Detail = $"{totals} in {job.Batches:N0} batch{(job.Batches == 1 ? "" : "es")} ({Describe(filter)}). {summary} {survives}".Trim() });
         if (passed == false)
         {
             logger.LogError("The check after bulk job {JobId} failed: {Summary}", job.Id, summary);

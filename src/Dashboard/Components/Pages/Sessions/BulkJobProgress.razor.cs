@@ -77,8 +77,8 @@ public partial class BulkJobProgress
     }
 
     private static string Counts(BulkJobView job) => job.Kind == BulkJobKind.RevokeSessions
-        ? $"{job.SessionsEnded:N0} of {job.Matched:N0} matching sessions revoked in {job.Batches:N0} batches."
-        : $"{job.UsersInvalidated:N0} of {job.Matched:N0} users invalidated in {job.Batches:N0} batches: {job.SessionsEnded:N0} sessions, " +
+        ? $"{job.SessionsEnded:N0} of {job.Matched:N0} matching sessions revoked in {Batches(job.Batches)}."
+        : $"{job.UsersInvalidated:N0} of {job.Matched:N0} users invalidated in {Batches(job.Batches)}: {job.SessionsEnded:N0} sessions, " +
           $"{job.CentralSessionsEnded:N0} central sessions and {job.RememberTokensEnded:N0} remember-me tokens ended.";
 
     public void Dispose()
@@ -87,4 +87,6 @@ public partial class BulkJobProgress
         _feed?.Dispose();
         _throttle?.Dispose();
     }
+
+    private static string Batches(int batches) => batches == 1 ? "1 batch" : $"{batches:N0} batches";
 }
