@@ -95,6 +95,31 @@ public sealed class GroupCommitTests
         Assert.NotNull(await check.Sessions.Where(s => s.IdHash == Secrets.Sha256(alice)).Select(s => s.EndedAt).SingleAsync());
     }
 
+    [Fact]
+    public async Task A_write_batchs_large_page_cache_is_not_left_on_the_pooled_connections_readers_take()
+    {
+        await using var farm = await TestFarm.StartAsync();
+        await farm.LoginAsync(TestFarm.Alice);
+        await farm.LoginAsync(TestFarm.Bob);
+
+        // Every pooled connection at once, the write batches' among them.
+        var readers = Enumerable.Range(0, 8).Select(_ => farm.Db()).ToList();
+        try
+        {
+            foreach (var reader in readers)
+            {
+                await reader.Database.OpenConnectionAsync();
+                await using var command = reader.Database.GetDbConnection().CreateCommand();
+                command.CommandText = "PRAGMA cache_size;";
+                Assert.Equal(-2000L, (long)(await command.ExecuteScalarAsync())!);
+            }
+        }
+        finally
+        {
+            foreach (var reader in readers) await reader.DisposeAsync();
+        }
+    }
+
     private static async Task EndAsync(TestFarm farm, CredentialWrite write, string sessionId)
     {
         var hash = Secrets.Sha256(sessionId);
