@@ -17,7 +17,8 @@ namespace WikiSessions.Benchmarks;
 internal static partial class Http
 {
     private sealed record Target(string Name, string Path, string? Script);
-    private sealed record Figures(double Rps, double P50, double P99, double P999, long Requests, long Errors);
+    /// <param name="Errors">Answers not 2xx or 3xx, and requests wrk gave up on (<paramref name="Timeouts"/>: no answer within its 2 s).</param>
+    private sealed record Figures(double Rps, double P50, double P99, double P999, long Requests, long Errors, long Timeouts = 0);
     private sealed record StoreFigures(long Reads, long Writes, long Transactions, double TransactionSeconds, long Commits);
 
     public static async Task<int> RunAsync(string[] args)
@@ -27,6 +28,13 @@ internal static partial class Http
         var sessions = Option(args, "--sessions", 1_000);
         var dashboards = Option(args, "--dashboards", 0);
         var store = args.SkipWhile(a => a != "--store").Skip(1).FirstOrDefault();
+        // sqlite (one instance on its file), postgresql (one instance), nginx (two instances on PostgreSQL and Redis behind nginx).
+        var topology = args.SkipWhile(a => a != "--topology").Skip(1).FirstOrDefault() ?? "sqlite";
+        if (topology is not ("sqlite" or "postgresql" or "nginx") || store is not null && topology != "sqlite")
+        {
+            Console.Error.WriteLine($"--topology is one of sqlite, postgresql, nginx (got '{topology}'); --store goes with sqlite only.");
+            return 2;
+        }
         // --only login,resolve: the bare endpoint and the targets whose names contain these words.
         var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault()?.Split(',');
         if (!File.Exists("/usr/bin/wrk"))
@@ -43,9 +51,9 @@ internal static partial class Http
             Run("dotnet", $"build -c Release \"{Path.Combine(root, "src", "Dashboard")}\" -v q", root);
             var database = Path.Combine(work, "bench.db");
             if (store is not null) File.Copy(store, database);
-            await using var app = await App.StartAsync(root, database, work);
+            await using var app = await Topology.StartAsync(topology, root, database, work);
             Console.WriteLine($"WikiSessions over HTTP, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, wrk -t2 -c{connections} -d{seconds}s, " +
-                              $"{sessions:N0} sessions resolved in rotation, {dashboards} dashboards, store: {(store is null ? "freshly seeded" : store)}");
+                              $"{sessions:N0} sessions resolved in rotation, {dashboards} dashboards, {app.Describe}, store: {(store is null ? "freshly seeded" : store)}");
 
             var credentials = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "seed-data", "demo-credentials.json"))).RootElement.GetProperty("wikiKeys");
             string enwiki = credentials.GetProperty("enwiki").GetString()!, testwiki = credentials.GetProperty("testwiki").GetString()!;
@@ -79,21 +87,24 @@ internal static partial class Http
                 var figures = await app.SampleWhileAsync(() => Wrk(app.Address, target, connections, seconds, work));
                 var after = await app.StoreCountersAsync();
                 bare ??= figures.Rps;
-                Console.WriteLine($"  {target.Name,-40} {figures.Rps,11:N0} {figures.Rps / bare.Value,7:0.00} {figures.P50,7:0.00}ms {figures.P99,7:0.00}ms {figures.P999,7:0.00}ms {figures.Errors,8:N0}");
+                Console.WriteLine($"  {target.Name,-40} {figures.Rps,11:N0} {figures.Rps / bare.Value,7:0.00} {figures.P50,7:0.00}ms {figures.P99,7:0.00}ms {figures.P999,7:0.00}ms {figures.Errors,8:N0}{(figures.Timeouts > 0 ? $" ({figures.Timeouts:N0} of them no answer within 2 s)" : "")}");
                 var (reads, writes, requests) = (after.Reads - before.Reads, after.Writes - before.Writes, Math.Max(1, figures.Requests));
                 var (transactions, held, commits) = (after.Transactions - before.Transactions, after.TransactionSeconds - before.TransactionSeconds, after.Commits - before.Commits);
                 if (target.Name.StartsWith("POST resolve"))
                     notes.Add($"store statements per 1,000 resolves: {1000.0 * writes / requests:0.0} writes, {1000.0 * reads / requests:0.0} reads " +
                               $"({writes:N0} writes and {reads:N0} reads over {figures.Requests:N0} resolves)");
-                if ((target.Name.StartsWith("POST login") || target.Name.StartsWith("POST MediaWiki")) && transactions > 0)
+                // SQLite's one writer only: PostgreSQL's writers run side by side.
+                if (topology == "sqlite" && (target.Name.StartsWith("POST login") || target.Name.StartsWith("POST MediaWiki")) && transactions > 0)
                     notes.Add($"{target.Name}: {transactions:N0} write transactions held the store's one writer {100 * held / seconds:0}% of the run, " +
                               $"{held * 1e6 / transactions:N0} µs each, in {commits:N0} commits ({transactions / (double)Math.Max(1, commits):0.0} a commit)");
             }
             if (only is null || only.Any(o => o.Contains("wikimedia", StringComparison.OrdinalIgnoreCase)))
                 await WikimediaMixAsync(app, testwiki, seconds, work);
             notes.ForEach(n => Console.WriteLine($"  {n}"));
+            if (args.Contains("--app-log")) app.PrintLastLines();
             if (clients is not null) Console.WriteLine($"  {dashboards} staff dashboards connected throughout: {clients.Summary()}");
-            Console.WriteLine($"  app resident memory: {app.RssAtStart / 1e6:N0} MB after start-up, peak during the runs {app.PeakRss / 1e6:N0} MB (VmHWM {app.HighWaterMark() / 1e6:N0} MB)");
+            Console.WriteLine($"  app resident memory{(app.Instances > 1 ? $", {app.Instances} instances summed" : "")}: {app.RssAtStart / 1e6:N0} MB after start-up, " +
+                              $"peak during the runs {app.PeakRss / 1e6:N0} MB (VmHWM {app.HighWaterMark() / 1e6:N0} MB)");
             return 0;
         }
         finally
@@ -247,7 +258,7 @@ internal static partial class Http
     /// key, as its store is configured) beside the bare endpoint at the same number of requests in flight, from few to
     /// many: wrk keeps a fixed number in flight, so the highest rate with p99 under 10 ms is read off the steps.
     /// </summary>
-    private static async Task WikimediaMixAsync(App app, string key, int seconds, string work)
+    private static async Task WikimediaMixAsync(Topology app, string key, int seconds, string work)
     {
         var values = await WritePhpValuesAsync(app.Client, key, 2_000);
         var mix = new Target("Wikimedia mix", "/", WikimediaScript(work, key, values));
@@ -382,9 +393,10 @@ internal static partial class Http
         var errors = Regex.Match(output, @"Non-2xx or 3xx responses: (\d+)") is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         var socketErrors = Regex.Match(output, @"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)");
         if (socketErrors.Success) errors += Enumerable.Range(1, 4).Sum(g => long.Parse(socketErrors.Groups[g].Value, CultureInfo.InvariantCulture));
+        var timeouts = socketErrors.Success ? long.Parse(socketErrors.Groups[4].Value, CultureInfo.InvariantCulture) : 0;
         var rps = double.Parse(Regex.Match(output, @"Requests/sec:\s+([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
         var p999 = Regex.Match(output, @"^p99\.9 (\d+)", RegexOptions.Multiline) is { Success: true } tail ? long.Parse(tail.Groups[1].Value, CultureInfo.InvariantCulture) / 1000.0 : double.NaN;
-        return (new Figures(rps, Latency("50"), Latency("99"), p999, requests, errors), output);
+        return (new Figures(rps, Latency("50"), Latency("99"), p999, requests, errors, timeouts), output);
     }
 
     private static double Milliseconds(string wrkTime) => wrkTime switch
@@ -426,10 +438,12 @@ internal static partial class Http
 
         public Uri Address { get; }
         public HttpClient Client { get; }
+        /// <summary>The app's last 40 lines of output (warnings and errors): what a non-2xx answer was.</summary>
+        public required System.Collections.Concurrent.ConcurrentQueue<string> LastLines { get; init; }
         public long RssAtStart { get; private set; }
         public long PeakRss => _peak;
 
-        public static async Task<App> StartAsync(string root, string database, string work)
+        public static async Task<App> StartAsync(string root, string database, string work, IReadOnlyDictionary<string, string>? settings = null)
         {
             var port = 20000 + Random.Shared.Next(20000);
             var start = new ProcessStartInfo("dotnet", $"bin/Release/net10.0/WikiSessions.Dashboard.dll --urls http://127.0.0.1:{port}")
@@ -446,6 +460,7 @@ internal static partial class Http
                     ["RateLimits__AdminPermitLimit"] = "1000000",
                 },
             };
+            foreach (var (name, value) in settings ?? new Dictionary<string, string>()) start.Environment[name] = value;
             var process = Process.Start(start)!;
             // The app's last lines, to say why it did not start.
             var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -459,7 +474,7 @@ internal static partial class Http
             process.ErrorDataReceived += (_, e) => Keep(e.Data);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var app = new App(process, new Uri($"http://127.0.0.1:{port}"));
+            var app = new App(process, new Uri($"http://127.0.0.1:{port}")) { LastLines = output };
             for (var i = 0; ; i++)
             {
                 try

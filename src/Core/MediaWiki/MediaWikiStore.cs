@@ -408,7 +408,7 @@ public sealed class MediaWikiStore(
             db.Entry(user).State = EntityState.Detached;
         }
         if (!await db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == wiki.Id, cancellationToken))
-            db.Attachments.Add(new UserAttachment { UserId = user.Id, WikiId = wiki.Id, AttachedAt = now });
+            await SessionRecords.AttachAsync(db, user.Id, wiki.Id, now, cancellationToken);
         return user;
     }
 

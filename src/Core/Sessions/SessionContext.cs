@@ -78,7 +78,7 @@ public sealed class SessionContext(
         if (await db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == wiki.Id, cancellationToken)) return;
         if (wiki.Status == WikiStatus.Private)
             throw new SessionException(Failure.Forbidden, $"{wiki.DbName} is private and {user.Name} is not a member.");
-        db.Attachments.Add(new UserAttachment { UserId = user.Id, WikiId = wiki.Id, AttachedAt = now });
+        await SessionRecords.AttachAsync(db, user.Id, wiki.Id, now, cancellationToken);
     }
 
     /// <summary>

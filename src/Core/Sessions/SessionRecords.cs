@@ -7,6 +7,21 @@ namespace WikiSessions.Core.Sessions;
 /// <summary>Writes shared by the session, logout and admin services.</summary>
 internal static class SessionRecords
 {
+    /// <summary>
+    /// Attaches the user to the wiki unless already attached, inside the caller's write. Two first logins of a user on a
+    /// wiki race to it on a store with concurrent writers: PostgreSQL answered the second with a duplicate key (a failed
+    /// login). The insert that finds the row there, or waits for the racing one to commit, does nothing instead.
+    /// </summary>
+    public static Task AttachAsync(SessionsDb db, int userId, int wikiId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        db.Database.IsSqlServer()
+            ? db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO "Attachments" ("UserId", "WikiId", "AttachedAt") SELECT {userId}, {wikiId}, {at.UtcTicks}
+                WHERE NOT EXISTS (SELECT 1 FROM "Attachments" WITH (UPDLOCK, HOLDLOCK) WHERE "UserId" = {userId} AND "WikiId" = {wikiId})
+                """, cancellationToken)
+            : db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO "Attachments" ("UserId", "WikiId", "AttachedAt") VALUES ({userId}, {wikiId}, {at.UtcTicks}) ON CONFLICT DO NOTHING
+                """, cancellationToken);
+
     public static SessionEvent Event(SessionEventKind kind, DateTimeOffset at, int? wikiId, Session? session, int? userId, string detail) => new()
     {
         Kind = kind,
