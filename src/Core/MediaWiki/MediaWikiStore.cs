@@ -399,14 +399,7 @@ public sealed class MediaWikiStore(
     /// <summary>The global user of that name, registered when first seen, and attached to the wiki.</summary>
     private static async Task<GlobalUser> UserAsync(SessionsDb db, Wiki wiki, string name, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var user = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, cancellationToken);
-        if (user is null)
-        {
-            user = new GlobalUser { Name = name, Token = Secrets.NewToken(), CreatedAt = now };
-            db.Users.Add(user);
-            await db.SaveChangesAsync(cancellationToken);
-            db.Entry(user).State = EntityState.Detached;
-        }
+        var user = await SessionRecords.UserAsync(db, name, now, cancellationToken);
         if (!await db.Attachments.AnyAsync(a => a.UserId == user.Id && a.WikiId == wiki.Id, cancellationToken))
             await SessionRecords.AttachAsync(db, user.Id, wiki.Id, now, cancellationToken);
         return user;

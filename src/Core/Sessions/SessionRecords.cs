@@ -12,6 +12,25 @@ internal static class SessionRecords
     /// wiki race to it on a store with concurrent writers: PostgreSQL answered the second with a duplicate key (a failed
     /// login). The insert that finds the row there, or waits for the racing one to commit, does nothing instead.
     /// </summary>
+    /// <summary>
+    /// The global user of that name, made now if there is none. MediaWiki's first saves of a new account's sessions race
+    /// to make it; as for <see cref="AttachAsync"/>, the insert that finds the name taken does nothing.
+    /// </summary>
+    public static async Task<GlobalUser> UserAsync(SessionsDb db, string name, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Name == name, cancellationToken) is { } user) return user;
+        var (token, ticks) = (Secrets.NewToken(), at.UtcTicks);
+        await (db.Database.IsSqlServer()
+            ? db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO "Users" ("Name", "Token", "Prevented", "CreatedAt", "Version") SELECT {name}, {token}, {false}, {ticks}, 0
+                WHERE NOT EXISTS (SELECT 1 FROM "Users" WITH (UPDLOCK, HOLDLOCK) WHERE "Name" = {name})
+                """, cancellationToken)
+            : db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO "Users" ("Name", "Token", "Prevented", "CreatedAt", "Version") VALUES ({name}, {token}, {false}, {ticks}, 0) ON CONFLICT ("Name") DO NOTHING
+                """, cancellationToken));
+        return await db.Users.AsNoTracking().FirstAsync(u => u.Name == name, cancellationToken);
+    }
+
     public static Task AttachAsync(SessionsDb db, int userId, int wikiId, DateTimeOffset at, CancellationToken cancellationToken) =>
         db.Database.IsSqlServer()
             ? db.Database.ExecuteSqlInterpolatedAsync($"""

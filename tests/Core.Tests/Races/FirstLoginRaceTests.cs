@@ -43,4 +43,33 @@ public sealed class FirstLoginRaceTests
         foreach (var (user, wiki, userId, wikiId) in pairs)
             Assert.Equal(1, await check.Attachments.CountAsync(a => a.UserId == userId && a.WikiId == wikiId));
     }
+
+    [Fact]
+    public async Task Concurrent_first_MediaWiki_saves_of_a_new_account_all_land_and_make_one_global_user()
+    {
+        await using var farm = await TestFarm.StartAsync(store: StoreKind.PostgreSql);
+        var (store, wiki) = await MediaWiki.KaskBodies.StoreAsync(farm);
+        var failures = new List<string>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var name = $"New Account {round}";
+            var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var saves = Enumerable.Range(0, Logins).Select(i => Task.Run(async () =>
+            {
+                await go.Task;
+                var key = await store.KeyAsync(wiki, $"testwiki:MWSession:race{round}x{i}", default);
+                return await store.PutAsync(key, MediaWiki.KaskBodies.Session(name, farm.Time.GetUtcNow().AddHours(1)), default);
+            })).ToList();
+            go.SetResult();
+            foreach (var save in saves)
+            {
+                try { await save; }
+                catch (Exception ex) { failures.Add($"{name}: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}"); }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {Rounds * Logins} saves failed:\n{string.Join("\n", failures)}");
+        await using var check = farm.Db();
+        Assert.Equal(Rounds, await check.Users.CountAsync(u => u.Name.StartsWith("New Account ")));
+    }
 }
