@@ -8,11 +8,6 @@ namespace WikiSessions.Core.Sessions;
 internal static class SessionRecords
 {
     /// <summary>
-    /// Attaches the user to the wiki unless already attached, inside the caller's write. Two first logins of a user on a
-    /// wiki race to it on a store with concurrent writers: PostgreSQL answered the second with a duplicate key (a failed
-    /// login). The insert that finds the row there, or waits for the racing one to commit, does nothing instead.
-    /// </summary>
-    /// <summary>
     /// The global user of that name, made now if there is none. MediaWiki's first saves of a new account's sessions race
     /// to make it; as for <see cref="AttachAsync"/>, the insert that finds the name taken does nothing.
     /// </summary>
@@ -31,6 +26,12 @@ internal static class SessionRecords
         return await db.Users.AsNoTracking().FirstAsync(u => u.Name == name, cancellationToken);
     }
 
+    /// <summary>
+    /// Attaches the user to the wiki unless already attached, inside the caller's write. Two first logins of a user on a
+    /// wiki race to it on a store with concurrent writers: PostgreSQL answered the second with a duplicate key (a failed
+    /// login). The insert that finds the row there, or waits for the racing one to commit, does nothing instead.
+    /// </summary>
+    /// <remarks>Times go in as the model stores them: UTC ticks (<see cref="Data.UtcTicksConverter"/>).</remarks>
     public static Task AttachAsync(SessionsDb db, int userId, int wikiId, DateTimeOffset at, CancellationToken cancellationToken) =>
         db.Database.IsSqlServer()
             ? db.Database.ExecuteSqlInterpolatedAsync($"""
