@@ -47,7 +47,7 @@ public sealed class SessionMetrics : IDisposable
     private readonly Counter<long> _ended;
 
     /// <summary>This instance's meter: two apps in one process each have one of this name, and a listener tells them apart by it.</summary>
-    internal Meter Meter => _meter;
+    public Meter Meter => _meter;
 
     private readonly ConcurrentDictionary<string, long[]> _counts = new(StringComparer.Ordinal);
     private readonly IDisposable _subscription;

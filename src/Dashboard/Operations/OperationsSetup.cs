@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.SignalR;
 using OpenTelemetry.Metrics;
 using WikiSessions.Core.Metrics;
@@ -18,6 +19,15 @@ public static class OperationsSetup
         // after a steward's action with the figures from before it.
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(SessionMetrics.MeterName, "Microsoft.AspNetCore.Hosting")
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+        // Meters are found by name across the process. Another host's meter of the same name (two apps in one process,
+        // as in the tests) would share this host's streams and, once that host stopped, take them down with it: only
+        // this host's meters are exported. Resolved here, before the exporter starts listening.
+        services.ConfigureOpenTelemetryMeterProvider((provider, builder) =>
+        {
+            var ours = provider.GetRequiredService<SessionMetrics>().Meter;
+            var factory = provider.GetRequiredService<IMeterFactory>();
+            builder.AddView(i => i.Meter == ours || i.Meter.Scope == factory ? null : MetricStreamConfiguration.Drop);
+        });
         services.AddHostedService<AlertPush>();
         return services;
     }

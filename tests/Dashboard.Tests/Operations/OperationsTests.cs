@@ -73,4 +73,21 @@ public class OperationsTests(FastAlertsAppFactory app) : IClassFixture<FastAlert
         foreach (var secret in new[] { "Sandbox", "handle", "user", "ip=", "token" })
             Assert.DoesNotContain(secret, ours, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task An_apps_metrics_keep_counting_after_another_app_in_the_same_process_stops()
+    {
+        // Two hosts in one process, as in these tests: the first one's meter of the same name is published first.
+        var first = new AppFactory();
+        _ = first.Services;
+        await using var second = new AppFactory();
+        var metrics = second.Services.GetRequiredService<SessionMetrics>();
+        await first.DisposeAsync();
+        using var scraper = second.CreateClient();
+        await scraper.GetStringAsync("/metrics");
+
+        metrics.CountEnded(Core.Domain.EndReason.Prevented, 1);
+
+        Assert.Matches("""wikisessions_sessions_ended_total\{[^}]*reason="prevented"[^}]*\} 1""", await scraper.GetStringAsync("/metrics"));
+    }
 }
