@@ -39,6 +39,65 @@ public sealed class ModelFindingsTests
     }
 
     [Fact]
+    public async Task A_store_key_an_invalidation_ended_stays_ended_past_its_expiry_and_a_later_invalidation()
+    {
+        // The model's reduced steps: the key's session was alive when everyone was invalidated, expired an hour later, and
+        // a second invalidation came after that. The store judged the key by the latest invalidation, found the session
+        // had expired before it, and let the key start a new session: the first invalidation's end did not stay ended.
+        await using var farm = await TestFarm.StartAsync();
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:00000000000000000000000000000002", default);
+        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
+        farm.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "The proxy leaked again");
+
+        var refused = await Assert.ThrowsAsync<SessionException>(() =>
+            store.PutAsync(key, KaskBodies.Session(TestFarm.Alice, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: true), default));
+
+        Assert.Equal(Failure.Forbidden, refused.Failure);
+        Assert.Null(await store.GetAsync(key, default));
+    }
+
+    [Fact]
+    public async Task A_store_key_an_invalidation_ended_stays_ended_once_the_sweeper_has_recorded_it()
+    {
+        // The sweeper recorded every session past its expiry as ended by time, in any epoch: one the invalidation ended
+        // while it was alive then read as expired, and its key could start a new session.
+        await using var farm = await TestFarm.StartAsync();
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:00000000000000000000000000000003", default);
+        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
+        farm.Time.Advance(TimeSpan.FromHours(2));
+        await farm.Sweeper.SweepOnceAsync();
+
+        var refused = await Assert.ThrowsAsync<SessionException>(() =>
+            store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default));
+
+        Assert.Equal(Failure.Forbidden, refused.Failure);
+    }
+
+    [Fact]
+    public async Task A_store_key_that_expired_before_the_first_of_two_invalidations_may_be_written_again()
+    {
+        // The invalidation that ended the key's epoch is the first after it, not the latest: time had ended this one first.
+        await using var farm = await TestFarm.StartAsync();
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:00000000000000000000000000000004", default);
+        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+        farm.Time.Advance(TimeSpan.FromHours(2));
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
+        farm.Time.Advance(TimeSpan.FromMinutes(5));
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "The proxy leaked again");
+        await farm.Sweeper.SweepOnceAsync();
+
+        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+
+        Assert.NotNull(await store.GetAsync(key, default));
+    }
+
+    [Fact]
     public async Task A_global_logout_reaches_the_browser_of_the_remember_me_token_it_carries_and_says_when_that_browser_was_unlinked()
     {
         // The model's reduced steps: a remembered login sent neither cookie field, a second login sent {} (a new browser

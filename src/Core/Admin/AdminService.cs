@@ -233,6 +233,8 @@ public sealed partial class AdminService(
             write.Evicts(Eviction.Everything);
             write.Ended(EndReason.EveryoneInvalidated, open.Sessions);
             await write.Db.Farm.ExecuteUpdateAsync(u => u.SetProperty(f => f.Epoch, f => f.Epoch + 1).SetProperty(f => f.EpochChangedAt, now), cancellationToken);
+            // When each epoch began, kept: it tells the sessions this invalidation ended from those time had ended before.
+            write.Db.EpochChanges.Add(new EpochChange { Epoch = await write.Db.Farm.Select(f => f.Epoch).SingleAsync(cancellationToken), At = now });
             return new Outcome("invalidate-everyone", "farm", open.Sessions, open.Centrals, open.Tokens,
                 $"Farm epoch advanced: {open.Sessions} open sessions in the current epoch on {open.Wikis} wikis, {open.Centrals} central sessions " +
                 $"and {open.Tokens} remember-me tokens ended",

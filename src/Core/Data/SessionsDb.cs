@@ -24,6 +24,7 @@ public abstract class SessionsDb : DbContext
     public DbSet<Wiki> Wikis => Set<Wiki>();
     public DbSet<ProviderSetting> ProviderSettings => Set<ProviderSetting>();
     public DbSet<FarmState> Farm => Set<FarmState>();
+    public DbSet<EpochChange> EpochChanges => Set<EpochChange>();
     public DbSet<GlobalUser> Users => Set<GlobalUser>();
     public DbSet<UserAttachment> Attachments => Set<UserAttachment>();
     public DbSet<BotPassword> BotPasswords => Set<BotPassword>();

@@ -36,3 +36,13 @@ public class FarmState
     public long Epoch { get; set; }
     public DateTimeOffset? EpochChangedAt { get; set; }
 }
+
+/// <summary>
+/// When an epoch began: the moment everyone was invalidated. A session of epoch E was ended by the change to E + 1,
+/// unless its time had run out before it (then time ended it, and a MediaWiki key of it may start a new session).
+/// </summary>
+public class EpochChange
+{
+    public long Epoch { get; set; }
+    public DateTimeOffset At { get; set; }
+}

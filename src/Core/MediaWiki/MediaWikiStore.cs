@@ -129,8 +129,7 @@ public sealed class MediaWikiStore(
         await using var write = await writes.BeginAsync(db, cancellationToken);
         // Whatever happens to the key's session, the value under the key changes: no instance may answer the old one.
         write.Evicts(Eviction.Key(k.Hash));
-        var farmState = await cache.FarmAsync(db, cancellationToken);
-        var epoch = farmState.Epoch;
+        var epoch = (await cache.FarmAsync(db, cancellationToken)).Epoch;
         var user = metadata is { LoggedIn: true } ? await UserAsync(db, k.Wiki, metadata.UserName!, now, cancellationToken) : null;
         if (user is { Prevented: true })
             throw new SessionException(Failure.Forbidden, $"{user.Barred}: the store refuses their sessions on every wiki.");
@@ -145,8 +144,11 @@ public sealed class MediaWikiStore(
         {
             // What a logout, a steward or an invalidation ended stays ended, even when a parallel request of the browser
             // saves the session again: refused, and MediaWiki's next read is a miss.
-            // A session that had idled out before everyone was invalidated was ended by time, not by the invalidation.
-            if (ended == EndReason.EveryoneInvalidated && session.EndedAt is null && session.ExpiresAt <= farmState.EpochChangedAt) ended = Validity.TimeRanOut(session.Origin);
+            // A session that had expired before everyone was invalidated was ended by time, not by the invalidation: the
+            // one that began the epoch after the session's, not the latest (there may have been others since).
+            if (ended == EndReason.EveryoneInvalidated && session.EndedAt is null
+                && session.ExpiresAt <= await db.EpochChanges.Where(e => e.Epoch == session.Epoch + 1).Select(e => (DateTimeOffset?)e.At).SingleOrDefaultAsync(cancellationToken))
+                ended = Validity.TimeRanOut(session.Origin);
             if (ended is not (EndReason.Idle or EndReason.Expired))
                 throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
             await RetireAsync(db, session, cancellationToken);

@@ -69,10 +69,12 @@ public sealed class CredentialWrite : IAsyncDisposable
     {
         _evictions.Add(evicts);
         var (epoch, at) = await LapsedAsync(now, cancellationToken);
-        await sessions.Where(s => s.EndedAt == null && (s.Epoch != epoch || s.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
-            .SetProperty(s => s.EndedAt, s => s.Epoch != epoch ? at : s.ExpiresAt)
-            .SetProperty(s => s.EndReason, s => s.Epoch != epoch ? EndReason.EveryoneInvalidated
-                : s.Origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle), cancellationToken);
+        await Validity.RanOut(Db, sessions.Where(s => s.EndedAt == null), epoch, now).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, s => s.ExpiresAt)
+            .SetProperty(s => s.EndReason, s => s.Origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle), cancellationToken);
+        await sessions.Where(s => s.EndedAt == null && s.Epoch != epoch).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, s => Db.EpochChanges.Where(e => e.Epoch == s.Epoch + 1).Select(e => (DateTimeOffset?)e.At).FirstOrDefault() ?? at)
+            .SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken);
         var ended = await sessions.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, now)
             .SetProperty(s => s.EndReason, reason)

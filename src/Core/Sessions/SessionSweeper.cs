@@ -71,12 +71,14 @@ public sealed class SessionSweeper(
             var idle = await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch && s.Origin != SessionOrigin.MediaWiki).Take(batch - expired)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken);
             write.Ended(EndReason.Idle, idle);
-            return expired + idle + await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now).Take(batch - expired - idle)
+            return expired + idle + await Validity.RanOut(db, db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch), epoch, now).Take(batch - expired - idle)
                 .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt)
                     .SetProperty(s => s.EndReason, s => s.Origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle), cancellationToken);
         }, batch, cancellationToken);
         var byEpoch = await InBatchesAsync(db, _ => db.Sessions.Where(s => s.EndedAt == null && s.Epoch < epoch).Take(batch)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.EndedAt, s => db.EpochChanges.Where(e => e.Epoch == s.Epoch + 1).Select(e => (DateTimeOffset?)e.At).FirstOrDefault() ?? now)
+                .SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);
         await InBatchesAsync(db, _ => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch, cancellationToken);
         await InBatchesAsync(db, _ => db.RememberTokens.Where(t => t.EndedAt == null && (t.ExpiresAt <= now || t.Epoch < epoch)).Take(batch)

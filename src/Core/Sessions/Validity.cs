@@ -49,6 +49,14 @@ public static class Validity
     /// <remarks>The statements that record such ends in the store spell the same rule out inline, as SQL.</remarks>
     public static EndReason TimeRanOut(SessionOrigin origin) => origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle;
 
+    /// <summary>
+    /// The sessions of <paramref name="sessions"/> that time ended: those of this epoch past their expiry, and those of an
+    /// earlier one that expired before the invalidation that ended their epoch (the change to the next; later ones do not
+    /// count). Everything else of an earlier epoch that invalidation ended.
+    /// </summary>
+    public static IQueryable<Session> RanOut(SessionsDb db, IQueryable<Session> sessions, long epoch, DateTimeOffset now) =>
+        sessions.Where(s => s.Epoch == epoch ? s.ExpiresAt <= now : db.EpochChanges.Any(e => e.Epoch == s.Epoch + 1 && s.ExpiresAt <= e.At));
+
     /// <summary>The sessions of <paramref name="sessions"/> that still yield a session now.</summary>
     /// <remarks>Subqueries rather than navigations, so the filter also works inside an UPDATE on SQLite.</remarks>
     public static IQueryable<Session> Active(SessionsDb db, IQueryable<Session> sessions, long epoch, DateTimeOffset now) =>

@@ -33,6 +33,15 @@ public sealed class FarmStateConfiguration : IEntityTypeConfiguration<FarmState>
     }
 }
 
+public sealed class EpochChangeConfiguration : IEntityTypeConfiguration<EpochChange>
+{
+    public void Configure(EntityTypeBuilder<EpochChange> b)
+    {
+        b.HasKey(e => e.Epoch);
+        b.Property(e => e.Epoch).ValueGeneratedNever();
+    }
+}
+
 public sealed class GlobalUserConfiguration : IEntityTypeConfiguration<GlobalUser>
 {
     public void Configure(EntityTypeBuilder<GlobalUser> b)

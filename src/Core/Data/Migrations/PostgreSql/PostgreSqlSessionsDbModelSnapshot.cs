@@ -372,6 +372,19 @@ namespace WikiSessions.Core.Data.Migrations.PostgreSql
                     b.ToTable("CentralSessions");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.EpochChange", b =>
+                {
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Epoch");
+
+                    b.ToTable("EpochChanges");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.FarmState", b =>
                 {
                     b.Property<int>("Id")

@@ -357,6 +357,19 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.ToTable("CentralSessions");
                 });
 
+            modelBuilder.Entity("WikiSessions.Core.Domain.EpochChange", b =>
+                {
+                    b.Property<long>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Epoch");
+
+                    b.ToTable("EpochChanges");
+                });
+
             modelBuilder.Entity("WikiSessions.Core.Domain.FarmState", b =>
                 {
                     b.Property<int>("Id")
