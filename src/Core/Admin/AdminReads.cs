@@ -39,12 +39,16 @@ internal static class AdminReads
     public static async Task<IQueryable<Session>> ActiveAsync(SessionsDb db, DateTimeOffset now, CancellationToken cancellationToken) =>
         Validity.Active(db, db.Sessions, await EpochAsync(db, cancellationToken), now);
 
-    /// <summary>The counters of open sessions in the current epoch that are above zero.</summary>
-    public static async Task<List<WikiSessionCount>> OpenCountsAsync(SessionsDb db, CancellationToken cancellationToken)
-    {
-        var epoch = await EpochAsync(db, cancellationToken);
-        return await db.SessionCounts.AsNoTracking().Where(c => c.Epoch == epoch && c.OpenSessions > 0).ToListAsync(cancellationToken);
-    }
+    /// <summary>The counts of open sessions in the current epoch that are above zero, each summed over its slots.</summary>
+    public static async Task<List<WikiSessionCount>> OpenCountsAsync(SessionsDb db, CancellationToken cancellationToken) =>
+        await OpenCountsAsync(db, await EpochAsync(db, cancellationToken), cancellationToken);
+
+    private static Task<List<WikiSessionCount>> OpenCountsAsync(SessionsDb db, long epoch, CancellationToken cancellationToken) =>
+        db.SessionCounts.Where(c => c.Epoch == epoch)
+            .GroupBy(c => new { c.WikiId, c.Provider, c.Anonymous })
+            .Select(g => new WikiSessionCount { WikiId = g.Key.WikiId, Epoch = epoch, Provider = g.Key.Provider, Anonymous = g.Key.Anonymous, OpenSessions = g.Sum(c => c.OpenSessions) })
+            .Where(c => c.OpenSessions > 0)
+            .ToListAsync(cancellationToken);
 
     /// <summary>
     /// What is open in the current epoch: sessions of open wikis from the counters, and central sessions and remember-me
@@ -54,7 +58,7 @@ internal static class AdminReads
     public static async Task<OpenInEpoch> OpenInEpochAsync(SessionsDb db, FarmDirectory farm, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var epoch = await EpochAsync(db, cancellationToken);
-        var counts = await db.SessionCounts.AsNoTracking().Where(c => c.Epoch == epoch && c.OpenSessions > 0).ToListAsync(cancellationToken);
+        var counts = await OpenCountsAsync(db, epoch, cancellationToken);
         // The counters count sessions until they are marked ended; those that idled out since the last sweep were not
         // valid just before, and the sweeper's index finds them (a minute's backlog, not the farm).
         var lapsed = await db.Sessions.Where(s => s.EndedAt == null && s.ExpiresAt <= now && s.Epoch == epoch)

@@ -13,6 +13,7 @@ namespace WikiSessions.Core.Data;
 /// <remarks>
 /// Open is not quite active: a session that expired by time counts until the sweeper marks it ended (one sweep
 /// interval at most), and a closed wiki's open rows are kept here but shown as 0 by the overview.
+/// A count is the sum over its <see cref="Slot"/>s, whose rows may be negative on their own.
 /// </remarks>
 public class WikiSessionCount
 {
@@ -20,6 +21,12 @@ public class WikiSessionCount
     public long Epoch { get; set; }
     public ProviderKind Provider { get; set; }
     public bool Anonymous { get; set; }
+    /// <summary>
+    /// Which of a count's rows a writer updates: always 0 on SQLite (one writer) and SQL Server; on PostgreSQL one of
+    /// <see cref="SessionCounters.PostgreSqlSlots"/> by connection, so concurrent logins on one wiki do not all wait on
+    /// one row's lock until their transactions commit.
+    /// </summary>
+    public short Slot { get; set; }
     public long OpenSessions { get; set; }
 }
 
@@ -27,7 +34,9 @@ public sealed class WikiSessionCountConfiguration : IEntityTypeConfiguration<Wik
 {
     public void Configure(EntityTypeBuilder<WikiSessionCount> b)
     {
-        b.HasKey(c => new { c.WikiId, c.Epoch, c.Provider, c.Anonymous });
+        b.HasKey(c => new { c.WikiId, c.Epoch, c.Provider, c.Anonymous, c.Slot });
+        // The triggers and recounts of SQLite and SQL Server write no slot: the column's default puts them in 0.
+        b.Property(c => c.Slot).HasDefaultValue((short)0).ValueGeneratedNever();
         // The overview reads one epoch: the current one.
         b.HasIndex(c => c.Epoch);
     }
@@ -54,8 +63,11 @@ public static class SessionCounters
     // The columns that decide a row's counter; an UPDATE of anything else (activity, data) fires nothing.
     // The product never changes a row's wiki, epoch or provider, but a counter that followed them anyway cannot drift.
     private const string Upsert = """
-        ON CONFLICT ("WikiId", "Epoch", "Provider", "Anonymous") DO UPDATE SET "OpenSessions" = "OpenSessions" + 1;
+        ON CONFLICT ("WikiId", "Epoch", "Provider", "Anonymous", "Slot") DO UPDATE SET "OpenSessions" = "OpenSessions" + 1;
         """;
+
+    /// <summary>PostgreSQL's rows per count: enough that a pool of writers rarely meets on one, few enough that the overview's read stays small.</summary>
+    public const int PostgreSqlSlots = 8;
 
     /// <summary>SQLite: one trigger per kind of write, each touching one counter row per session row.</summary>
     public static readonly string[] Sqlite =
@@ -88,7 +100,7 @@ public static class SessionCounters
         """,
     ];
 
-    /// <summary>SQL Server: one set-based trigger over inserted and deleted, one MERGE per statement whatever its row count.</summary>
+    /// <summary>SQL Server: one set-based trigger over inserted and deleted, one MERGE per statement whatever its row count, in slot 0.</summary>
     public const string SqlServer = """
         CREATE TRIGGER [Sessions_Count] ON [Sessions] AFTER INSERT, UPDATE, DELETE AS
         BEGIN
@@ -109,7 +121,7 @@ public static class SessionCounters
                 GROUP BY [WikiId], [Epoch], [Provider], [Anonymous]
                 HAVING SUM([Delta]) <> 0
             ) AS s
-            ON t.[WikiId] = s.[WikiId] AND t.[Epoch] = s.[Epoch] AND t.[Provider] = s.[Provider] AND t.[Anonymous] = s.[Anonymous]
+            ON t.[WikiId] = s.[WikiId] AND t.[Epoch] = s.[Epoch] AND t.[Provider] = s.[Provider] AND t.[Anonymous] = s.[Anonymous] AND t.[Slot] = 0
             WHEN MATCHED THEN UPDATE SET [OpenSessions] = t.[OpenSessions] + s.[Delta]
             WHEN NOT MATCHED THEN INSERT ([WikiId], [Epoch], [Provider], [Anonymous], [OpenSessions])
                 VALUES (s.[WikiId], s.[Epoch], s.[Provider], s.[Anonymous], s.[Delta]);
@@ -146,13 +158,14 @@ public static class SessionCounters
     ];
 
     // A statement that changed no row's counter (an activity or data write) sums to zero everywhere and writes nothing.
+    // Every row a connection writes is in its own slot, so the key order still holds within a transaction.
     private static string PostgreSqlUpsert(string changedRows) => $"""
-        INSERT INTO "SessionCounts" AS t ("WikiId", "Epoch", "Provider", "Anonymous", "OpenSessions")
-        SELECT "WikiId", "Epoch", "Provider", "UserId" IS NULL, SUM("Delta") FROM ({changedRows}) AS changed
+        INSERT INTO "SessionCounts" AS t ("WikiId", "Epoch", "Provider", "Anonymous", "Slot", "OpenSessions")
+        SELECT "WikiId", "Epoch", "Provider", "UserId" IS NULL, pg_backend_pid() % {PostgreSqlSlots}, SUM("Delta") FROM ({changedRows}) AS changed
         GROUP BY "WikiId", "Epoch", "Provider", "UserId" IS NULL
         HAVING SUM("Delta") <> 0
         ORDER BY 1, 2, 3, 4
-        ON CONFLICT ("WikiId", "Epoch", "Provider", "Anonymous") DO UPDATE SET "OpenSessions" = t."OpenSessions" + EXCLUDED."OpenSessions";
+        ON CONFLICT ("WikiId", "Epoch", "Provider", "Anonymous", "Slot") DO UPDATE SET "OpenSessions" = t."OpenSessions" + EXCLUDED."OpenSessions";
         """;
 
     /// <summary><see cref="Recount"/> for PostgreSQL, whose boolean column takes no integer.</summary>

@@ -83,8 +83,10 @@ public sealed class PostgreSqlStoreTests
         await db.Database.ExecuteSqlRawAsync("""UPDATE "Sessions" SET "EndedAt" = 1 WHERE "EndedAt" IS NULL AND "UserId" IS NOT NULL AND "Id" % 2 = 0""");
         await db.Database.ExecuteSqlRawAsync("""DELETE FROM "Sessions" WHERE "EndedAt" IS NULL AND "Id" % 3 = 0""");
 
-        var counted = await db.SessionCounts.Where(c => c.OpenSessions != 0)
-            .Select(c => new { c.WikiId, c.Epoch, c.Provider, c.Anonymous, c.OpenSessions }).ToListAsync();
+        // The engine's connection and this one write different slots: a count is the sum of its rows, some below zero.
+        var counted = await db.SessionCounts.GroupBy(c => new { c.WikiId, c.Epoch, c.Provider, c.Anonymous })
+            .Select(g => new { g.Key.WikiId, g.Key.Epoch, g.Key.Provider, g.Key.Anonymous, OpenSessions = g.Sum(c => c.OpenSessions) })
+            .Where(c => c.OpenSessions != 0).ToListAsync();
         var actual = await db.Sessions.Where(s => s.EndedAt == null)
             .GroupBy(s => new { s.WikiId, s.Epoch, s.Provider, Anonymous = s.UserId == null })
             .Select(g => new { g.Key.WikiId, g.Key.Epoch, g.Key.Provider, g.Key.Anonymous, OpenSessions = (long)g.Count() }).ToListAsync();

@@ -36,10 +36,14 @@ namespace WikiSessions.Core.Data.Migrations.SqlServer
                     b.Property<bool>("Anonymous")
                         .HasColumnType("bit");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("smallint")
+                        .HasDefaultValue((short)0);
+
                     b.Property<long>("OpenSessions")
                         .HasColumnType("bigint");
 
-                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous");
+                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous", "Slot");
 
                     b.HasIndex("Epoch");
 

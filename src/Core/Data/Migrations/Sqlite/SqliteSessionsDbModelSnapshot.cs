@@ -31,10 +31,14 @@ namespace WikiSessions.Core.Data.Migrations.Sqlite
                     b.Property<bool>("Anonymous")
                         .HasColumnType("INTEGER");
 
+                    b.Property<short>("Slot")
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue((short)0);
+
                     b.Property<long>("OpenSessions")
                         .HasColumnType("INTEGER");
 
-                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous");
+                    b.HasKey("WikiId", "Epoch", "Provider", "Anonymous", "Slot");
 
                     b.HasIndex("Epoch");
 
