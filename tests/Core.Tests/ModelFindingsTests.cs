@@ -1,3 +1,4 @@
+using WikiSessions.Core.MediaWiki;
 using WikiSessions.Core.Tests.MediaWiki;
 
 namespace WikiSessions.Core.Tests;
@@ -45,9 +46,7 @@ public sealed class ModelFindingsTests
         // a second invalidation came after that. The store judged the key by the latest invalidation, found the session
         // had expired before it, and let the key start a new session: the first invalidation's end did not stay ended.
         await using var farm = await TestFarm.StartAsync();
-        var (store, wiki) = await KaskBodies.StoreAsync(farm);
-        var key = await store.KeyAsync(wiki, "testwiki:MWSession:00000000000000000000000000000002", default);
-        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+        var (store, key) = await CarolsKeyAsync(farm, "00000000000000000000000000000002");
         await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
         farm.Time.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
         await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "The proxy leaked again");
@@ -65,9 +64,7 @@ public sealed class ModelFindingsTests
         // The sweeper recorded every session past its expiry as ended by time, in any epoch: one the invalidation ended
         // while it was alive then read as expired, and its key could start a new session.
         await using var farm = await TestFarm.StartAsync();
-        var (store, wiki) = await KaskBodies.StoreAsync(farm);
-        var key = await store.KeyAsync(wiki, "testwiki:MWSession:00000000000000000000000000000003", default);
-        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+        var (store, key) = await CarolsKeyAsync(farm, "00000000000000000000000000000003");
         await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
         farm.Time.Advance(TimeSpan.FromHours(2));
         await farm.Sweeper.SweepOnceAsync();
@@ -83,9 +80,7 @@ public sealed class ModelFindingsTests
     {
         // The invalidation that ended the key's epoch is the first after it, not the latest: time had ended this one first.
         await using var farm = await TestFarm.StartAsync();
-        var (store, wiki) = await KaskBodies.StoreAsync(farm);
-        var key = await store.KeyAsync(wiki, "testwiki:MWSession:00000000000000000000000000000004", default);
-        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+        var (store, key) = await CarolsKeyAsync(farm, "00000000000000000000000000000004");
         farm.Time.Advance(TimeSpan.FromHours(2));
         await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
         farm.Time.Advance(TimeSpan.FromMinutes(5));
@@ -95,6 +90,15 @@ public sealed class ModelFindingsTests
         await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
 
         Assert.NotNull(await store.GetAsync(key, default));
+    }
+
+    /// <summary>A testwiki key holding Carol's MediaWiki session, which expires in an hour.</summary>
+    private static async Task<(MediaWikiStore Store, MediaWikiStore.StoreKey Key)> CarolsKeyAsync(TestFarm farm, string id)
+    {
+        var (store, wiki) = await KaskBodies.StoreAsync(farm);
+        var key = await store.KeyAsync(wiki, "testwiki:MWSession:" + id, default);
+        await store.PutAsync(key, KaskBodies.Session(TestFarm.Carol, farm.Time.GetUtcNow() + TimeSpan.FromHours(1), remember: false), default);
+        return (store, key);
     }
 
     [Fact]
