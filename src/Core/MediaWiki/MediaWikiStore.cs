@@ -147,7 +147,7 @@ public sealed class MediaWikiStore(
             // A session that had expired before everyone was invalidated was ended by time, not by the invalidation: the
             // one that began the epoch after the session's, not the latest (there may have been others since).
             if (ended == EndReason.EveryoneInvalidated && session.EndedAt is null
-                && session.ExpiresAt <= await db.EpochChanges.Where(e => e.Epoch == session.Epoch + 1).Select(e => (DateTimeOffset?)e.At).SingleOrDefaultAsync(cancellationToken))
+                && await Validity.RanOut(db, db.Sessions.Where(s => s.Id == session.Id), epoch, now).AnyAsync(cancellationToken))
                 ended = Validity.TimeRanOut(session.Origin);
             if (ended is not (EndReason.Idle or EndReason.Expired))
                 throw new SessionException(Failure.Forbidden, $"This session has ended ({EndReasons.Describe(ended)}); MediaWiki must start a new one.");
