@@ -94,9 +94,13 @@ public sealed class CredentialWrite : IAsyncDisposable
     {
         _evictions.Add(evicts);
         var (epoch, at) = await LapsedAsync(now, cancellationToken);
-        await centrals.Where(s => s.EndedAt == null && (s.Epoch != epoch || s.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
-            .SetProperty(s => s.EndedAt, s => s.Epoch != epoch ? at : s.ExpiresAt)
-            .SetProperty(s => s.EndReason, s => s.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Idle)
+        await Validity.RanOut(Db, centrals.Where(s => s.EndedAt == null), epoch, now).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, s => s.ExpiresAt)
+            .SetProperty(s => s.EndReason, EndReason.Idle)
+            .SetProperty(s => s.Version, s => s.Version + 1), cancellationToken);
+        await centrals.Where(s => s.EndedAt == null && s.Epoch != epoch).ExecuteUpdateAsync(u => u
+            .SetProperty(s => s.EndedAt, s => Db.EpochChanges.Where(e => e.Epoch == s.Epoch + 1).Select(e => (DateTimeOffset?)e.At).FirstOrDefault() ?? at)
+            .SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated)
             .SetProperty(s => s.Version, s => s.Version + 1), cancellationToken);
         return await centrals.Where(s => s.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(s => s.EndedAt, now)
@@ -108,9 +112,12 @@ public sealed class CredentialWrite : IAsyncDisposable
     {
         _evictions.Add(evicts);
         var (epoch, at) = await LapsedAsync(now, cancellationToken);
-        await tokens.Where(t => t.EndedAt == null && (t.Epoch != epoch || t.ExpiresAt <= now)).ExecuteUpdateAsync(u => u
-            .SetProperty(t => t.EndedAt, t => t.Epoch != epoch ? at : t.ExpiresAt)
-            .SetProperty(t => t.EndReason, t => t.Epoch != epoch ? EndReason.EveryoneInvalidated : EndReason.Expired), cancellationToken);
+        await Validity.RanOut(Db, tokens.Where(t => t.EndedAt == null), epoch, now).ExecuteUpdateAsync(u => u
+            .SetProperty(t => t.EndedAt, t => t.ExpiresAt)
+            .SetProperty(t => t.EndReason, EndReason.Expired), cancellationToken);
+        await tokens.Where(t => t.EndedAt == null && t.Epoch != epoch).ExecuteUpdateAsync(u => u
+            .SetProperty(t => t.EndedAt, t => Db.EpochChanges.Where(e => e.Epoch == t.Epoch + 1).Select(e => (DateTimeOffset?)e.At).FirstOrDefault() ?? at)
+            .SetProperty(t => t.EndReason, EndReason.EveryoneInvalidated), cancellationToken);
         return await tokens.Where(t => t.EndedAt == null).ExecuteUpdateAsync(u => u
             .SetProperty(t => t.EndedAt, now)
             .SetProperty(t => t.EndReason, reason), cancellationToken);

@@ -79,10 +79,18 @@ public sealed class SessionSweeper(
             .ExecuteUpdateAsync(u => u
                 .SetProperty(s => s.EndedAt, s => db.EpochChanges.Where(e => e.Epoch == s.Epoch + 1).Select(e => (DateTimeOffset?)e.At).FirstOrDefault() ?? now)
                 .SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);
-        await InBatchesAsync(db, _ => db.CentralSessions.Where(s => s.EndedAt == null && (s.ExpiresAt <= now || s.Epoch < epoch)).Take(batch)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, now).SetProperty(s => s.EndReason, s => s.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Idle), cancellationToken), batch, cancellationToken);
-        await InBatchesAsync(db, _ => db.RememberTokens.Where(t => t.EndedAt == null && (t.ExpiresAt <= now || t.Epoch < epoch)).Take(batch)
-            .ExecuteUpdateAsync(u => u.SetProperty(t => t.EndedAt, now).SetProperty(t => t.EndReason, t => t.Epoch < epoch ? EndReason.EveryoneInvalidated : EndReason.Expired), cancellationToken), batch, cancellationToken);
+        await InBatchesAsync(db, _ => Validity.RanOut(db, db.CentralSessions.Where(s => s.EndedAt == null), epoch, now).Take(batch)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.EndedAt, s => s.ExpiresAt).SetProperty(s => s.EndReason, EndReason.Idle), cancellationToken), batch, cancellationToken);
+        await InBatchesAsync(db, _ => db.CentralSessions.Where(s => s.EndedAt == null && s.Epoch < epoch).Take(batch)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(s => s.EndedAt, s => db.EpochChanges.Where(e => e.Epoch == s.Epoch + 1).Select(e => (DateTimeOffset?)e.At).FirstOrDefault() ?? now)
+                .SetProperty(s => s.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);
+        await InBatchesAsync(db, _ => Validity.RanOut(db, db.RememberTokens.Where(t => t.EndedAt == null), epoch, now).Take(batch)
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.EndedAt, t => t.ExpiresAt).SetProperty(t => t.EndReason, EndReason.Expired), cancellationToken), batch, cancellationToken);
+        await InBatchesAsync(db, _ => db.RememberTokens.Where(t => t.EndedAt == null && t.Epoch < epoch).Take(batch)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(t => t.EndedAt, t => db.EpochChanges.Where(e => e.Epoch == t.Epoch + 1).Select(e => (DateTimeOffset?)e.At).FirstOrDefault() ?? now)
+                .SetProperty(t => t.EndReason, EndReason.EveryoneInvalidated), cancellationToken), batch, cancellationToken);
 
         await InBatchesAsync(db, _ => db.MetadataDiffs.Where(d => db.Sessions.Any(s => s.Id == d.SessionId && s.EndedAt < cutoff)).Take(batch)
             .ExecuteDeleteAsync(cancellationToken), batch, cancellationToken);

@@ -50,12 +50,19 @@ public static class Validity
     public static EndReason TimeRanOut(SessionOrigin origin) => origin == SessionOrigin.MediaWiki ? EndReason.Expired : EndReason.Idle;
 
     /// <summary>
-    /// The sessions of <paramref name="sessions"/> that time ended: those of this epoch past their expiry, and those of an
-    /// earlier one that expired before the invalidation that ended their epoch (the change to the next; later ones do not
-    /// count). Everything else of an earlier epoch that invalidation ended.
+    /// The rows (sessions here, central sessions and remember-me tokens below) that time ended: those of this epoch past
+    /// their expiry, and those of an earlier one that expired before the invalidation that ended their epoch (the change
+    /// to the next; later ones do not count). Everything else of an earlier epoch that invalidation ended. Two terms an
+    /// index can take each (epochs only grow), not one expression over both, so a sweep stays a range read.
     /// </summary>
     public static IQueryable<Session> RanOut(SessionsDb db, IQueryable<Session> sessions, long epoch, DateTimeOffset now) =>
-        sessions.Where(s => s.Epoch == epoch ? s.ExpiresAt <= now : db.EpochChanges.Any(e => e.Epoch == s.Epoch + 1 && s.ExpiresAt <= e.At));
+        sessions.Where(s => s.Epoch == epoch && s.ExpiresAt <= now || s.Epoch < epoch && db.EpochChanges.Any(e => e.Epoch == s.Epoch + 1 && s.ExpiresAt <= e.At));
+
+    public static IQueryable<CentralSession> RanOut(SessionsDb db, IQueryable<CentralSession> centrals, long epoch, DateTimeOffset now) =>
+        centrals.Where(c => c.Epoch == epoch && c.ExpiresAt <= now || c.Epoch < epoch && db.EpochChanges.Any(e => e.Epoch == c.Epoch + 1 && c.ExpiresAt <= e.At));
+
+    public static IQueryable<RememberToken> RanOut(SessionsDb db, IQueryable<RememberToken> tokens, long epoch, DateTimeOffset now) =>
+        tokens.Where(t => t.Epoch == epoch && t.ExpiresAt <= now || t.Epoch < epoch && db.EpochChanges.Any(e => e.Epoch == t.Epoch + 1 && t.ExpiresAt <= e.At));
 
     /// <summary>The sessions of <paramref name="sessions"/> that still yield a session now.</summary>
     /// <remarks>Subqueries rather than navigations, so the filter also works inside an UPDATE on SQLite.</remarks>

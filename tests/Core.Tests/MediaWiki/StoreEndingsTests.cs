@@ -151,4 +151,33 @@ public abstract class StoreEndingsTests(StoreKind store) : EngineTests(store)
             Assert.Equal(EndReason.Idle, await db.Sessions.Where(s => s.IdHash == Secrets.Sha256(alice.Session.Id)).Select(s => s.EndReason).SingleAsync());
         }
     }
+
+    [Fact]
+    public async Task What_time_ended_before_everyone_was_invalidated_is_recorded_as_time_and_the_rest_at_that_invalidation()
+    {
+        // Alice's session, central session and remember-me token run out first; Bob's are alive when everyone is
+        // invalidated. A second invalidation later must not take the first one's place in either record.
+        await using var farm = await StartAsync();
+        await farm.LoginAsync(TestFarm.Alice, remember: true);
+        farm.Time.Advance(TimeSpan.FromDays(31));
+        await farm.LoginAsync(TestFarm.Bob, remember: true);
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "Cookies leaked by a caching proxy");
+        var invalidated = farm.Time.GetUtcNow();
+        farm.Time.Advance(TimeSpan.FromHours(1));
+        await farm.Admin.InvalidateEveryoneAsync(TestFarm.Steward, "The proxy leaked again");
+
+        await farm.Sweeper.SweepOnceAsync();
+
+        await using var db = farm.Db();
+        var alice = await db.Users.Where(u => u.Name == TestFarm.Alice).Select(u => u.Id).SingleAsync();
+        var ends = new[]
+        {
+            await db.Sessions.Where(s => s.UserId != null).Select(s => new { Alice = s.UserId == alice, Kind = "session", s.EndReason, s.EndedAt }).ToListAsync(),
+            await db.CentralSessions.Select(c => new { Alice = c.UserId == alice, Kind = "central", c.EndReason, c.EndedAt }).ToListAsync(),
+            await db.RememberTokens.Select(t => new { Alice = t.UserId == alice, Kind = "token", t.EndReason, t.EndedAt }).ToListAsync(),
+        }.SelectMany(e => e).ToList();
+        Assert.Equal(6, ends.Count);
+        Assert.All(ends.Where(e => e.Alice), e => Assert.True(e.EndReason is EndReason.Idle or EndReason.Expired && e.EndedAt < invalidated, $"Alice's {e.Kind}: {e.EndReason} at {e.EndedAt}"));
+        Assert.All(ends.Where(e => !e.Alice), e => Assert.True(e.EndReason == EndReason.EveryoneInvalidated && e.EndedAt == invalidated, $"Bob's {e.Kind}: {e.EndReason} at {e.EndedAt}"));
+    }
 }
